@@ -1,0 +1,23 @@
+//===- CnnOps.h - operations of the cnn dialect -----------------*- C++ -*-===//
+
+#ifndef CNN_IR_CNNOPS_H
+#define CNN_IR_CNNOPS_H
+
+#include "dialects/cnn/IR/CnnDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::cnn {
+/// Declared result types are compatible with inferred ones when element types
+/// agree and every dimension is equal or dynamic on one side.
+bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared);
+} // namespace mlir::cnn
+
+#define GET_OP_CLASSES
+#include "dialects/cnn/IR/CnnOps.h.inc"
+
+#endif // CNN_IR_CNNOPS_H

@@ -1,0 +1,53 @@
+//===- LossOps.td - cnn loss ops ---------------------------*- tablegen -*-===//
+
+#ifndef CNN_LOSS_OPS_TD
+#define CNN_LOSS_OPS_TD
+
+include "dialects/cnn/IR/CnnBase.td"
+include "dialects/cnn/IR/CnnEnums.td"
+
+def Cnn_CrossEntropyOp : Cnn_Op<"cross_entropy"> {
+  let summary = "softmax cross-entropy with integer class labels";
+  let description = [{
+    `-log(softmax(logits)[n, labels[n]])` for each sample of `[N, C]` logits
+    and `[N]` integer labels in `[0, C)`, reduced over the batch by `mean`
+    (default) or `sum` into a rank-0 tensor. Equal to PyTorch's
+    `F.cross_entropy`.
+
+    ```mlir
+    %l = cnn.cross_entropy %logits, %labels
+        : tensor<64x10xf32>, tensor<64xi64> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor2D:$logits, Cnn_LabelTensor:$labels,
+                       DefaultValuedAttr<Cnn_Reduction,
+                           "::mlir::cnn::Reduction::Mean">:$reduction);
+  let results = (outs Cnn_Scalar:$loss);
+  let assemblyFormat = [{
+    $logits `,` $labels (`reduction` $reduction^)? attr-dict
+    `:` type($logits) `,` type($labels) `->` type($loss)
+  }];
+}
+
+def Cnn_MseOp : Cnn_Op<"mse", [AllTypesMatch<["input", "target"]>]> {
+  let summary = "mean squared error";
+  let description = [{
+    `(input - target)^2` summed over all elements, divided by the element
+    count for `mean` (default), as PyTorch's `F.mse_loss`. The result is a
+    rank-0 tensor.
+
+    ```mlir
+    %l = cnn.mse %y, %t : tensor<8x1xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$target,
+                       DefaultValuedAttr<Cnn_Reduction,
+                           "::mlir::cnn::Reduction::Mean">:$reduction);
+  let results = (outs Cnn_Scalar:$loss);
+  let assemblyFormat = [{
+    $input `,` $target (`reduction` $reduction^)? attr-dict
+    `:` type($input) `->` type($loss)
+  }];
+}
+
+#endif // CNN_LOSS_OPS_TD
