@@ -28,8 +28,10 @@ TEST(ShapeHelpers, ConvOutputSize) {
   EXPECT_EQ(convOutputSize(10, 3, 1, 0, 0, 2), 6);
   // Stride that does not divide: 8, k3, s2 -> 3.
   EXPECT_EQ(convOutputSize(8, 3, 2, 0, 0, 1), 3);
-  // Asymmetric padding (TensorFlow SAME): 7, k3, s2, pads 0/1 -> 4.
-  EXPECT_EQ(convOutputSize(7, 3, 2, 0, 1, 1), 4);
+  // Asymmetric padding (F.pad by 0/1, then conv): 7, k3, s2 -> 3.
+  EXPECT_EQ(convOutputSize(7, 3, 2, 0, 1, 1), 3);
+  // TensorFlow's SAME for 8, k3, s2 pads 0/1 -> 4.
+  EXPECT_EQ(convOutputSize(8, 3, 2, 0, 1, 1), 4);
   // Kernel larger than the padded input gives a size below 1.
   EXPECT_LT(convOutputSize(2, 5, 1, 1, 1, 1), 1);
   EXPECT_EQ(convOutputSize(kDynamicSize, 3, 1, 1, 1, 1), kDynamicSize);
@@ -42,8 +44,8 @@ TEST(ShapeHelpers, ConvTransposeOutputSize) {
   EXPECT_EQ(convTransposeOutputSize(7, 3, 2, 1, 1, 1, 1), 14);
   // Dilation 2, k3: 5 -> 9.
   EXPECT_EQ(convTransposeOutputSize(5, 3, 1, 0, 0, 2, 0), 9);
-  // Stride 3, k4, p1, output_padding 2: 4 -> 12.
-  EXPECT_EQ(convTransposeOutputSize(4, 4, 3, 1, 1, 1, 2), 12);
+  // Stride 3, k4, p1, output_padding 2: 4 -> 13.
+  EXPECT_EQ(convTransposeOutputSize(4, 4, 3, 1, 1, 1, 2), 13);
 }
 
 TEST(ShapeHelpers, PoolOutputSizeFloorAndCeil) {
@@ -56,7 +58,7 @@ TEST(ShapeHelpers, PoolOutputSizeFloorAndCeil) {
   // 5, k2, s2, p1 -> floor 3, ceil 3 (not 4).
   EXPECT_EQ(poolOutputSize(5, 2, 2, 1, 1, 1, false), 3);
   EXPECT_EQ(poolOutputSize(5, 2, 2, 1, 1, 1, true), 3);
-  // 6, k3, s2, p1, ceil: 4 would start at 6 >= 6 + 1? no: starts at 6 < 7 -> 4.
+  // 6, k3, s2, p1, ceil: the 4th window starts at 6 < 6 + 1, so it stays.
   EXPECT_EQ(poolOutputSize(6, 3, 2, 1, 1, 1, true), 4);
   EXPECT_EQ(poolOutputSize(6, 3, 2, 1, 1, 1, false), 3);
   // Dilated window: 10, k3, d2, s1 -> 6.

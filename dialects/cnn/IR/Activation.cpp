@@ -44,7 +44,8 @@ LogicalResult ClipOp::inferReturnTypes(MLIRContext *context,
   float min = adaptor.getMin().convertToFloat();
   float max = adaptor.getMax().convertToFloat();
   if (!(min <= max))
-    return diag.error("'min' (", min, ") must not exceed 'max' (", max, ")");
+    return diag.error("'min' (", floatString(min), ") must not exceed 'max' (",
+                      floatString(max), ")");
   return inferUnary(diag, adaptor.getInput(), results);
 }
 

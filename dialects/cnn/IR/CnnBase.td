@@ -65,16 +65,55 @@ class Cnn_I64ArrayDefault<string value> : DefaultValuedAttr<DenseI64ArrayAttr, v
 // Base op class
 //===----------------------------------------------------------------------===//
 
-// Every cnn op is side-effect free and infers its result types. Inferred
-// types may be more precise than the declared ones (a declared dynamic
-// dimension is compatible with any inferred size).
-class Cnn_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Cnn_Dialect, mnemonic,
-         traits # [Pure, InferTypeOpAdaptorWithIsCompatible]> {
-  let extraClassDefinition = [{
-    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange lhs,
-                                            ::mlir::TypeRange rhs) {
+// InferTypeOpAdaptor with two differences: default-valued attributes are
+// filled in before inference (parsers infer before the op exists, when they
+// are still absent), and declared result types may be less precise than the
+// inferred ones (a dynamic dimension is compatible with any size).
+def Cnn_InferTypeOpAdaptor : TraitList<[
+  DeclareOpInterfaceMethods<InferTypeOpInterface>,
+  NativeOpTrait<"InferTypeOpAdaptor", [], [{
+    static ::llvm::LogicalResult
+    inferReturnTypes(::mlir::MLIRContext *context,
+                     std::optional<::mlir::Location> location, Adaptor adaptor,
+                     ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes);
+    static bool isCompatibleReturnTypes(::mlir::TypeRange lhs,
+                                        ::mlir::TypeRange rhs) {
       return ::mlir::cnn::areCompatibleResultTypes(lhs, rhs);
+    }
+  }], [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        ::mlir::ValueRange operands, ::mlir::DictionaryAttr attributes,
+        ::mlir::OpaqueProperties properties, ::mlir::RegionRange regions,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      Properties props;
+      if (properties)
+        props = *properties.as<Properties *>();
+      populateDefaultProperties(
+          ::mlir::OperationName(getOperationName(), context), props);
+      $cppClass::Adaptor adaptor(operands, attributes, props, regions);
+      return $cppClass::inferReturnTypes(context, location, adaptor,
+                                         inferredReturnTypes);
+    }
+  }]>
+]>;
+
+// Every cnn op is side-effect free and infers its result types.
+//
+// The op's checks live in its inferReturnTypes, so that ops built in C++ and
+// parsed ops are held to the same rules; the verifier runs that inference
+// with the op's location, which reports the first problem as one error, then
+// checks the declared result types against the inferred ones.
+class Cnn_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Cnn_Dialect, mnemonic, traits # [Pure, Cnn_InferTypeOpAdaptor]> {
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::verify() {
+      ::llvm::SmallVector<::mlir::Type> inferred;
+      if (::mlir::failed(inferReturnTypes(getContext(), getLoc(),
+                                          Adaptor(*this), inferred)))
+        return ::mlir::failure();
+      return ::mlir::cnn::verifyResultTypes(getOperation(), inferred);
     }
   }];
 }

@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace mlir::cnn;
@@ -44,6 +45,17 @@ bool mlir::cnn::areCompatibleResultTypes(TypeRange inferred,
   return true;
 }
 
+LogicalResult mlir::cnn::verifyResultTypes(Operation *op,
+                                           TypeRange inferred) {
+  if (areCompatibleResultTypes(inferred, op->getResultTypes()))
+    return success();
+  InFlightDiagnostic diag = op->emitOpError("result type ");
+  llvm::interleaveComma(op->getResultTypes(), diag);
+  diag << " does not match the inferred ";
+  llvm::interleaveComma(inferred, diag);
+  return diag;
+}
+
 namespace mlir::cnn::detail {
 
 std::string shapeString(ArrayRef<int64_t> shape) {
@@ -58,6 +70,12 @@ std::string shapeString(ArrayRef<int64_t> shape) {
           os << size;
       },
       "x");
+  return result;
+}
+
+std::string floatString(double value) {
+  std::string result;
+  llvm::raw_string_ostream(result) << llvm::format("%g", value);
   return result;
 }
 

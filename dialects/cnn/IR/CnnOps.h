@@ -15,6 +15,10 @@ namespace mlir::cnn {
 /// Declared result types are compatible with inferred ones when element types
 /// agree and every dimension is equal or dynamic on one side.
 bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared);
+
+/// Reports an error on `op` unless its result types are compatible with the
+/// inferred ones.
+LogicalResult verifyResultTypes(Operation *op, TypeRange inferred);
 } // namespace mlir::cnn
 
 #define GET_OP_CLASSES

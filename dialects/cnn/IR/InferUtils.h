@@ -55,6 +55,9 @@ private:
 /// Renders a shape as "AxBx?" for diagnostics.
 std::string shapeString(ArrayRef<int64_t> shape);
 
+/// Renders a float attribute value as printf's %g does ("6", "-0.1").
+std::string floatString(double value);
+
 /// Two sizes are compatible when equal or when either is dynamic.
 inline bool compatibleSize(int64_t a, int64_t b) {
   return a == b || shape::isDynamic(a) || shape::isDynamic(b);

@@ -73,7 +73,7 @@ LogicalResult DropoutOp::inferReturnTypes(MLIRContext *context,
     return failure();
   float rate = adaptor.getRate().convertToFloat();
   if (!(rate >= 0.0f && rate < 1.0f))
-    return diag.error("'rate' must lie in [0, 1), got ", rate);
+    return diag.error("'rate' must lie in [0, 1), got ", floatString(rate));
   results.push_back(*input);
   return success();
 }

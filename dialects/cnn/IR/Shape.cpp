@@ -305,11 +305,13 @@ LogicalResult UpsampleOp::inferReturnTypes(MLIRContext *context,
       return diag.error("'scale' must have 2 elements, got ", scale->size());
     for (int i = 0; i < 2; ++i) {
       if (!((*scale)[i] > 0.0f))
-        return diag.error("'scale' must be positive, got [", (*scale)[0],
-                          ", ", (*scale)[1], "]");
+        return diag.error("'scale' must be positive, got [",
+                          floatString((*scale)[0]), ", ",
+                          floatString((*scale)[1]), "]");
       int64_t out = shape::upsampleOutputSize(x[2 + i], (*scale)[i]);
       if (!shape::isDynamic(out) && out < 1)
-        return diag.error("scale ", (*scale)[i], " leaves an empty output");
+        return diag.error("scale ", floatString((*scale)[i]),
+                          " leaves an empty output");
       shape.push_back(out);
     }
   }
