@@ -3,6 +3,7 @@
 
 import os
 import subprocess
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -17,8 +18,11 @@ config.test_exec_root = os.path.join(config.cnn_obj_root, "test")
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# Scripts run cnnc and cnn-opt by name.
+llvm_config.with_environment("PATH", config.cnn_tools_dir, append_path=True)
 
 config.substitutions.append(("%cnn_src_root", config.cnn_src_root))
+config.substitutions.append(("%python", sys.executable))
 
 # PyTorch is the numerical oracle; it lives in Debian's python3-torch and is
 # used through the system interpreter, whatever python3 comes first on PATH.
@@ -33,4 +37,4 @@ except (OSError, subprocess.CalledProcessError):
                        "tests that compare with it are unsupported")
 
 tool_dirs = [config.cnn_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["cnn-opt", "FileCheck", "not"], tool_dirs)
+llvm_config.add_tool_substitutions(["cnn-opt", "cnnc", "FileCheck", "not"], tool_dirs)

@@ -29,15 +29,16 @@ namespace {
 LogicalResult refineOp(InferTypeOpInterface op) {
   SmallVector<Type> inferred;
   Operation *operation = op.getOperation();
-  if (failed(op.inferReturnTypes(
-          operation->getContext(), operation->getLoc(),
-          operation->getOperands(), operation->getAttrDictionary(),
-          operation->getPropertiesStorage(), operation->getRegions(),
-          inferred)))
+  if (failed(op.inferReturnTypes(operation->getContext(), operation->getLoc(),
+                                 operation->getOperands(),
+                                 operation->getAttrDictionary(),
+                                 operation->getPropertiesStorage(),
+                                 operation->getRegions(), inferred)))
     return failure();
 
   OpBuilder builder(operation->getContext());
-  for (auto [result, type] : llvm::zip_equal(operation->getResults(), inferred)) {
+  for (auto [result, type] :
+       llvm::zip_equal(operation->getResults(), inferred)) {
     Type old = result.getType();
     if (old == type)
       continue;
@@ -56,8 +57,7 @@ LogicalResult refineOp(InferTypeOpInterface op) {
   return success();
 }
 
-struct InferShapesPass final
-    : cnn::impl::InferShapesPassBase<InferShapesPass> {
+struct InferShapesPass final : cnn::impl::InferShapesPassBase<InferShapesPass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       WalkResult walk = func.walk([](Operation *op) {

@@ -47,35 +47,34 @@ protected:
 
 TEST_F(OpBuilders, Conv2DInfersStrideAndPadding) {
   Location loc = builder.getUnknownLoc();
-  auto conv = Conv2DOp::create(builder, loc, value({1, 3, 224, 224}),
-                               value({64, 3, 7, 7}), value({64}),
-                               builder.getDenseI64ArrayAttr({2, 2}),
-                               builder.getDenseI64ArrayAttr({3, 3, 3, 3}),
-                               builder.getDenseI64ArrayAttr({1, 1}),
-                               builder.getI64IntegerAttr(1));
+  auto conv = Conv2DOp::create(
+      builder, loc, value({1, 3, 224, 224}), value({64, 3, 7, 7}), value({64}),
+      builder.getDenseI64ArrayAttr({2, 2}),
+      builder.getDenseI64ArrayAttr({3, 3, 3, 3}),
+      builder.getDenseI64ArrayAttr({1, 1}), builder.getI64IntegerAttr(1));
   EXPECT_EQ(shapeOf(conv), (SmallVector<int64_t>{1, 64, 112, 112}));
   EXPECT_TRUE(succeeded(verify(*module)));
 }
 
 TEST_F(OpBuilders, DepthwiseConvWithoutBias) {
   Location loc = builder.getUnknownLoc();
-  auto conv = Conv2DOp::create(builder, loc, value({1, 32, 112, 112}),
-                               value({32, 1, 3, 3}), Value(),
-                               builder.getDenseI64ArrayAttr({2, 2}),
-                               builder.getDenseI64ArrayAttr({0, 0, 1, 1}),
-                               builder.getDenseI64ArrayAttr({1, 1}),
-                               builder.getI64IntegerAttr(32));
+  auto conv = Conv2DOp::create(
+      builder, loc, value({1, 32, 112, 112}), value({32, 1, 3, 3}), Value(),
+      builder.getDenseI64ArrayAttr({2, 2}),
+      builder.getDenseI64ArrayAttr({0, 0, 1, 1}),
+      builder.getDenseI64ArrayAttr({1, 1}), builder.getI64IntegerAttr(32));
   EXPECT_EQ(shapeOf(conv), (SmallVector<int64_t>{1, 32, 56, 56}));
   EXPECT_TRUE(succeeded(verify(*module)));
 }
 
 TEST_F(OpBuilders, PoolCeilModeAndBroadcastAdd) {
   Location loc = builder.getUnknownLoc();
-  auto pool = MaxPool2DOp::create(
-      builder, loc, value({1, 64, 112, 112}),
-      builder.getDenseI64ArrayAttr({3, 3}), builder.getDenseI64ArrayAttr({2, 2}),
-      builder.getDenseI64ArrayAttr({0, 0, 0, 0}),
-      builder.getDenseI64ArrayAttr({1, 1}), builder.getUnitAttr());
+  auto pool = MaxPool2DOp::create(builder, loc, value({1, 64, 112, 112}),
+                                  builder.getDenseI64ArrayAttr({3, 3}),
+                                  builder.getDenseI64ArrayAttr({2, 2}),
+                                  builder.getDenseI64ArrayAttr({0, 0, 0, 0}),
+                                  builder.getDenseI64ArrayAttr({1, 1}),
+                                  builder.getUnitAttr());
   EXPECT_EQ(shapeOf(pool), (SmallVector<int64_t>{1, 64, 56, 56}));
   auto add = AddOp::create(builder, loc, pool, value({64, 1, 1}));
   EXPECT_EQ(shapeOf(add), (SmallVector<int64_t>{1, 64, 56, 56}));

@@ -10,7 +10,8 @@ namespace {
 /// An activation's result has its input's type.
 LogicalResult inferUnary(const InferDiag &diag, Value input,
                          SmallVectorImpl<Type> &results) {
-  FailureOr<RankedTensorType> type = diag.tensorOfRankAtLeast(input, "input", 0);
+  FailureOr<RankedTensorType> type =
+      diag.tensorOfRankAtLeast(input, "input", 0);
   if (failed(type))
     return failure();
   results.push_back(*type);
@@ -50,9 +51,10 @@ LogicalResult ClipOp::inferReturnTypes(MLIRContext *context,
 }
 
 namespace {
-LogicalResult inferSoftmaxLike(const InferDiag &diag, Value input,
-                               int64_t axis, SmallVectorImpl<Type> &results) {
-  FailureOr<RankedTensorType> type = diag.tensorOfRankAtLeast(input, "input", 1);
+LogicalResult inferSoftmaxLike(const InferDiag &diag, Value input, int64_t axis,
+                               SmallVectorImpl<Type> &results) {
+  FailureOr<RankedTensorType> type =
+      diag.tensorOfRankAtLeast(input, "input", 1);
   if (failed(type) || failed(diag.axis("axis", axis, type->getRank())))
     return failure();
   results.push_back(*type);

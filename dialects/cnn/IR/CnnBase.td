@@ -65,10 +65,12 @@ class Cnn_I64ArrayDefault<string value> : DefaultValuedAttr<DenseI64ArrayAttr, v
 // Base op class
 //===----------------------------------------------------------------------===//
 
-// InferTypeOpAdaptor with two differences: default-valued attributes are
-// filled in before inference (parsers infer before the op exists, when they
-// are still absent), and declared result types may be less precise than the
-// inferred ones (a dynamic dimension is compatible with any size).
+// InferTypeOpAdaptor with two differences: inherent attributes are taken
+// from the attribute dictionary when no properties are given (generic
+// builders) and default-valued ones are filled in (parsers infer before the
+// op exists, when they are still absent); and declared result types may be
+// less precise than the inferred ones (a dynamic dimension is compatible with
+// any size).
 def Cnn_InferTypeOpAdaptor : TraitList<[
   DeclareOpInterfaceMethods<InferTypeOpInterface>,
   NativeOpTrait<"InferTypeOpAdaptor", [], [{
@@ -87,10 +89,20 @@ def Cnn_InferTypeOpAdaptor : TraitList<[
         ::mlir::OpaqueProperties properties, ::mlir::RegionRange regions,
         ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
       Properties props;
-      if (properties)
+      ::mlir::OperationName name(getOperationName(), context);
+      if (properties) {
         props = *properties.as<Properties *>();
+      } else if (attributes && name.getOpPropertyByteSize() != 0 &&
+                 ::mlir::failed(name.setOpPropertiesFromAttribute(
+                     name, ::mlir::OpaqueProperties(&props), attributes,
+                     [&] {
+                       return ::mlir::emitError(location.value_or(
+                           ::mlir::UnknownLoc::get(context)));
+                     }))) {
+        return ::mlir::failure();
+      }
       populateDefaultProperties(
-          ::mlir::OperationName(getOperationName(), context), props);
+          name, props);
       $cppClass::Adaptor adaptor(operands, attributes, props, regions);
       return $cppClass::inferReturnTypes(context, location, adaptor,
                                          inferredReturnTypes);

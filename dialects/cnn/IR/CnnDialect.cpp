@@ -1,7 +1,8 @@
 //===- CnnDialect.cpp - the cnn dialect -----------------------------------===//
 //
 // Dialect registration, the generated op, enum and attribute definitions, and
-// the inference helpers shared by the op family files (Conv.cpp, Pool.cpp, ...).
+// the inference helpers shared by the op family files (Conv.cpp, Pool.cpp,
+// ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,8 +46,7 @@ bool mlir::cnn::areCompatibleResultTypes(TypeRange inferred,
   return true;
 }
 
-LogicalResult mlir::cnn::verifyResultTypes(Operation *op,
-                                           TypeRange inferred) {
+LogicalResult mlir::cnn::verifyResultTypes(Operation *op, TypeRange inferred) {
   if (areCompatibleResultTypes(inferred, op->getResultTypes()))
     return success();
   InFlightDiagnostic diag = op->emitOpError("result type ");

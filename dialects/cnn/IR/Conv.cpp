@@ -50,7 +50,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *context,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensor(adaptor.getInput(), "input", 4);
+  FailureOr<RankedTensorType> input =
+      diag.tensor(adaptor.getInput(), "input", 4);
   FailureOr<RankedTensorType> filter =
       diag.tensor(adaptor.getFilter(), "filter", 4);
   if (failed(input) || failed(filter) ||
@@ -75,22 +76,21 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *context,
   if (!shape::isDynamic(channels) && !shape::isDynamic(groupChannels) &&
       channels / groups != groupChannels)
     return diag.error("filter expects ", groupChannels,
-                      " input channels per group, but the input has ",
-                      channels, " channels in ", groups, " group(s)");
-  if (failed(checkBias(diag, adaptor.getBias(), filters,
-                       input->getElementType())))
+                      " input channels per group, but the input has ", channels,
+                      " channels in ", groups, " group(s)");
+  if (failed(
+          checkBias(diag, adaptor.getBias(), filters, input->getElementType())))
     return failure();
 
   SmallVector<int64_t, 4> shape = {x[0], filters};
   for (int i = 0; i < 2; ++i) {
-    int64_t out = shape::convOutputSize(x[2 + i], w[2 + i], stride[i],
-                                        padding[i], padding[i + 2], dilation[i]);
+    int64_t out = shape::convOutputSize(
+        x[2 + i], w[2 + i], stride[i], padding[i], padding[i + 2], dilation[i]);
     if (!shape::isDynamic(out) && out < 1)
       return diag.error("kernel ", kSpatialName[i], " ",
                         shape::effectiveKernel(w[2 + i], dilation[i]),
-                        " (dilated) exceeds the padded input ",
-                        kSpatialName[i], " ",
-                        x[2 + i] + padding[i] + padding[i + 2]);
+                        " (dilated) exceeds the padded input ", kSpatialName[i],
+                        " ", x[2 + i] + padding[i] + padding[i + 2]);
     shape.push_back(out);
   }
   results.push_back(RankedTensorType::get(shape, input->getElementType()));
@@ -105,7 +105,8 @@ LogicalResult ConvTranspose2DOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensor(adaptor.getInput(), "input", 4);
+  FailureOr<RankedTensorType> input =
+      diag.tensor(adaptor.getInput(), "input", 4);
   FailureOr<RankedTensorType> filter =
       diag.tensor(adaptor.getFilter(), "filter", 4);
   if (failed(input) || failed(filter) ||
@@ -122,9 +123,8 @@ LogicalResult ConvTranspose2DOp::inferReturnTypes(
   for (int i = 0; i < 2; ++i)
     if (outputPadding[i] >= stride[i] && outputPadding[i] >= dilation[i])
       return diag.error("output_padding ", outputPadding[i], " in ",
-                        kSpatialName[i],
-                        " must be smaller than the stride (", stride[i],
-                        ") or the dilation (", dilation[i], ")");
+                        kSpatialName[i], " must be smaller than the stride (",
+                        stride[i], ") or the dilation (", dilation[i], ")");
 
   ArrayRef<int64_t> x = input->getShape();
   ArrayRef<int64_t> w = filter->getShape();
@@ -137,15 +137,15 @@ LogicalResult ConvTranspose2DOp::inferReturnTypes(
                       ") are not divisible by groups (", groups, ")");
   int64_t filters =
       shape::isDynamic(w[1]) ? shape::kDynamicSize : w[1] * groups;
-  if (failed(checkBias(diag, adaptor.getBias(), filters,
-                       input->getElementType())))
+  if (failed(
+          checkBias(diag, adaptor.getBias(), filters, input->getElementType())))
     return failure();
 
   SmallVector<int64_t, 4> shape = {x[0], filters};
   for (int i = 0; i < 2; ++i) {
-    int64_t out = shape::convTransposeOutputSize(
-        x[2 + i], w[2 + i], stride[i], padding[i], padding[i + 2], dilation[i],
-        outputPadding[i]);
+    int64_t out = shape::convTransposeOutputSize(x[2 + i], w[2 + i], stride[i],
+                                                 padding[i], padding[i + 2],
+                                                 dilation[i], outputPadding[i]);
     if (!shape::isDynamic(out) && out < 1)
       return diag.error("padding removes the whole output ", kSpatialName[i],
                         " (", out, ")");
@@ -164,7 +164,8 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *context,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensor(adaptor.getInput(), "input", 2);
+  FailureOr<RankedTensorType> input =
+      diag.tensor(adaptor.getInput(), "input", 2);
   FailureOr<RankedTensorType> weight =
       diag.tensor(adaptor.getWeight(), "weight", 2);
   if (failed(input) || failed(weight) ||
@@ -178,7 +179,7 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *context,
   if (failed(checkBias(diag, adaptor.getBias(), outFeatures,
                        input->getElementType())))
     return failure();
-  results.push_back(RankedTensorType::get(
-      {input->getDimSize(0), outFeatures}, input->getElementType()));
+  results.push_back(RankedTensorType::get({input->getDimSize(0), outFeatures},
+                                          input->getElementType()));
   return success();
 }

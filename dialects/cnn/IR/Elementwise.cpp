@@ -13,8 +13,10 @@ namespace {
 /// NumPy broadcasting of the two operand shapes.
 LogicalResult inferBroadcast(const InferDiag &diag, Value lhsValue,
                              Value rhsValue, SmallVectorImpl<Type> &results) {
-  FailureOr<RankedTensorType> lhs = diag.tensorOfRankAtLeast(lhsValue, "lhs", 0);
-  FailureOr<RankedTensorType> rhs = diag.tensorOfRankAtLeast(rhsValue, "rhs", 0);
+  FailureOr<RankedTensorType> lhs =
+      diag.tensorOfRankAtLeast(lhsValue, "lhs", 0);
+  FailureOr<RankedTensorType> rhs =
+      diag.tensorOfRankAtLeast(rhsValue, "rhs", 0);
   if (failed(lhs) || failed(rhs) || failed(diag.sameElementType({*lhs, *rhs})))
     return failure();
   SmallVector<int64_t> shape;

@@ -23,8 +23,7 @@ public:
       : loc(loc), opName(opName) {}
 
   /// Reports "'cnn.<op>' op <args...>" at the location, if any.
-  template <typename... Args>
-  LogicalResult error(Args &&...args) const {
+  template <typename... Args> LogicalResult error(Args &&...args) const {
     return emitOptionalError(loc, "'", opName, "' op ",
                              std::forward<Args>(args)...);
   }

@@ -6,9 +6,10 @@ using namespace mlir;
 using namespace mlir::cnn;
 using namespace mlir::cnn::detail;
 
-LogicalResult CrossEntropyOp::inferReturnTypes(
-    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *context,
+                                               std::optional<Location> location,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> logits =
       diag.tensor(adaptor.getLogits(), "logits", 2);
@@ -17,8 +18,7 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   if (failed(logits) || failed(labels))
     return failure();
   if (!labels->getElementType().isSignlessInteger())
-    return diag.error("expects integer labels, got ",
-                      labels->getElementType());
+    return diag.error("expects integer labels, got ", labels->getElementType());
   if (!compatibleSize(logits->getDimSize(0), labels->getDimSize(0)))
     return diag.error("has ", labels->getDimSize(0), " labels for a batch of ",
                       logits->getDimSize(0));

@@ -11,7 +11,8 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *context,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 2);
+  FailureOr<RankedTensorType> input =
+      diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 2);
   if (failed(input))
     return failure();
   int64_t channels = input->getDimSize(1);
@@ -25,8 +26,7 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *context,
       return failure();
     if (!compatibleSize(param->getDimSize(0), channels))
       return diag.error("'", name, "' has ", param->getDimSize(0),
-                        " elements but the input has ", channels,
-                        " channels");
+                        " elements but the input has ", channels, " channels");
   }
   if (!(adaptor.getEpsilon().convertToFloat() >= 0.0f))
     return diag.error("'epsilon' must be non-negative");
@@ -39,7 +39,8 @@ LogicalResult LrnOp::inferReturnTypes(MLIRContext *context,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 3);
+  FailureOr<RankedTensorType> input =
+      diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 3);
   if (failed(input))
     return failure();
   if (adaptor.getSize() < 1)
@@ -53,7 +54,8 @@ LogicalResult L2NormalizeOp::inferReturnTypes(MLIRContext *context,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 1);
+  FailureOr<RankedTensorType> input =
+      diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 1);
   if (failed(input) ||
       failed(diag.axis("axis", adaptor.getAxis(), input->getRank())))
     return failure();
@@ -68,7 +70,8 @@ LogicalResult DropoutOp::inferReturnTypes(MLIRContext *context,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 0);
+  FailureOr<RankedTensorType> input =
+      diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 0);
   if (failed(input))
     return failure();
   float rate = adaptor.getRate().convertToFloat();

@@ -28,12 +28,12 @@ LogicalResult inferWindowPool(const InferDiag &diag, Value inputValue,
     int64_t window = shape::effectiveKernel(kernel[i], dilation[i]);
     // PyTorch's rule: a window must never lie entirely in the padding.
     if (padding[i] > window / 2 || padding[i + 2] > window / 2)
-      return diag.error("padding [", padding[i], ", ", padding[i + 2],
-                        "] in ", kSpatialName[i],
-                        " exceeds half the window (", window, ")");
-    int64_t out = shape::poolOutputSize(x[2 + i], kernel[i], stride[i],
-                                        padding[i], padding[i + 2],
-                                        dilation[i], ceilMode);
+      return diag.error("padding [", padding[i], ", ", padding[i + 2], "] in ",
+                        kSpatialName[i], " exceeds half the window (", window,
+                        ")");
+    int64_t out =
+        shape::poolOutputSize(x[2 + i], kernel[i], stride[i], padding[i],
+                              padding[i + 2], dilation[i], ceilMode);
     if (!shape::isDynamic(out) && out < 1)
       return diag.error("window ", kSpatialName[i], " ", window,
                         " exceeds the padded input ", kSpatialName[i], " ",
@@ -50,9 +50,9 @@ LogicalResult inferGlobalPool(const InferDiag &diag, Value inputValue,
   FailureOr<RankedTensorType> input = diag.tensor(inputValue, "input", 4);
   if (failed(input))
     return failure();
-  results.push_back(RankedTensorType::get(
-      {input->getDimSize(0), input->getDimSize(1), 1, 1},
-      input->getElementType()));
+  results.push_back(
+      RankedTensorType::get({input->getDimSize(0), input->getDimSize(1), 1, 1},
+                            input->getElementType()));
   return success();
 }
 } // namespace
@@ -74,8 +74,8 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *context,
   static const int64_t kNoDilation[2] = {1, 1};
   return inferWindowPool(InferDiag(location, getOperationName()),
                          adaptor.getInput(), adaptor.getKernel(),
-                         adaptor.getStride(), adaptor.getPadding(),
-                         kNoDilation, adaptor.getCeilMode(), results);
+                         adaptor.getStride(), adaptor.getPadding(), kNoDilation,
+                         adaptor.getCeilMode(), results);
 }
 
 LogicalResult GlobalAvgPool2DOp::inferReturnTypes(
@@ -96,7 +96,8 @@ LogicalResult AdaptiveAvgPool2DOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensor(adaptor.getInput(), "input", 4);
+  FailureOr<RankedTensorType> input =
+      diag.tensor(adaptor.getInput(), "input", 4);
   ArrayRef<int64_t> size = adaptor.getOutputSize();
   if (failed(input) || failed(diag.array("output_size", size, 2, 1)))
     return failure();

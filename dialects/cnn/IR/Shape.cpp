@@ -60,17 +60,17 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *context,
         continue;
       }
       if (!compatibleSize(shape[d], size))
-        return diag.error("input #", index, " has shape ",
-                          shapeString(type.getShape()),
-                          ", which differs from input #0 (",
-                          shapeString(types.front().getShape()),
-                          ") in dimension ", d, " outside the concat axis ",
-                          *axis);
+        return diag.error(
+            "input #", index, " has shape ", shapeString(type.getShape()),
+            ", which differs from input #0 (",
+            shapeString(types.front().getShape()), ") in dimension ", d,
+            " outside the concat axis ", *axis);
       if (shape::isDynamic(shape[d]))
         shape[d] = size;
     }
   }
-  results.push_back(RankedTensorType::get(shape, types.front().getElementType()));
+  results.push_back(
+      RankedTensorType::get(shape, types.front().getElementType()));
   return success();
 }
 
@@ -94,7 +94,8 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *context,
   if (failed(input))
     return failure();
   int64_t rank = input->getRank();
-  FailureOr<int64_t> start = diag.axis("start_dim", adaptor.getStartDim(), rank);
+  FailureOr<int64_t> start =
+      diag.axis("start_dim", adaptor.getStartDim(), rank);
   FailureOr<int64_t> end = diag.axis("end_dim", adaptor.getEndDim(), rank);
   if (failed(start) || failed(end))
     return failure();
@@ -139,8 +140,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *context,
       continue;
     }
     if (size < 1)
-      return diag.error("'shape' entries must be positive or -1, got [",
-                        target, "]");
+      return diag.error("'shape' entries must be positive or -1, got [", target,
+                        "]");
     known *= size;
   }
   int64_t count = product(input->getShape());
@@ -179,9 +180,8 @@ struct ReshapeOfReshape final : OpRewritePattern<ReshapeOp> {
     Operation *producer = op.getInput().getDefiningOp();
     if (!isa_and_nonnull<ReshapeOp, FlattenOp>(producer))
       return rewriter.notifyMatchFailure(op, "input is not a reshape");
-    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(),
-                                           producer->getOperand(0),
-                                           op.getShapeAttr());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(
+        op, op.getType(), producer->getOperand(0), op.getShapeAttr());
     return success();
   }
 };
@@ -217,8 +217,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *context,
     seen[p] = true;
   }
   if (!valid)
-    return diag.error("'perm' [", perm, "] is not a permutation of the ",
-                      rank, " input dimensions");
+    return diag.error("'perm' [", perm, "] is not a permutation of the ", rank,
+                      " input dimensions");
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(input->getDimSize(p));
@@ -260,8 +260,8 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *context,
     int64_t before = pads[d], after = pads[d + rank];
     if (reflect && !shape::isDynamic(size) && (before >= size || after >= size))
       return diag.error("reflect padding [", before, ", ", after,
-                        "] of dimension ", d,
-                        " must be smaller than its size ", size);
+                        "] of dimension ", d, " must be smaller than its size ",
+                        size);
     shape.push_back(shape::isDynamic(size) ? size : size + before + after);
   }
   results.push_back(RankedTensorType::get(shape, input->getElementType()));
@@ -284,15 +284,15 @@ LogicalResult UpsampleOp::inferReturnTypes(MLIRContext *context,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &results) {
   InferDiag diag(location, getOperationName());
-  FailureOr<RankedTensorType> input = diag.tensor(adaptor.getInput(), "input", 4);
+  FailureOr<RankedTensorType> input =
+      diag.tensor(adaptor.getInput(), "input", 4);
   if (failed(input))
     return failure();
   std::optional<ArrayRef<float>> scale = adaptor.getScale();
   std::optional<ArrayRef<int64_t>> size = adaptor.getSize();
   if (scale.has_value() == size.has_value())
     return diag.error("expects exactly one of 'scale' and 'size'");
-  if (adaptor.getAlignCorners() &&
-      adaptor.getMode() != UpsampleMode::Bilinear)
+  if (adaptor.getAlignCorners() && adaptor.getMode() != UpsampleMode::Bilinear)
     return diag.error("'align_corners' applies to bilinear mode only");
   ArrayRef<int64_t> x = input->getShape();
   SmallVector<int64_t, 4> shape = {x[0], x[1]};

@@ -40,11 +40,11 @@ int64_t poolOutputSize(int64_t in, int64_t kernel, int64_t stride,
                        bool ceilMode) {
   if (isDynamic(in))
     return kDynamicSize;
-  int64_t out = floorDiv(in + padBegin + padEnd -
-                             effectiveKernel(kernel, dilation) +
-                             (ceilMode ? stride - 1 : 0),
-                         stride) +
-                1;
+  int64_t out =
+      floorDiv(in + padBegin + padEnd - effectiveKernel(kernel, dilation) +
+                   (ceilMode ? stride - 1 : 0),
+               stride) +
+      1;
   // The last window must start inside the input or the leading padding.
   if (ceilMode && (out - 1) * stride >= in + padBegin)
     --out;

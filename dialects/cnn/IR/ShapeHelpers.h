@@ -30,12 +30,14 @@ int64_t floorDiv(int64_t a, int64_t b);
 /// Kernel extent once dilated: dilation * (kernel - 1) + 1.
 int64_t effectiveKernel(int64_t kernel, int64_t dilation);
 
-/// conv2d: floor((in + padBegin + padEnd - dilation*(kernel-1) - 1) / stride) + 1.
+/// conv2d: floor((in + padBegin + padEnd - dilation*(kernel-1) - 1) / stride)
+/// + 1.
 int64_t convOutputSize(int64_t in, int64_t kernel, int64_t stride,
                        int64_t padBegin, int64_t padEnd, int64_t dilation);
 
 /// conv_transpose2d:
-/// (in - 1) * stride - padBegin - padEnd + dilation*(kernel-1) + outputPadding + 1.
+/// (in - 1) * stride - padBegin - padEnd + dilation*(kernel-1) + outputPadding
+/// + 1.
 int64_t convTransposeOutputSize(int64_t in, int64_t kernel, int64_t stride,
                                 int64_t padBegin, int64_t padEnd,
                                 int64_t dilation, int64_t outputPadding);
