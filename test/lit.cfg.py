@@ -36,5 +36,15 @@ except (OSError, subprocess.CalledProcessError):
     lit_config.warning("PyTorch not found for /usr/bin/python3: "
                        "tests that compare with it are unsupported")
 
+# jsonschema (Debian's python3-jsonschema) checks docs/model-format.schema.json;
+# those tests run with %python.
+try:
+    subprocess.run([sys.executable, "-c", "import jsonschema"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config.available_features.add("jsonschema")
+except (OSError, subprocess.CalledProcessError):
+    lit_config.warning("jsonschema not found for " + sys.executable +
+                       ": tests of the model description schema are unsupported")
+
 tool_dirs = [config.cnn_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["cnn-opt", "cnnc", "FileCheck", "not"], tool_dirs)
