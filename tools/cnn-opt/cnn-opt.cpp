@@ -1,5 +1,6 @@
 //===- cnn-opt.cpp - mlir-opt with the cnn dialect and passes -------------===//
 
+#include "compiler/Conversion/Passes.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
 
@@ -12,6 +13,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::cnn::registerCnnTransformsPasses();
+  mlir::cnn::registerCnnConversionPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

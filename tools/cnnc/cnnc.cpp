@@ -1,7 +1,8 @@
 //===- cnnc.cpp - the cnnc command-line driver ----------------------------===//
 //
-//   cnnc compile MODEL [--emit cnn] [-o FILE] [--batch N] [--weights FILE]
-//   cnnc inspect MODEL [--batch N] [--weights FILE]
+//   cnnc compile MODEL [--emit cnn|linalg|llvm|obj|lib] [-o FILE|OUTDIR]
+//   cnnc run MODEL --input x.npy ... --output y.npy ...
+//   cnnc inspect MODEL
 //
 // MODEL is a JSON model description (docs/model-format.md). Every problem is
 // reported as one diagnostic naming the file, the line and the layer, the
@@ -9,24 +10,31 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Target/ModelLibrary.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
 #include "frontends/json/ModelImporter.h"
 #include "tools/cnnc/Diagnostics.h"
 #include "tools/cnnc/Inspect.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <cstring>
+
+#include "cnnrt.h"
 
 using namespace mlir;
 using namespace mlir::cnn;
@@ -53,13 +61,40 @@ cl::opt<uint64_t> seedOpt("seed",
                                    "model has no weights file (default 0)"),
                           cl::init(0), cl::cat(commonCategory));
 
-enum class Emit { Cnn };
-cl::opt<Emit>
-    emitOpt("emit", cl::desc("What 'cnnc compile' writes"), cl::init(Emit::Cnn),
-            cl::values(clEnumValN(Emit::Cnn, "cnn",
-                                  "the imported model in the cnn dialect")),
-            cl::cat(compileCategory));
-cl::opt<std::string> outputOpt("o", cl::desc("Output file ('-' for stdout)"),
+cl::OptionCategory runCategory("Options of 'cnnc run'");
+
+enum class Emit { Cnn, Linalg, Llvm, Obj, Lib };
+cl::opt<Emit> emitOpt(
+    "emit", cl::desc("What 'cnnc compile' writes (default: lib)"),
+    cl::init(Emit::Lib),
+    cl::values(clEnumValN(Emit::Cnn, "cnn",
+                          "the imported model in the cnn dialect"),
+               clEnumValN(Emit::Linalg, "linalg",
+                          "lowered to linalg, tensor, arith and math"),
+               clEnumValN(Emit::Llvm, "llvm",
+                          "bufferized and lowered to the LLVM "
+                          "dialect"),
+               clEnumValN(Emit::Obj, "obj", "an object file"),
+               clEnumValN(Emit::Lib, "lib",
+                          "OUTDIR/lib<name>.so, lib<name>.a and <name>.h")),
+    cl::cat(compileCategory));
+cl::opt<std::string>
+    cpuOpt("cpu",
+           cl::desc("Target CPU, e.g. x86-64-v3 or x86-64-v4 (default: this "
+                    "machine's CPU and its features)"),
+           cl::value_desc("name"), cl::init("host"), cl::cat(compileCategory),
+           cl::cat(runCategory));
+cl::list<std::string> inputOpts("input",
+                                cl::desc("An input as a float32 .npy file, in "
+                                         "the order of the model's inputs"),
+                                cl::value_desc("x.npy"), cl::cat(runCategory));
+cl::list<std::string> outputOpts("output",
+                                 cl::desc("Where to write an output (.npy), in "
+                                          "the order of the model's outputs"),
+                                 cl::value_desc("y.npy"), cl::cat(runCategory));
+cl::opt<std::string> outputOpt("o",
+                               cl::desc("Output file ('-' for stdout), or "
+                                        "folder for --emit lib"),
                                cl::value_desc("file"), cl::init("-"),
                                cl::cat(compileCategory));
 cl::opt<bool> printWeightsOpt(
@@ -73,7 +108,10 @@ const char *const kOverview =
 USAGE: cnnc <command> MODEL [options]
 
 Commands:
-  compile   Import MODEL and write it in the cnn dialect (--emit cnn)
+  compile   Compile MODEL into OUTDIR/lib<name>.so, lib<name>.a and <name>.h
+            (-o OUTDIR), or print an intermediate phase (--emit cnn|linalg|llvm)
+            or write an object file (--emit obj -o FILE)
+  run       Compile MODEL and run it on .npy inputs, writing .npy outputs
   inspect   Print MODEL's layers with output shapes, parameters and MACs,
             and their totals
 
@@ -125,10 +163,8 @@ OwningOpRef<ModuleOp> importFromOptions(MLIRContext &context,
   return module;
 }
 
-int runCompile(MLIRContext &context) {
-  OwningOpRef<ModuleOp> module = importFromOptions(context);
-  if (!module)
-    return 1;
+/// Prints `module` to the -o file.
+int printModule(ModuleOp module) {
   std::string error;
   auto output = openOutputFile(outputOpt, &error);
   if (!output) {
@@ -141,6 +177,190 @@ int runCompile(MLIRContext &context) {
   module->print(output->os(), flags);
   output->os() << "\n";
   output->keep();
+  return 0;
+}
+
+/// The names of inputs and outputs are only for the interface (read before
+/// lowering); LLVM has no use for them.
+void stripInterfaceNames(ModuleOp module) {
+  module.walk([](func::FuncOp func) {
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, kValueNameAttr);
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      func.removeResultAttr(i,
+                            StringAttr::get(func.getContext(), kValueNameAttr));
+  });
+}
+
+/// Lowers `module` to LLVM and writes the model library into `outputDir`.
+LogicalResult buildLibrary(ModuleOp module, const ModelInterface &interface,
+                           StringRef outputDir) {
+  stripInterfaceNames(module);
+  if (failed(lowerModule(module, Phase::Llvm)))
+    return failure();
+  LibraryOptions options;
+  options.outputDir = outputDir.str();
+  options.cpu = cpuOpt;
+  options.runtimeLibrary = CNNC_RUNTIME_LIBRARY;
+  return writeModelLibrary(module, interface, options);
+}
+
+int runCompile(MLIRContext &context) {
+  OwningOpRef<ModuleOp> module = importFromOptions(context);
+  if (!module)
+    return 1;
+  switch (emitOpt) {
+  case Emit::Cnn:
+    return printModule(*module);
+  case Emit::Linalg:
+  case Emit::Llvm:
+    if (failed(lowerModule(*module, emitOpt == Emit::Linalg ? Phase::Linalg
+                                                            : Phase::Llvm)))
+      return 1;
+    return printModule(*module);
+  case Emit::Obj:
+  case Emit::Lib: {
+    if (outputOpt == "-") {
+      llvm::errs() << "cnnc compile: --emit "
+                   << (emitOpt == Emit::Obj ? "obj needs -o FILE"
+                                            : "lib needs -o OUTDIR")
+                   << "\n";
+      return 1;
+    }
+    FailureOr<ModelInterface> interface = readModelInterface(*module);
+    if (failed(interface))
+      return 1;
+    if (emitOpt == Emit::Lib)
+      return failed(buildLibrary(*module, *interface, outputOpt)) ? 1 : 0;
+    stripInterfaceNames(*module);
+    if (failed(lowerModule(*module, Phase::Llvm)))
+      return 1;
+    return failed(writeModelObject(*module, *interface, cpuOpt, outputOpt)) ? 1
+                                                                            : 0;
+  }
+  }
+  return 1;
+}
+
+/// Reads one .npy input and checks it against the model's input.
+bool readInput(const std::string &path, const TensorInterface &expected,
+               cnnrt_array &array) {
+  if (cnnrt_npy_read(path.c_str(), &array) != 0) {
+    llvm::errs() << "cnnc run: input '" << expected.name
+                 << "': " << cnnrt_last_error() << "\n";
+    return false;
+  }
+  std::vector<int64_t> shape(array.shape, array.shape + array.ndim);
+  auto render = [](ArrayRef<int64_t> s) {
+    std::string r;
+    for (auto [i, d] : llvm::enumerate(s))
+      r += (i ? "x" : "") + std::to_string(d);
+    return r;
+  };
+  if (StringRef(array.dtype) != "f4" || shape != expected.shape) {
+    llvm::errs() << "cnnc run: input '" << expected.name << "' (" << path
+                 << ") is " << array.dtype << " " << render(shape)
+                 << ", but the model takes float32 (f4) "
+                 << render(expected.shape) << "\n";
+    return false;
+  }
+  return true;
+}
+
+int runRun(MLIRContext &context) {
+  OwningOpRef<ModuleOp> module = importFromOptions(context);
+  if (!module)
+    return 1;
+  FailureOr<ModelInterface> interface = readModelInterface(*module);
+  if (failed(interface))
+    return 1;
+  if (inputOpts.size() != interface->inputs.size() ||
+      outputOpts.size() != interface->outputs.size()) {
+    llvm::errs() << "cnnc run: model '" << interface->name << "' takes "
+                 << interface->inputs.size() << " input(s) and gives "
+                 << interface->outputs.size() << " output(s); got "
+                 << inputOpts.size() << " --input and " << outputOpts.size()
+                 << " --output\n";
+    return 1;
+  }
+  // Read the inputs first: bad data should not cost a compilation.
+  std::vector<cnnrt_array> inputs(inputOpts.size());
+  llvm::scope_exit freeInputs([&] {
+    for (cnnrt_array &a : inputs)
+      cnnrt_array_free(&a);
+  });
+  for (auto [path, expected, array] :
+       llvm::zip_equal(inputOpts, interface->inputs, inputs))
+    if (!readInput(path, expected, array))
+      return 1;
+
+  SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("cnnc-run", dir)) {
+    llvm::errs() << "cnnc run: cannot create a temporary folder\n";
+    return 1;
+  }
+  llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
+  if (failed(buildLibrary(*module, *interface, dir)))
+    return 1;
+
+  std::string library = (dir + "/lib" + interface->name + ".so").str();
+  std::string error;
+  auto lib =
+      llvm::sys::DynamicLibrary::getPermanentLibrary(library.c_str(), &error);
+  if (!lib.isValid()) {
+    llvm::errs() << "cnnc run: cannot load " << library << ": " << error
+                 << "\n";
+    return 1;
+  }
+  std::string prefix = "cnn_" + interface->name;
+  using CreateFn = void *(*)(const char *);
+  using InferFn = int (*)(void *, void **);
+  using DestroyFn = void (*)(void *);
+  auto create = reinterpret_cast<CreateFn>(
+      lib.getAddressOfSymbol((prefix + "_create").c_str()));
+  auto infer = reinterpret_cast<InferFn>(
+      lib.getAddressOfSymbol((prefix + "_infer_packed").c_str()));
+  auto destroy = reinterpret_cast<DestroyFn>(
+      lib.getAddressOfSymbol((prefix + "_destroy").c_str()));
+  if (!create || !infer || !destroy) {
+    llvm::errs() << "cnnc run: " << library << " lacks the model's API\n";
+    return 1;
+  }
+
+  std::vector<std::vector<float>> outputs;
+  std::vector<void *> args;
+  for (cnnrt_array &a : inputs)
+    args.push_back(a.data);
+  for (const TensorInterface &t : interface->outputs) {
+    int64_t count = 1;
+    for (int64_t d : t.shape)
+      count *= d;
+    outputs.emplace_back(count);
+    args.push_back(outputs.back().data());
+  }
+  void *model = create(nullptr);
+  if (!model || infer(model, args.data()) != 0) {
+    llvm::errs() << "cnnc run: " << cnnrt_last_error() << "\n";
+    if (model)
+      destroy(model);
+    return 1;
+  }
+  destroy(model);
+
+  for (auto [path, t, data] :
+       llvm::zip_equal(outputOpts, interface->outputs, outputs)) {
+    cnnrt_array array = {};
+    std::strcpy(array.dtype, "f4");
+    array.ndim = t.shape.size();
+    std::copy(t.shape.begin(), t.shape.end(), array.shape);
+    array.data = data.data();
+    array.nbytes = data.size() * sizeof(float);
+    if (cnnrt_npy_write(path.c_str(), &array) != 0) {
+      llvm::errs() << "cnnc run: output '" << t.name
+                   << "': " << cnnrt_last_error() << "\n";
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -174,13 +394,17 @@ int main(int argc, char **argv) {
   std::vector<cl::OptionCategory *> categories = {&commonCategory};
   if (command == "compile")
     categories.push_back(&compileCategory);
+  else if (command == "run")
+    categories.push_back(&runCategory);
   else if (command != "inspect") {
     llvm::errs() << "cnnc: unknown command '" << command
-                 << "' (commands: compile, inspect; see cnnc --help)\n";
+                 << "' (commands: compile, run, inspect; see cnnc --help)\n";
     return 1;
   }
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(categories);
 
   std::string toolName = ("cnnc " + command).str();
@@ -196,10 +420,11 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  registry.insert<CnnDialect, arith::ArithDialect, func::FuncDialect,
-                  tensor::TensorDialect>();
+  registerCpuPipelineDependencies(registry);
   MLIRContext context(registry);
   CnncDiagnostics diagnostics(&context);
-  int status = command == "compile" ? runCompile(context) : runInspect(context);
+  int status = command == "compile" ? runCompile(context)
+               : command == "run"   ? runRun(context)
+                                    : runInspect(context);
   return status != 0 || diagnostics.errorCount() ? 1 : 0;
 }

@@ -1,0 +1,228 @@
+//===- Conv.cpp - lower convolutions and dense layers to linalg -----------===//
+//
+// conv2d pads its input and becomes linalg.conv_2d_nchw_fchw, or for grouped
+// and depthwise convolutions linalg.conv_2d_ngchw_gfchw over reshaped
+// operands; the bias initialises the accumulator. conv_transpose2d becomes a
+// stride-1 convolution of the zero-dilated input with the flipped, transposed
+// filter. dense is a matmul with the weight read transposed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/CnnToLinalg/Utils.h"
+#include "compiler/Conversion/Passes.h"
+#include "dialects/cnn/IR/CnnOps.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::cnn;
+
+namespace {
+
+/// The accumulator of a conv/dense result: the bias broadcast along
+/// dimension 1, or zeros.
+Value accumulator(OpBuilder &b, Location loc, RankedTensorType type,
+                  Value bias) {
+  if (!bias)
+    return filled(b, loc, type, 0.0);
+  MLIRContext *context = b.getContext();
+  AffineMap channel =
+      AffineMap::get(type.getRank(), 0, getAffineDimExpr(1, context), context);
+  return elementwise(b, loc, type, {bias}, {channel},
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+/// Pads (positive) or crops (negative) the two spatial dimensions of an
+/// NCHW tensor; `low`/`high` are [h, w].
+Value padOrCrop(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> low,
+                ArrayRef<int64_t> high) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> offsets(4, 0), sizes(type.getShape()), strides(4, 1);
+  SmallVector<int64_t> padLow(4, 0), padHigh(4, 0);
+  bool crop = false;
+  for (int i = 0; i < 2; ++i) {
+    if (low[i] < 0) {
+      offsets[2 + i] = -low[i];
+      sizes[2 + i] += low[i];
+      crop = true;
+    } else {
+      padLow[2 + i] = low[i];
+    }
+    if (high[i] < 0) {
+      sizes[2 + i] += high[i];
+      crop = true;
+    } else {
+      padHigh[2 + i] = high[i];
+    }
+  }
+  if (crop) {
+    auto sliceType = RankedTensorType::get(sizes, type.getElementType());
+    x = tensor::ExtractSliceOp::create(b, loc, sliceType, x, ValueRange{},
+                                       ValueRange{}, ValueRange{}, offsets,
+                                       sizes, strides);
+  }
+  return padConstant(b, loc, x, padLow, padHigh, 0.0);
+}
+
+/// A convolution of an already padded NCHW input with an FCHW filter.
+Value convolve(OpBuilder &b, Location loc, Value input, Value filter,
+               Value init, ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+               int64_t groups) {
+  auto resultType = cast<RankedTensorType>(init.getType());
+  Attribute strides = b.getI64VectorAttr(stride);
+  Attribute dilations = b.getI64VectorAttr(dilation);
+  if (groups == 1)
+    return linalg::Conv2DNchwFchwOp::create(
+               b, loc, TypeRange{resultType}, ValueRange{input, filter},
+               ValueRange{init}, strides, dilations)
+        .getResult(0);
+
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  Type elem = inType.getElementType();
+  ArrayRef<int64_t> x = inType.getShape(), w = filterType.getShape(),
+                    y = resultType.getShape();
+  auto groupedIn =
+      RankedTensorType::get({x[0], groups, x[1] / groups, x[2], x[3]}, elem);
+  auto groupedFilter =
+      RankedTensorType::get({groups, w[0] / groups, w[1], w[2], w[3]}, elem);
+  auto groupedOut =
+      RankedTensorType::get({y[0], groups, y[1] / groups, y[2], y[3]}, elem);
+  SmallVector<ReassociationIndices> channelSplit = {{0}, {1, 2}, {3}, {4}};
+  SmallVector<ReassociationIndices> filterSplit = {{0, 1}, {2}, {3}, {4}};
+  Value gIn =
+      tensor::ExpandShapeOp::create(b, loc, groupedIn, input, channelSplit);
+  Value gFilter =
+      tensor::ExpandShapeOp::create(b, loc, groupedFilter, filter, filterSplit);
+  Value gInit =
+      tensor::ExpandShapeOp::create(b, loc, groupedOut, init, channelSplit);
+  Value gOut = linalg::Conv2DNgchwGfchwOp::create(
+                   b, loc, TypeRange{groupedOut}, ValueRange{gIn, gFilter},
+                   ValueRange{gInit}, strides, dilations)
+                   .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, resultType, gOut,
+                                         channelSplit);
+}
+
+struct Conv2DPattern final : OpConversionPattern<Conv2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    ArrayRef<int64_t> p = op.getPadding();
+    Value input = padConstant(rewriter, loc, adaptor.getInput(),
+                              {0, 0, p[0], p[1]}, {0, 0, p[2], p[3]}, 0.0);
+    Value init = accumulator(rewriter, loc, type, adaptor.getBias());
+    rewriter.replaceOp(op, convolve(rewriter, loc, input, adaptor.getFilter(),
+                                    init, op.getStride(), op.getDilation(),
+                                    op.getGroups()));
+    return success();
+  }
+};
+
+struct ConvTranspose2DPattern final : OpConversionPattern<ConvTranspose2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConvTranspose2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto wType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    if (!type.hasStaticShape() || !inType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    Type elem = type.getElementType();
+    ArrayRef<int64_t> s = op.getStride(), p = op.getPadding(),
+                      d = op.getDilation(), outPad = op.getOutputPadding();
+    ArrayRef<int64_t> x = inType.getShape(), w = wType.getShape();
+    int64_t groups = op.getGroups();
+    int64_t cg = w[0] / groups, fg = w[1], filters = fg * groups;
+    int64_t kh = w[2], kw = w[3];
+
+    // Spread the input by the stride, zeros in between.
+    Value input = adaptor.getInput();
+    if (s[0] > 1 || s[1] > 1) {
+      auto dilatedType = RankedTensorType::get(
+          {x[0], x[1], (x[2] - 1) * s[0] + 1, (x[3] - 1) * s[1] + 1}, elem);
+      Value zeros = filled(rewriter, loc, dilatedType, 0.0);
+      input = tensor::InsertSliceOp::create(
+          rewriter, loc, input, zeros,
+          getAsIndexOpFoldResult(context, ArrayRef<int64_t>{0, 0, 0, 0}),
+          getAsIndexOpFoldResult(context, x),
+          getAsIndexOpFoldResult(context, ArrayRef<int64_t>{1, 1, s[0], s[1]}));
+    }
+    // A full correlation needs dilation * (k - 1) on each side; the padding
+    // removes output rows, output_padding adds them at the end.
+    int64_t fullH = d[0] * (kh - 1), fullW = d[1] * (kw - 1);
+    input = padOrCrop(rewriter, loc, input, {fullH - p[0], fullW - p[1]},
+                      {fullH - p[2] + outPad[0], fullW - p[3] + outPad[1]});
+
+    // Filter [C, F/g, kh, kw] -> [F, C/g, kh, kw], spatially flipped:
+    // out[o, c, i, j] = w[(o / (F/g)) * (C/g) + c, o mod (F/g), kh-1-i,
+    // kw-1-j].
+    auto flippedType = RankedTensorType::get({filters, cg, kh, kw}, elem);
+    AffineExpr o = getAffineDimExpr(0, context),
+               c = getAffineDimExpr(1, context),
+               i = getAffineDimExpr(2, context),
+               j = getAffineDimExpr(3, context);
+    AffineMap read = AffineMap::get(
+        4, 0, {o.floorDiv(fg) * cg + c, o % fg, (kh - 1) - i, (kw - 1) - j},
+        context);
+    Value filter =
+        elementwise(rewriter, loc, flippedType, {adaptor.getFilter()}, {read},
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+
+    Value init = accumulator(rewriter, loc, type, adaptor.getBias());
+    rewriter.replaceOp(
+        op, convolve(rewriter, loc, input, filter, init, {1, 1}, d, groups));
+    return success();
+  }
+};
+
+/// y[n, m] = sum_k x[n, k] * w[m, k] (+ b[m]).
+struct DensePattern final : OpConversionPattern<DenseOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DenseOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = accumulator(rewriter, loc, type, adaptor.getBias());
+    AffineExpr n = getAffineDimExpr(0, context),
+               m = getAffineDimExpr(1, context),
+               k = getAffineDimExpr(2, context);
+    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {n, k}, context),
+                                   AffineMap::get(3, 0, {m, k}, context),
+                                   AffineMap::get(3, 0, {n, m}, context)};
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{adaptor.getInput(), adaptor.getWeight()}, ValueRange{init},
+        maps, iterators, [](OpBuilder &b, Location l, ValueRange a) {
+          Value product = arith::MulFOp::create(b, l, a[0], a[1]);
+          linalg::YieldOp::create(
+              b, l, Value(arith::AddFOp::create(b, l, a[2], product)));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::cnn::populateConvToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2DPattern, ConvTranspose2DPattern, DensePattern>(
+      patterns.getContext());
+}

@@ -1,0 +1,297 @@
+//===- Pool.cpp - lower pooling ops to linalg -----------------------------===//
+//
+// Max and average pooling pad their input (with -inf or 0, plus what
+// ceil_mode's last window needs) and become linalg's NCHW pooling ops; the
+// average divides by a per-position divisor computed at compile time with
+// PyTorch's rule for count_include_pad. Global pooling reduces height and
+// width; adaptive pooling with uneven windows gathers each window.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/CnnToLinalg/Utils.h"
+#include "compiler/Conversion/Passes.h"
+#include "dialects/cnn/IR/CnnOps.h"
+#include "dialects/cnn/IR/ShapeHelpers.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::cnn;
+
+namespace {
+
+/// Pads for a pooling window: the op's padding plus, in ceil_mode, what the
+/// last window needs beyond it (its positions count as padding).
+struct PoolPadding {
+  SmallVector<int64_t> low, high;
+};
+
+PoolPadding poolPadding(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
+                        ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+                        ArrayRef<int64_t> padding, ArrayRef<int64_t> dilation) {
+  PoolPadding p{{0, 0, padding[0], padding[1]}, {0, 0, padding[2], padding[3]}};
+  for (int i = 0; i < 2; ++i) {
+    int64_t needed = (out[2 + i] - 1) * stride[i] +
+                     shape::effectiveKernel(kernel[i], dilation[i]);
+    int64_t have = in[2 + i] + padding[i] + padding[i + 2];
+    p.high[2 + i] += std::max<int64_t>(0, needed - have);
+  }
+  return p;
+}
+
+struct MaxPoolPattern final : OpConversionPattern<MaxPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MaxPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    if (!type.hasStaticShape() || !inType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    PoolPadding pad =
+        poolPadding(inType.getShape(), type.getShape(), op.getKernel(),
+                    op.getStride(), op.getPadding(), op.getDilation());
+    Value input = padConstant(rewriter, loc, adaptor.getInput(), pad.low,
+                              pad.high, -INFINITY);
+    Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernel(),
+                                           type.getElementType());
+    Value result =
+        linalg::PoolingNchwMaxOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{input, window},
+            ValueRange{filled(rewriter, loc, type, -INFINITY)},
+            rewriter.getI64VectorAttr(op.getStride()),
+            rewriter.getI64VectorAttr(op.getDilation()))
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct AvgPoolPattern final : OpConversionPattern<AvgPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(AvgPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    if (!type.hasStaticShape() || !inType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStride(),
+                      p = op.getPadding();
+    int64_t one[2] = {1, 1};
+    PoolPadding pad =
+        poolPadding(inType.getShape(), type.getShape(), k, s, p, one);
+    Value input =
+        padConstant(rewriter, loc, adaptor.getInput(), pad.low, pad.high, 0.0);
+    Value window =
+        tensor::EmptyOp::create(rewriter, loc, k, type.getElementType());
+    Value sum =
+        linalg::PoolingNchwSumOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{input, window},
+            ValueRange{filled(rewriter, loc, type, 0.0)},
+            rewriter.getI64VectorAttr(s), rewriter.getI64VectorAttr(one))
+            .getResult(0);
+
+    // PyTorch's divisor: the window clipped to input + padding, or, without
+    // count_include_pad, to the input alone.
+    int64_t oh = type.getDimSize(2), ow = type.getDimSize(3);
+    int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
+    SmallVector<float> divisors;
+    for (int64_t y = 0; y < oh; ++y) {
+      for (int64_t x = 0; x < ow; ++x) {
+        int64_t hs = y * s[0] - p[0], ws = x * s[1] - p[1];
+        int64_t he = std::min(hs + k[0], h + p[2]);
+        int64_t we = std::min(ws + k[1], w + p[3]);
+        int64_t poolSize = (he - hs) * (we - ws);
+        hs = std::max<int64_t>(hs, 0);
+        ws = std::max<int64_t>(ws, 0);
+        he = std::min(he, h);
+        we = std::min(we, w);
+        divisors.push_back(op.getCountIncludePad() ? poolSize
+                                                   : (he - hs) * (we - ws));
+      }
+    }
+    auto divType = RankedTensorType::get({oh, ow}, type.getElementType());
+    Value divisor = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(divType, ArrayRef<float>(divisors)));
+    MLIRContext *context = getContext();
+    AffineMap spatial = AffineMap::get(
+        4, 0, {getAffineDimExpr(2, context), getAffineDimExpr(3, context)},
+        context);
+    Value result =
+        elementwise(rewriter, loc, type, {sum, divisor},
+                    {rewriter.getMultiDimIdentityMap(4), spatial},
+                    [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                      return arith::DivFOp::create(b, l, a[0], a[1]);
+                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Reduces height and width into [N, C] with `combine`, then reshapes to
+/// [N, C, 1, 1] after `finish`.
+template <typename OpTy, bool IsMax>
+struct GlobalPoolPattern final : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = this->getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    if (!inType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    auto reducedType = RankedTensorType::get(
+        {type.getDimSize(0), type.getDimSize(1)}, type.getElementType());
+    SmallVector<AffineMap> maps = {
+        rewriter.getMultiDimIdentityMap(4),
+        AffineMap::get(
+            4, 0, {getAffineDimExpr(0, context), getAffineDimExpr(1, context)},
+            context)};
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction};
+    Value reduced =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{reducedType},
+            ValueRange{adaptor.getInput()},
+            ValueRange{
+                filled(rewriter, loc, reducedType, IsMax ? -INFINITY : 0.0)},
+            maps, iterators,
+            [](OpBuilder &b, Location l, ValueRange a) {
+              Value r = IsMax
+                            ? Value(arith::MaximumFOp::create(b, l, a[0], a[1]))
+                            : Value(arith::AddFOp::create(b, l, a[0], a[1]));
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+    if (!IsMax) {
+      double count = inType.getDimSize(2) * inType.getDimSize(3);
+      reduced = broadcastElementwise(
+          rewriter, loc, reducedType, {reduced},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return arith::DivFOp::create(
+                b, l, a[0], constantFloat(b, l, a[0].getType(), count));
+          });
+    }
+    rewriter.replaceOp(op, tensor::ExpandShapeOp::create(
+                               rewriter, loc, type, reduced,
+                               ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}}));
+    return success();
+  }
+};
+
+/// Output cell i averages input rows [floor(i*H/oh), ceil((i+1)*H/oh)).
+struct AdaptiveAvgPoolPattern final : OpConversionPattern<AdaptiveAvgPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(AdaptiveAvgPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    if (!inType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    int64_t in[2] = {inType.getDimSize(2), inType.getDimSize(3)};
+    int64_t out[2] = {type.getDimSize(2), type.getDimSize(3)};
+
+    // The largest window, and each cell's [start, size) per dimension.
+    int64_t maxWindow[2] = {0, 0};
+    SmallVector<int32_t> starts[2], sizes[2];
+    for (int d = 0; d < 2; ++d)
+      for (int64_t i = 0; i < out[d]; ++i) {
+        int64_t start = shape::adaptiveWindowStart(i, in[d], out[d]);
+        int64_t end = shape::adaptiveWindowEnd(i, in[d], out[d]);
+        starts[d].push_back(start);
+        sizes[d].push_back(end - start);
+        maxWindow[d] = std::max(maxWindow[d], end - start);
+      }
+
+    MLIRContext *context = getContext();
+    Type elem = type.getElementType();
+    Value x = adaptor.getInput();
+    auto table = [&](ArrayRef<int32_t> values) -> Value {
+      auto t = RankedTensorType::get({(int64_t)values.size()},
+                                     rewriter.getI32Type());
+      return arith::ConstantOp::create(rewriter, loc,
+                                       DenseElementsAttr::get(t, values));
+    };
+    Value hStart = table(starts[0]), hSize = table(sizes[0]);
+    Value wStart = table(starts[1]), wSize = table(sizes[1]);
+    Value window = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{maxWindow[0], maxWindow[1]}, elem);
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(6, 0, {d(2)}, context),
+        AffineMap::get(6, 0, {d(2)}, context),
+        AffineMap::get(6, 0, {d(3)}, context),
+        AffineMap::get(6, 0, {d(3)}, context),
+        AffineMap::get(6, 0, {d(4), d(5)}, context),
+        AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, context)};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.append(2, utils::IteratorType::reduction);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type},
+            ValueRange{hStart, hSize, wStart, wSize, window},
+            ValueRange{filled(rewriter, loc, type, 0.0)}, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              auto index = [&](unsigned dim) {
+                return linalg::IndexOp::create(b, l, dim).getResult();
+              };
+              auto asIndex = [&](Value v) {
+                return arith::IndexCastOp::create(b, l, b.getIndexType(), v)
+                    .getResult();
+              };
+              Value i = index(4), j = index(5);
+              Value hs = asIndex(a[0]), hn = asIndex(a[1]);
+              Value ws = asIndex(a[2]), wn = asIndex(a[3]);
+              Value inside = arith::AndIOp::create(
+                  b, l,
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, i, hn),
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, j,
+                                        wn));
+              // Clamp so the read stays in bounds; masked out below.
+              Value row = arith::MinUIOp::create(
+                  b, l, arith::AddIOp::create(b, l, hs, i),
+                  indexConstant(b, l, in[0] - 1));
+              Value col = arith::MinUIOp::create(
+                  b, l, arith::AddIOp::create(b, l, ws, j),
+                  indexConstant(b, l, in[1] - 1));
+              Value v = tensor::ExtractOp::create(
+                  b, l, x, ValueRange{index(0), index(1), row, col});
+              Value count = arith::UIToFPOp::create(
+                  b, l, elem, arith::MulIOp::create(b, l, a[1], a[3]));
+              Value contribution = arith::SelectOp::create(
+                  b, l, inside, arith::DivFOp::create(b, l, v, count),
+                  constantFloat(b, l, elem, 0.0));
+              linalg::YieldOp::create(
+                  b, l, Value(arith::AddFOp::create(b, l, a[6], contribution)));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::cnn::populatePoolToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<MaxPoolPattern, AvgPoolPattern,
+           GlobalPoolPattern<GlobalAvgPool2DOp, false>,
+           GlobalPoolPattern<GlobalMaxPool2DOp, true>, AdaptiveAvgPoolPattern>(
+          patterns.getContext());
+}

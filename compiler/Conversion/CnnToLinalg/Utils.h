@@ -1,0 +1,63 @@
+//===- Utils.h - helpers shared by the cnn-to-linalg patterns ---*- C++ -*-===//
+
+#ifndef CNN_CONVERSION_CNNTOLINALG_UTILS_H
+#define CNN_CONVERSION_CNNTOLINALG_UTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::cnn {
+
+/// Computes one element of a generic's result from the block arguments (the
+/// input elements, then the output element).
+using ElementFn =
+    function_ref<Value(OpBuilder &b, Location loc, ValueRange args)>;
+
+/// tensor.empty of `type`.
+Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type);
+
+/// A tensor of `type` filled with `value`.
+Value filled(OpBuilder &b, Location loc, RankedTensorType type, double value);
+
+/// An f32 (or the element type's) constant.
+Value constantFloat(OpBuilder &b, Location loc, Type type, double value);
+
+/// The map reading an operand of `shape` broadcast (NumPy rules) into an
+/// iteration space of `resultRank` dimensions.
+AffineMap broadcastMap(MLIRContext *context, ArrayRef<int64_t> shape,
+                       ArrayRef<int64_t> resultShape);
+
+/// A parallel linalg.generic producing `resultType` from `inputs` read
+/// through `inputMaps` (the output uses the identity map).
+Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                  ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                  ElementFn fn);
+
+/// An elementwise op over inputs broadcast to `resultType`.
+Value broadcastElementwise(OpBuilder &b, Location loc,
+                           RankedTensorType resultType, ValueRange inputs,
+                           ElementFn fn);
+
+/// Reduces `input` along `axis` (kept with size 1) starting from `init`.
+Value reduceAxis(OpBuilder &b, Location loc, Value input, int64_t axis,
+                 double init, ElementFn combine);
+
+/// Pads with `value`: `low`/`high` per dimension.
+Value padConstant(OpBuilder &b, Location loc, Value input,
+                  ArrayRef<int64_t> low, ArrayRef<int64_t> high, double value);
+
+/// Reshapes to `type` through a rank-1 collapse (row-major order).
+Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType type);
+
+/// Index arithmetic on `index` values inside generic bodies.
+Value indexConstant(OpBuilder &b, Location loc, int64_t value);
+
+/// sigmoid(x) = 1 / (1 + exp(-x)).
+Value sigmoid(OpBuilder &b, Location loc, Value x);
+
+} // namespace mlir::cnn
+
+#endif // CNN_CONVERSION_CNNTOLINALG_UTILS_H

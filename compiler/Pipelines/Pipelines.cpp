@@ -1,0 +1,78 @@
+//===- Pipelines.cpp - cnnc's named compilation phases --------------------===//
+
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/Passes.h"
+#include "dialects/cnn/IR/CnnDialect.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+using namespace mlir;
+using namespace mlir::cnn;
+
+namespace {
+/// cnn -> linalg on tensors.
+const char *const kToLinalg =
+    "func.func(convert-cnn-to-linalg),canonicalize,cse";
+
+/// linalg on tensors -> LLVM dialect. Buffers: one-shot bufferization with
+/// identity layouts at the function boundary, results turned into
+/// caller-provided output buffers, temporaries freed by the ownership-based
+/// deallocation pipeline. Code: plain loops for now.
+const char *const kToLlvm =
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-static-allocs=true "
+    "modify-public-functions=true},"
+    "canonicalize,cse,"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "func.func(convert-linalg-to-loops),"
+    "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-arith-to-llvm,convert-cf-to-llvm,"
+    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+    "convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";
+} // namespace
+
+LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
+                                          Phase to) {
+  static bool registered = [] {
+    registerAllPasses();
+    registerCnnTransformsPasses();
+    registerCnnConversionPasses();
+    return true;
+  }();
+  (void)registered;
+  std::string pipeline;
+  if (from < Phase::Linalg && to >= Phase::Linalg)
+    pipeline += kToLinalg;
+  if (from < Phase::Llvm && to >= Phase::Llvm)
+    pipeline += std::string(pipeline.empty() ? "" : ",") + kToLlvm;
+  if (pipeline.empty())
+    return success();
+  return parsePassPipeline(pipeline, pm);
+}
+
+LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to) {
+  PassManager pm(module->getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  if (failed(buildCpuPipeline(pm, Phase::Cnn, to)))
+    return failure();
+  return pm.run(module);
+}
+
+void mlir::cnn::registerCpuPipelineDependencies(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<CnnDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}

@@ -1,0 +1,34 @@
+//===- Pipelines.h - cnnc's named compilation phases ------------*- C++ -*-===//
+//
+// The CPU pipeline in phases, each printable (cnnc --emit):
+//   cnn     the imported model
+//   linalg  cnn ops lowered to linalg/tensor/arith/math on tensors
+//   llvm    bufferized, lowered to the LLVM dialect (bare-pointer ABI: the
+//           model function takes one pointer per input, then per output)
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNN_PIPELINES_PIPELINES_H
+#define CNN_PIPELINES_PIPELINES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::cnn {
+
+enum class Phase { Cnn, Linalg, Llvm };
+
+/// Adds the passes that take a module from `from` to `to` (from < to).
+LogicalResult buildCpuPipeline(OpPassManager &pm, Phase from, Phase to);
+
+/// Runs the CPU pipeline on `module` up to `to`, with MLIR's pass manager
+/// command-line options (timing, IR printing) applied.
+LogicalResult lowerModule(ModuleOp module, Phase to);
+
+/// Registers what the pipeline needs in `registry` (dialects, interfaces,
+/// translations).
+void registerCpuPipelineDependencies(DialectRegistry &registry);
+
+} // namespace mlir::cnn
+
+#endif // CNN_PIPELINES_PIPELINES_H

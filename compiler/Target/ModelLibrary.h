@@ -1,0 +1,65 @@
+//===- ModelLibrary.h - model libraries: object, archive, .so, header -*- C++
+//-*-===//
+//
+// Turns a model lowered to the LLVM dialect into what users link:
+// OUTDIR/lib<name>.so, lib<name>.a and <name>.h. The object is produced in
+// process through LLVM's TargetMachine; the C API functions
+// (cnn_<name>_create/_infer/_destroy) are generated as LLVM IR around the
+// model function. Files appear only once all of them are written.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNN_TARGET_MODELLIBRARY_H
+#define CNN_TARGET_MODELLIBRARY_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::cnn {
+
+/// A model input or output as the C API sees it.
+struct TensorInterface {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+/// What the generated API exposes, read from the cnn-level function before
+/// lowering.
+struct ModelInterface {
+  std::string name; ///< C identifier
+  std::vector<TensorInterface> inputs, outputs;
+};
+
+/// Reads the interface of the model function `forward` of a cnn module.
+FailureOr<ModelInterface> readModelInterface(ModuleOp module);
+
+/// The model name made a C identifier ("resnet-18" -> "resnet_18").
+std::string toCIdentifier(llvm::StringRef name);
+
+struct LibraryOptions {
+  std::string outputDir;
+  /// Target CPU ("" or "host": this machine's CPU and features).
+  std::string cpu;
+  /// libcnnrt.a to link into the shared library.
+  std::string runtimeLibrary;
+};
+
+/// Writes lib<name>.so, lib<name>.a and <name>.h for `llvmModule` (a module
+/// in the LLVM dialect whose model function is `forward`).
+LogicalResult writeModelLibrary(ModuleOp llvmModule,
+                                const ModelInterface &interface,
+                                const LibraryOptions &options);
+
+/// Translates, optimizes and writes only the object file.
+LogicalResult writeModelObject(ModuleOp llvmModule,
+                               const ModelInterface &interface,
+                               llvm::StringRef cpu, llvm::StringRef path);
+
+/// The C header of the model's API.
+std::string generateHeader(const ModelInterface &interface);
+
+} // namespace mlir::cnn
+
+#endif // CNN_TARGET_MODELLIBRARY_H

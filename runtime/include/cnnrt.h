@@ -1,0 +1,127 @@
+/*
+ * cnnrt.h - the C runtime linked into every library that cnnc generates.
+ *
+ * Plain C99, no dependency beyond libc/POSIX. Conventions shared by every
+ * function here and by the generated model API:
+ *   - functions that can fail return an int status: CNNRT_OK (0) on success,
+ *     non-zero on failure;
+ *   - on failure they record a message for the calling thread, which
+ *     cnnrt_last_error() returns; messages name the file (and tensor) and say
+ *     what is wrong. A successful call does not clear an earlier message.
+ */
+#ifndef CNNRT_H
+#define CNNRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CNNRT_OK 0
+#define CNNRT_ERROR (-1)
+
+/* Most dimensions an array or a tensor may have. */
+#define CNNRT_MAX_DIMS 8
+
+/* Size of the per-thread error buffer; longer messages end in "...". */
+#define CNNRT_ERROR_SIZE 1024
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CNNRT_PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CNNRT_PRINTF_LIKE(fmt, args)
+#endif
+
+/* ---- Error state (one message per thread) ------------------------------ */
+
+/* The calling thread's last error message, "" if none. The pointer stays
+ * valid until the thread's next cnnrt_set_error/cnnrt_clear_error. */
+const char *cnnrt_last_error(void);
+
+/* Records a printf-style message for the calling thread. The arguments may
+ * include cnnrt_last_error() itself, to add context to an earlier error. */
+void cnnrt_set_error(const char *fmt, ...) CNNRT_PRINTF_LIKE(1, 2);
+
+void cnnrt_clear_error(void);
+
+/* ---- Aligned allocation ------------------------------------------------ */
+
+/* Allocates `bytes` bytes aligned to `alignment` (a power of two; values
+ * below sizeof(void *) are raised to it; 64 is typical). Returns NULL and
+ * sets the error if the request overflows or memory is exhausted.
+ * cnnrt_alloc(0, a) returns a valid, freeable pointer. */
+void *cnnrt_alloc(size_t bytes, size_t alignment);
+
+/* Frees memory from cnnrt_alloc; NULL is ignored. */
+void cnnrt_free(void *p);
+
+/* ---- NumPy .npy files ------------------------------------------------- */
+
+/* A dense, C-ordered, little-endian array.
+ * dtype is "f4" (float32) or "i8" (int64). nbytes = product(shape) * 4 or 8.
+ * ndim = 0 is a scalar (one element). */
+typedef struct {
+  char dtype[8];
+  int ndim;
+  int64_t shape[CNNRT_MAX_DIMS];
+  void *data; /* from cnnrt_alloc (64-byte aligned) when read by cnnrt */
+  size_t nbytes;
+} cnnrt_array;
+
+/* Reads a .npy file (format 1.0, 2.0 or 3.0; '<f4' or '<i8'; C order).
+ * On success fills *out (free it with cnnrt_array_free); on failure *out is
+ * zeroed and the error names the file and the problem. */
+int cnnrt_npy_read(const char *path, cnnrt_array *out);
+
+/* Writes `in` as a format 1.0 .npy file, atomically: the data goes to a
+ * temporary file in the same directory, which is renamed over `path` only
+ * once complete; nothing is left behind on failure. */
+int cnnrt_npy_write(const char *path, const cnnrt_array *in);
+
+/* Frees a->data and zeroes *a. Safe on a zeroed array and on NULL. */
+void cnnrt_array_free(cnnrt_array *a);
+
+/* ---- Safetensors weights ----------------------------------------------- */
+
+typedef struct cnnrt_safetensors cnnrt_safetensors;
+
+/* Opens `path` and validates its whole header (length, JSON, dtypes, shapes,
+ * data_offsets inside the data and not overlapping). The handle keeps the
+ * file open; reads through it are safe from several threads at once. */
+int cnnrt_safetensors_open(const char *path, cnnrt_safetensors **out);
+
+/* Reads tensor `name` into dst (product(expected_shape) floats), converting
+ * F16 and BF16 to F32. Fails if the tensor is missing, its shape differs
+ * from expected_shape[0..ndim), its dtype is not F32/F16/BF16, or a value is
+ * NaN or infinite. expected_shape may be NULL when ndim is 0 (a scalar).
+ * On failure the contents of dst are unspecified. */
+int cnnrt_safetensors_read_f32(cnnrt_safetensors *st, const char *name,
+                               const int64_t *expected_shape, int ndim,
+                               float *dst);
+
+/* Number of tensors in the file (the "__metadata__" entry is not one). */
+size_t cnnrt_safetensors_num_tensors(const cnnrt_safetensors *st);
+
+/* Describes tensor `index` (0 <= index < num_tensors; tensors are sorted by
+ * name). Any output pointer may be NULL. Strings live as long as `st`;
+ * dtype is the file's spelling ("F32", "BF16", "I64", ...). */
+int cnnrt_safetensors_tensor_info(const cnnrt_safetensors *st, size_t index,
+                                  const char **name, const char **dtype,
+                                  int *ndim, int64_t shape[CNNRT_MAX_DIMS]);
+
+/* Closes the file; NULL is ignored. */
+void cnnrt_safetensors_close(cnnrt_safetensors *st);
+
+/* ---- Threads ------------------------------------------------------------ */
+
+/* Threads the runtime should use: CNNC_NUM_THREADS if it is set to a positive
+ * integer, else the number of online CPUs (at least 1). */
+int cnnrt_num_threads(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CNNRT_H */
