@@ -7,6 +7,7 @@
  * strides[rank]}}; sizes and strides count elements. */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -36,6 +37,9 @@ void memrefCopy(int64_t element_size, cnnrt_unranked_memref *src_arg,
     memcpy(dst_base, src_base, (size_t)element_size);
     return;
   }
+  /* The odometer below holds 64 indices; cnn tensors have at most 5. */
+  if (rank > 64)
+    abort();
   for (int64_t d = 0; d < rank; ++d)
     if (sizes[d] == 0)
       return;

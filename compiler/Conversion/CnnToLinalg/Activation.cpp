@@ -62,7 +62,7 @@ struct SoftmaxPattern final : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t axis =
-        op.getAxis() < 0 ? op.getAxis() + type.getRank() : op.getAxis();
+        normalizeAxis(op.getAxis(), type.getRank());
     Value x = adaptor.getInput();
     Value max = reduceAxis(rewriter, loc, x, axis, -INFINITY,
                            [](OpBuilder &b, Location l, ValueRange a) -> Value {

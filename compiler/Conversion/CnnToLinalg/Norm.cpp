@@ -123,7 +123,7 @@ struct L2NormalizePattern final : OpConversionPattern<L2NormalizeOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t axis =
-        op.getAxis() < 0 ? op.getAxis() + type.getRank() : op.getAxis();
+        normalizeAxis(op.getAxis(), type.getRank());
     double eps = op.getEpsilon().convertToDouble();
     Value x = adaptor.getInput();
     Value sumSq =

@@ -278,7 +278,7 @@ struct AdaptiveAvgPoolPattern final : OpConversionPattern<AdaptiveAvgPool2DOp> {
                   b, l, inside, arith::DivFOp::create(b, l, v, count),
                   constantFloat(b, l, elem, 0.0));
               linalg::YieldOp::create(
-                  b, l, Value(arith::AddFOp::create(b, l, a[6], contribution)));
+                  b, l, Value(arith::AddFOp::create(b, l, a[5], contribution)));
             })
             .getResult(0);
     rewriter.replaceOp(op, result);

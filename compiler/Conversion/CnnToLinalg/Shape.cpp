@@ -49,7 +49,7 @@ struct ConcatPattern final : OpConversionPattern<ConcatOp> {
     if (!type.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shape");
     int64_t rank = type.getRank();
-    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    int64_t axis = normalizeAxis(op.getAxis(), rank);
     Value result = emptyLike(rewriter, loc, type);
     int64_t offset = 0;
     for (Value input : adaptor.getInputs()) {

@@ -55,6 +55,12 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType type);
 /// Index arithmetic on `index` values inside generic bodies.
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 
+/// An axis attribute (I64Attr reads back as uint64_t) in [0, rank).
+inline int64_t normalizeAxis(uint64_t axis, int64_t rank) {
+  int64_t a = static_cast<int64_t>(axis);
+  return a < 0 ? a + rank : a;
+}
+
 /// sigmoid(x) = 1 / (1 + exp(-x)).
 Value sigmoid(OpBuilder &b, Location loc, Value x);
 

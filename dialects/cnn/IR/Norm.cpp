@@ -43,8 +43,10 @@ LogicalResult LrnOp::inferReturnTypes(MLIRContext *context,
       diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 3);
   if (failed(input))
     return failure();
-  if (adaptor.getSize() < 1)
-    return diag.error("'size' must be positive, got ", adaptor.getSize());
+  // I64Attr reads back unsigned; negative sizes must not wrap around.
+  int64_t size = static_cast<int64_t>(adaptor.getSize());
+  if (size < 1)
+    return diag.error("'size' must be positive, got ", size);
   results.push_back(*input);
   return success();
 }

@@ -70,3 +70,11 @@ func.func @dropout_negative_rate(%x: tensor<2x8xf32>) {
   %0 = cnn.dropout %x rate -0.1 : tensor<2x8xf32>
   return
 }
+
+// -----
+
+func.func @lrn_negative_size(%x: tensor<1x8x4x4xf32>) {
+  // expected-error @+1 {{'size' must be positive, got -3}}
+  %0 = cnn.lrn %x size -3 : tensor<1x8x4x4xf32>
+  return
+}
