@@ -6,6 +6,9 @@
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -60,13 +63,41 @@ LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
   return parsePassPipeline(pipeline, pm);
 }
 
-LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to) {
+/// Gives every returned tensor its own value: a function returning one value
+/// twice (two outputs naming the same layer, or identical layers merged by
+/// CSE) would otherwise need one buffer to be two output buffers.
+static void makeResultsDistinct(ModuleOp module) {
+  module.walk([](func::ReturnOp ret) {
+    llvm::SmallPtrSet<Value, 8> seen;
+    OpBuilder b(ret);
+    for (OpOperand &operand : ret->getOpOperands()) {
+      Value v = operand.get();
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type || seen.insert(v).second)
+        continue;
+      Value init = tensor::EmptyOp::create(b, ret.getLoc(), type.getShape(),
+                                           type.getElementType());
+      operand.set(
+          linalg::CopyOp::create(b, ret.getLoc(), v, init).getResult(0));
+    }
+  });
+}
+
+static LogicalResult runPipeline(ModuleOp module, Phase from, Phase to) {
   PassManager pm(module->getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
-  if (failed(buildCpuPipeline(pm, Phase::Cnn, to)))
+  if (failed(applyPassManagerCLOptions(pm)) ||
+      failed(buildCpuPipeline(pm, from, to)))
     return failure();
   return pm.run(module);
+}
+
+LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to) {
+  if (failed(runPipeline(module, Phase::Cnn, std::min(to, Phase::Linalg))))
+    return failure();
+  if (to == Phase::Linalg)
+    return success();
+  makeResultsDistinct(module);
+  return runPipeline(module, Phase::Linalg, to);
 }
 
 void mlir::cnn::registerCpuPipelineDependencies(DialectRegistry &registry) {

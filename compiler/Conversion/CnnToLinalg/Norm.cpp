@@ -48,7 +48,8 @@ struct BatchNormPattern final : OpConversionPattern<BatchNormOp> {
 };
 
 /// y = x / (k + alpha / size * sum of x^2 over the channel window)^beta,
-/// the window [c - (size-1)/2, c + size/2] zero-padded at the edges.
+/// the window [c - size/2, c + (size-1)/2] (PyTorch's) zero-padded at the
+/// edges.
 struct LrnPattern final : OpConversionPattern<LrnOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -66,8 +67,8 @@ struct LrnPattern final : OpConversionPattern<LrnOp> {
           return arith::MulFOp::create(b, l, a[0], a[0]);
         });
     SmallVector<int64_t> low(rank, 0), high(rank, 0);
-    low[1] = (size - 1) / 2;
-    high[1] = size / 2;
+    low[1] = size / 2;
+    high[1] = (size - 1) / 2;
     Value padded = padConstant(rewriter, loc, squares, low, high, 0.0);
     // sum[n, c, ...] = sum_j padded[n, c + j, ...], j in [0, size).
     SmallVector<AffineExpr> in, out;

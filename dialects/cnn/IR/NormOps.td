@@ -42,8 +42,9 @@ def Cnn_LrnOp : Cnn_Op<"lrn"> {
   let description = [{
     As PyTorch's `nn.LocalResponseNorm`:
     `y = x / (bias + alpha / size * sum(x^2 over size neighbouring channels))^beta`,
-    the window centred on each channel (`(size - 1) / 2` channels before,
-    `size / 2` after), zero beyond the edges. Input rank is 3 or more.
+    the window centred on each channel (`size / 2` channels before,
+    `(size - 1) / 2` after, as PyTorch), zero beyond the edges. Input rank
+    is 3 or more.
 
     ```mlir
     %y = cnn.lrn %x size 5 alpha 1.000000e-04 beta 7.500000e-01 bias 2.000000e+00

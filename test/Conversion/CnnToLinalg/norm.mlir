@@ -13,10 +13,11 @@ func.func @batch_norm(%x: tensor<1x4x2x2xf32>, %p: tensor<4xf32>) -> tensor<1x4x
 // -----
 
 // LRN sums squares over a channel window: the channels are zero-padded by
-// (size-1)/2 before and size/2 after, then a reduction over the window.
+// size/2 before and (size-1)/2 after (PyTorch's window), then a reduction
+// over the window.
 // CHECK-DAG: #[[WIN:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 + d4, d2, d3)>
 // CHECK-LABEL: func @lrn
-// CHECK: tensor.pad %{{.+}} low[0, 1, 0, 0] high[0, 2, 0, 0]
+// CHECK: tensor.pad %{{.+}} low[0, 2, 0, 0] high[0, 1, 0, 0]
 // CHECK: linalg.generic {indexing_maps = [#[[WIN]], {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
 // CHECK: math.powf
 func.func @lrn(%x: tensor<1x8x2x2xf32>) -> tensor<1x8x2x2xf32> {
