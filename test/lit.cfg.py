@@ -23,6 +23,7 @@ llvm_config.with_environment("PATH", config.cnn_tools_dir, append_path=True)
 
 config.substitutions.append(("%cnn_src_root", config.cnn_src_root))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%cnnrt_lib", config.cnnrt_lib))
 
 # PyTorch is the numerical oracle; it lives in Debian's python3-torch and is
 # used through the system interpreter, whatever python3 comes first on PATH.

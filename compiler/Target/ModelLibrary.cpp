@@ -3,6 +3,7 @@
 #include "compiler/Target/ModelLibrary.h"
 
 #include "frontends/json/ModelImporter.h"
+#include "frontends/json/Safetensors.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -73,6 +74,23 @@ FailureOr<ModelInterface> mlir::cnn::readModelInterface(ModuleOp module) {
   return interface;
 }
 
+void mlir::cnn::readWeightsLayout(ModuleOp module, ModelInterface &interface) {
+  auto layout = module->getAttrOfType<ArrayAttr>("cnn.weights");
+  auto size = module->getAttrOfType<IntegerAttr>("cnn.weights_size");
+  if (!layout || !size)
+    return;
+  interface.outlinedWeights = true;
+  interface.weightsSize = size.getInt();
+  for (auto entry : layout.getAsRange<DictionaryAttr>()) {
+    WeightEntry w;
+    w.name = cast<StringAttr>(entry.get("name")).str();
+    w.offset = cast<IntegerAttr>(entry.get("offset")).getInt();
+    auto shape = cast<DenseI64ArrayAttr>(entry.get("shape")).asArrayRef();
+    w.shape.assign(shape.begin(), shape.end());
+    interface.weights.push_back(std::move(w));
+  }
+}
+
 std::string mlir::cnn::generateHeader(const ModelInterface &m) {
   std::string upper = llvm::StringRef(m.name).upper();
   std::string h;
@@ -106,9 +124,15 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
   };
   describe(m.inputs, "input");
   describe(m.outputs, "output");
-  os << "\n/** Creates an instance. weights_path must be NULL: this library "
-        "embeds the weights it was compiled with. Returns NULL on error "
-        "(see cnnrt_last_error). */\n"
+  if (m.outlinedWeights)
+    os << "\n/** Creates an instance, loading its weights from weights_path "
+          "(a safetensors file), or with NULL from\n    " << m.weightsPath
+       << "\n    Returns NULL on error (see cnnrt_last_error). */\n";
+  else
+    os << "\n/** Creates an instance. weights_path must be NULL: this library "
+          "embeds the weights it was compiled with. Returns NULL on error "
+          "(see cnnrt_last_error). */\n";
+  os
      << "cnn_" << m.name << " *cnn_" << m.name
      << "_create(const char *weights_path);\n\n"
      << "/** Runs the model: inputs, then outputs, as dense row-major float "
@@ -173,20 +197,65 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   };
   std::string prefix = "cnn_" + m.name;
 
-  // create: a small handle; the weights live in the library.
+  // create: a handle holding the weights buffer (or nothing when the
+  // weights are embedded in the library).
   llvm::Function *create = define(prefix + "_create", ptr, {ptr});
-  {
+  llvm::Value *null = llvm::ConstantPointerNull::get(b.getPtrTy());
+  if (m.outlinedWeights) {
+    // The layout table: {name, offset, ndim, shape[8]} per weight.
+    llvm::ArrayType *shapeType = llvm::ArrayType::get(i64, 8);
+    llvm::StructType *entryType =
+        llvm::StructType::get(ctx, {ptr, i64, i64, shapeType});
+    SmallVector<llvm::Constant *> entries;
+    for (const WeightEntry &w : m.weights) {
+      SmallVector<llvm::Constant *> dims;
+      for (size_t d = 0; d < 8; ++d)
+        dims.push_back(b.getInt64(d < w.shape.size() ? w.shape[d] : 0));
+      auto *name = new llvm::GlobalVariable(
+          module, llvm::ArrayType::get(b.getInt8Ty(), w.name.size() + 1), true,
+          llvm::GlobalValue::PrivateLinkage,
+          llvm::ConstantDataArray::getString(ctx, w.name));
+      entries.push_back(llvm::ConstantStruct::get(
+          entryType, {name, b.getInt64(w.offset), b.getInt64(w.shape.size()),
+                      llvm::ConstantArray::get(shapeType, dims)}));
+    }
+    llvm::ArrayType *tableType = llvm::ArrayType::get(entryType, entries.size());
+    auto *table = new llvm::GlobalVariable(
+        module, tableType, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantArray::get(tableType, entries), prefix + "_weight_table");
+    auto *defaultPath = new llvm::GlobalVariable(
+        module, llvm::ArrayType::get(b.getInt8Ty(), m.weightsPath.size() + 1),
+        true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantDataArray::getString(ctx, m.weightsPath));
+    llvm::FunctionCallee load =
+        declare("cnnrt_load_weights", ptr, {ptr, ptr, i64, i64});
+    llvm::Value *path = b.CreateSelect(b.CreateIsNull(create->getArg(0)),
+                                       defaultPath, create->getArg(0));
+    b.CreateCall(clearError);
+    llvm::Value *weights =
+        b.CreateCall(load, {path, table, b.getInt64(entries.size()),
+                            b.getInt64(m.weightsSize)});
+    llvm::BasicBlock *failed = llvm::BasicBlock::Create(ctx, "failed", create);
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", create);
+    b.CreateCondBr(b.CreateIsNull(weights), failed, ok);
+    b.SetInsertPoint(failed);
+    b.CreateRet(null);
+    b.SetInsertPoint(ok);
+    llvm::Value *handle = b.CreateCall(malloc, {b.getInt64(16)});
+    b.CreateStore(weights, handle);
+    b.CreateRet(handle);
+  } else {
     llvm::BasicBlock *error =
         fail(create,
              prefix + "_create: this library embeds its weights; pass NULL "
                       "as weights_path",
-             llvm::ConstantPointerNull::get(b.getPtrTy()));
+             null);
     llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", create);
     b.CreateCondBr(b.CreateIsNull(create->getArg(0)), ok, error);
     b.SetInsertPoint(ok);
     b.CreateCall(clearError);
     llvm::Value *handle = b.CreateCall(malloc, {b.getInt64(16)});
-    b.CreateStore(b.getInt32(0x636e6e63), handle); // "cnnc"
+    b.CreateStore(null, handle);
     b.CreateRet(handle);
   }
 
@@ -205,6 +274,8 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     b.CreateCondBr(anyNull, error, ok);
     b.SetInsertPoint(ok);
     SmallVector<llvm::Value *> args;
+    if (m.outlinedWeights)
+      args.push_back(b.CreateLoad(ptr, infer->getArg(0)));
     for (size_t i = 1; i <= numArgs; ++i)
       args.push_back(infer->getArg(i));
     b.CreateCall(forward, args);
@@ -227,9 +298,20 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     b.CreateRet(b.CreateCall(infer, args));
   }
 
+  // destroy: frees the weights buffer (if any) and the handle.
   llvm::Function *destroy = define(prefix + "_destroy", b.getVoidTy(), {ptr});
-  b.CreateCall(free, {destroy->getArg(0)});
-  b.CreateRetVoid();
+  {
+    llvm::FunctionCallee freeBuffer = declare("cnnrt_free", b.getVoidTy(), {ptr});
+    llvm::BasicBlock *done = llvm::BasicBlock::Create(ctx, "done", destroy);
+    llvm::BasicBlock *release = llvm::BasicBlock::Create(ctx, "release", destroy);
+    b.CreateCondBr(b.CreateIsNull(destroy->getArg(0)), done, release);
+    b.SetInsertPoint(release);
+    b.CreateCall(freeBuffer, {b.CreateLoad(ptr, destroy->getArg(0))});
+    b.CreateCall(free, {destroy->getArg(0)});
+    b.CreateRetVoid();
+    b.SetInsertPoint(done);
+    b.CreateRetVoid();
+  }
   return success();
 }
 
@@ -359,7 +441,20 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
   if (failed(writeFile(loc, in(header), generateHeader(interface))))
     return failure();
 
-  for (const std::string &file : {archive, shared, header}) {
+  std::vector<std::string> files = {archive, shared, header};
+  if (!options.seededShapes.empty()) {
+    std::string weightsFile = interface.name + ".safetensors";
+    std::vector<TensorToWrite> tensors;
+    for (auto [shape, data] :
+         llvm::zip_equal(options.seededShapes, options.seededData))
+      tensors.push_back({shape.first, shape.second, data});
+    if (llvm::Error err = writeSafetensors(in(weightsFile), tensors))
+      return emitError(loc) << "cannot write " << weightsFile << ": "
+                            << llvm::toString(std::move(err));
+    files.push_back(weightsFile);
+  }
+
+  for (const std::string &file : files) {
     std::string target = options.outputDir + "/" + file;
     if (std::error_code ec = llvm::sys::fs::rename(in(file), target))
       return emitError(loc)

@@ -25,12 +25,29 @@ struct TensorInterface {
   std::vector<int64_t> shape;
 };
 
+/// Where a weight lives in the model's flat weights buffer.
+struct WeightEntry {
+  std::string name;
+  int64_t offset = 0;
+  std::vector<int64_t> shape;
+};
+
 /// What the generated API exposes, read from the cnn-level function before
 /// lowering.
 struct ModelInterface {
   std::string name; ///< C identifier
   std::vector<TensorInterface> inputs, outputs;
+  /// Set when the weights were outlined (cnn-outline-weights): the model
+  /// function takes the weights buffer first, and create() loads it.
+  bool outlinedWeights = false;
+  std::vector<WeightEntry> weights;
+  int64_t weightsSize = 0;
+  /// The file create(NULL) loads.
+  std::string weightsPath;
 };
+
+/// Reads the layout cnn-outline-weights left on `module` into `interface`.
+void readWeightsLayout(ModuleOp module, ModelInterface &interface);
 
 /// Reads the interface of the model function `forward` of a cnn module.
 FailureOr<ModelInterface> readModelInterface(ModuleOp module);
@@ -44,6 +61,10 @@ struct LibraryOptions {
   std::string cpu;
   /// libcnnrt.a to link into the shared library.
   std::string runtimeLibrary;
+  /// Weights to write as OUTDIR/<name>.safetensors (models initialised by
+  /// cnnc have no weights file of their own).
+  std::vector<std::pair<std::string, std::vector<int64_t>>> seededShapes;
+  std::vector<std::vector<float>> seededData;
 };
 
 /// Writes lib<name>.so, lib<name>.a and <name>.h for `llvmModule` (a module

@@ -28,4 +28,32 @@ def InferShapesPass : Pass<"cnn-infer-shapes", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Weight passes
+//===----------------------------------------------------------------------===//
+
+def OutlineWeightsPass : Pass<"cnn-outline-weights", "::mlir::ModuleOp"> {
+  let summary = "Turn weight constants into slices of one weights argument";
+  let description = [{
+    Replaces every `dense_resource` constant of the model function `forward`
+    (its weights) by a slice of a new first argument holding all weights in
+    one flat f32 buffer, each at an offset aligned to 16 elements (64 bytes).
+    The module's `cnn.weights` attribute records each weight's name, offset
+    and shape, and `cnn.weights_size` the buffer's length, so that the
+    generated library can load the weights file at run time instead of
+    embedding the values.
+
+    ```mlir
+    %w = arith.constant dense_resource<conv1.weight> : tensor<6x1x5x5xf32>
+    ```
+    becomes
+    ```mlir
+    func.func @forward(%weights: tensor<176xf32>, ...)
+      %s = tensor.extract_slice %weights[0] [150] [1]
+      %w = tensor.expand_shape %s [[0, 1, 2, 3]] output_shape [6, 1, 5, 5]
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // CNN_TRANSFORMS_PASSES_TD

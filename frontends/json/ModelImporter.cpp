@@ -24,6 +24,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/xxhash.h"
 
@@ -298,6 +299,7 @@ private:
   std::vector<std::pair<std::string, RankedTensorType>> inputs;
   std::vector<std::string> outputs;
   std::unique_ptr<SafetensorsFile> weights;
+  std::string weightsFile;
   llvm::StringSet<> usedTensors;
 };
 
@@ -647,6 +649,9 @@ LogicalResult Importer::openWeights() {
   if (!file)
     return error(llvm::toString(file.takeError()));
   weights = std::move(*file);
+  SmallString<256> absolute(weightsPath);
+  (void)llvm::sys::fs::make_absolute(absolute);
+  weightsFile = absolute.str().str();
   return success();
 }
 
@@ -1113,6 +1118,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   (*module)->setAttr(kModelNameAttr, builder.getStringAttr(modelName));
+  if (!weightsFile.empty())
+    (*module)->setAttr(kWeightsFileAttr, builder.getStringAttr(weightsFile));
   if (failed(build(*module)))
     return nullptr;
   return module;

@@ -40,6 +40,8 @@ OwningOpRef<ModuleOp> importModel(MLIRContext *context, llvm::StringRef path,
 
 /// Attribute on the module naming the model (the description's "name").
 inline constexpr llvm::StringLiteral kModelNameAttr = "cnn.model_name";
+/// Attribute on the module: the absolute path of the weights file read.
+inline constexpr llvm::StringLiteral kWeightsFileAttr = "cnn.weights_file";
 /// Argument/result attribute holding a model input's or output's name.
 inline constexpr llvm::StringLiteral kValueNameAttr = "cnn.name";
 

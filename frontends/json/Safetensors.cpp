@@ -4,7 +4,9 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <nlohmann/json.hpp>
 
@@ -209,4 +211,35 @@ SafetensorsFile::readF32(const SafetensorsTensor &tensor) const {
     break;
   }
   return values;
+}
+
+llvm::Error mlir::cnn::writeSafetensors(StringRef path,
+                                        llvm::ArrayRef<TensorToWrite> tensors) {
+  nlohmann::json header = nlohmann::json::object();
+  uint64_t offset = 0;
+  for (const TensorToWrite &t : tensors) {
+    uint64_t bytes = t.data.size() * sizeof(float);
+    header[t.name] = {{"dtype", "F32"},
+                      {"shape", t.shape},
+                      {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  // Pad the header so that the data starts 8-byte aligned.
+  text.append((8 - text.size() % 8) % 8, ' ');
+  return llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    char length[8];
+    llvm::support::endian::write64le(length, text.size());
+    os.write(length, 8);
+    os << text;
+    for (const TensorToWrite &t : tensors)
+      for (float v : t.data) {
+        char bytes[4];
+        uint32_t bits;
+        std::memcpy(&bits, &v, 4);
+        llvm::support::endian::write32le(bytes, bits);
+        os.write(bytes, 4);
+      }
+    return llvm::Error::success();
+  });
 }

@@ -11,6 +11,7 @@
 #ifndef CNN_FRONTENDS_JSON_SAFETENSORS_H
 #define CNN_FRONTENDS_JSON_SAFETENSORS_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -59,6 +60,18 @@ private:
   std::vector<SafetensorsTensor> ordered;
   llvm::StringMap<size_t> byName;
 };
+
+/// A float32 tensor to write.
+struct TensorToWrite {
+  std::string name;
+  std::vector<int64_t> shape;
+  llvm::ArrayRef<float> data;
+};
+
+/// Writes `tensors` as an F32 safetensors file (replacing `path` only once
+/// the whole file is written).
+llvm::Error writeSafetensors(llvm::StringRef path,
+                             llvm::ArrayRef<TensorToWrite> tensors);
 
 } // namespace mlir::cnn
 

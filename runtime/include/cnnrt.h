@@ -116,6 +116,25 @@ void cnnrt_safetensors_close(cnnrt_safetensors *st);
 
 /* ---- Threads ------------------------------------------------------------ */
 
+
+/* ---- Weights of generated model libraries ------------------------------ */
+
+/* Where one weight tensor goes in a model's flat weights buffer. Generated
+ * libraries carry a table of these. */
+typedef struct {
+  const char *name;                /* tensor name in the safetensors file */
+  int64_t offset;                  /* in floats from the buffer's start */
+  int64_t ndim;
+  int64_t shape[CNNRT_MAX_DIMS];
+} cnnrt_weight_entry;
+
+/* Reads the `count` tensors of `table` from the safetensors file `path` into
+ * a new 64-byte aligned buffer of `size` floats (free it with cnnrt_free).
+ * Every tensor's shape is checked and NaN/Inf rejected. Returns NULL and
+ * sets the error (naming the file and tensor) on failure. */
+float *cnnrt_load_weights(const char *path, const cnnrt_weight_entry *table,
+                          int64_t count, int64_t size);
+
 /* Threads the runtime should use: CNNC_NUM_THREADS if it is set to a positive
  * integer, else the number of online CPUs (at least 1). */
 int cnnrt_num_threads(void);

@@ -18,7 +18,11 @@
 #include "tools/cnnc/Diagnostics.h"
 #include "tools/cnnc/Inspect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -29,6 +33,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -84,6 +89,11 @@ cl::opt<std::string>
                     "machine's CPU and its features)"),
            cl::value_desc("name"), cl::init("host"), cl::cat(compileCategory),
            cl::cat(runCategory));
+cl::opt<bool> embedWeightsOpt(
+    "embed-weights",
+    cl::desc("Embed the weights in the library (default: the library loads "
+             "the weights file when an instance is created)"),
+    cl::init(false), cl::cat(compileCategory), cl::cat(runCategory));
 cl::list<std::string> inputOpts("input",
                                 cl::desc("An input as a float32 .npy file, in "
                                          "the order of the model's inputs"),
@@ -193,15 +203,45 @@ void stripInterfaceNames(ModuleOp module) {
 }
 
 /// Lowers `module` to LLVM and writes the model library into `outputDir`.
-LogicalResult buildLibrary(ModuleOp module, const ModelInterface &interface,
+/// Unless the weights are embedded, they move into one buffer that the
+/// library loads at create time: from the description's weights file, or
+/// from OUTDIR/<name>.safetensors written here for models cnnc initialised.
+LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
                            StringRef outputDir) {
   stripInterfaceNames(module);
-  if (failed(lowerModule(module, Phase::Llvm)))
-    return failure();
   LibraryOptions options;
   options.outputDir = outputDir.str();
   options.cpu = cpuOpt;
   options.runtimeLibrary = CNNC_RUNTIME_LIBRARY;
+  if (!embedWeightsOpt) {
+    if (auto file = module->getAttrOfType<StringAttr>(kWeightsFileAttr)) {
+      interface.weightsPath = file.str();
+    } else {
+      module.walk([&](arith::ConstantOp op) {
+        auto attr = dyn_cast<DenseResourceElementsAttr>(op.getValue());
+        if (!attr)
+          return;
+        auto data = cast<DenseF32ResourceElementsAttr>(attr).tryGetAsArrayRef();
+        if (!data)
+          return;
+        options.seededShapes.emplace_back(
+            attr.getRawHandle().getKey().str(),
+            std::vector<int64_t>(attr.getType().getShape()));
+        options.seededData.emplace_back(data->begin(), data->end());
+      });
+      SmallString<256> path(outputDir);
+      (void)llvm::sys::fs::make_absolute(path);
+      llvm::sys::path::append(path, interface.name + ".safetensors");
+      interface.weightsPath = path.str().str();
+    }
+    PassManager pm(module->getContext());
+    pm.addPass(createOutlineWeightsPass());
+    if (failed(pm.run(module)))
+      return failure();
+    readWeightsLayout(module, interface);
+  }
+  if (failed(lowerModule(module, Phase::Llvm)))
+    return failure();
   return writeModelLibrary(module, interface, options);
 }
 
