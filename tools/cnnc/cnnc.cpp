@@ -83,6 +83,9 @@ cl::opt<Emit> emitOpt(
                clEnumValN(Emit::Lib, "lib",
                           "OUTDIR/lib<name>.so, lib<name>.a and <name>.h")),
     cl::cat(compileCategory));
+cl::alias compileToOpt("compile-to",
+                       cl::desc("Alias for --emit: stop at a phase"),
+                       cl::aliasopt(emitOpt), cl::cat(compileCategory));
 cl::opt<std::string>
     cpuOpt("cpu",
            cl::desc("Target CPU, e.g. x86-64-v3 or x86-64-v4 (default: this "
