@@ -365,7 +365,11 @@ int runRun(MLIRContext &context) {
       lib.getAddressOfSymbol((prefix + "_infer_packed").c_str()));
   auto destroy = reinterpret_cast<DestroyFn>(
       lib.getAddressOfSymbol((prefix + "_destroy").c_str()));
-  if (!create || !infer || !destroy) {
+  // The library carries its own copy of libcnnrt: ask it for its errors.
+  using ErrorFn = const char *(*)();
+  auto libraryError = reinterpret_cast<ErrorFn>(
+      lib.getAddressOfSymbol("cnnrt_last_error"));
+  if (!create || !infer || !destroy || !libraryError) {
     llvm::errs() << "cnnc run: " << library << " lacks the model's API\n";
     return 1;
   }
@@ -383,7 +387,7 @@ int runRun(MLIRContext &context) {
   }
   void *model = create(nullptr);
   if (!model || infer(model, args.data()) != 0) {
-    llvm::errs() << "cnnc run: " << cnnrt_last_error() << "\n";
+    llvm::errs() << "cnnc run: " << libraryError() << "\n";
     if (model)
       destroy(model);
     return 1;

@@ -1,0 +1,71 @@
+# Conv2d, ConvTranspose2d and Linear (dense) compiled by cnnc agree with
+# PyTorch: strides, symmetric/asymmetric/'same' padding, dilation, groups
+# (depthwise, grouped, channel multiplier), bias on/off, 1x1 kernels.
+# Tolerance: max|ours - torch| <= 1e-4 * max(1, max|torch|) in f32, per case.
+#
+# REQUIRES: torch
+# RUN: env PYTHONPATH=%cnn_src_root/frontends/pytorch:%cnn_src_root/models:%S/Inputs %torch_python %s
+
+import torch
+import torch.nn as nn
+
+import harness
+
+torch.manual_seed(0)
+C = 8
+x = harness.seeded_input((2, C, 13, 11))
+
+cases = [
+    # Conv2d
+    ("conv3x3", nn.Conv2d(C, 16, 3)),
+    ("conv3x3_pad1", nn.Conv2d(C, 16, 3, padding=1)),
+    ("conv3x3_s2_p1", nn.Conv2d(C, 12, 3, stride=2, padding=1)),
+    ("conv5x5_s3_p2_nobias", nn.Conv2d(C, 6, 5, stride=3, padding=2, bias=False)),
+    ("conv_rect_k3x1_s(2,1)_p(1,0)", nn.Conv2d(C, 5, (3, 1), stride=(2, 1), padding=(1, 0))),
+    ("conv_rect_k1x5_p(0,2)", nn.Conv2d(C, 7, (1, 5), padding=(0, 2))),
+    ("conv_k2_even", nn.Conv2d(C, 4, 2)),
+    ("conv_k4_s2_p1", nn.Conv2d(C, 4, 4, stride=2, padding=1)),
+    ("conv_pad_gt_half_kernel", nn.Conv2d(C, 4, 3, padding=3)),
+    ("conv1x1", nn.Conv2d(C, 24, 1)),
+    ("conv1x1_s2_nobias", nn.Conv2d(C, 3, 1, stride=2, bias=False)),
+    ("conv_dil2_p2", nn.Conv2d(C, 6, 3, dilation=2, padding=2)),
+    ("conv_dil(2,3)_s2", nn.Conv2d(C, 6, 3, dilation=(2, 3), stride=2)),
+    ("conv_same_k3", nn.Conv2d(C, 6, 3, padding="same")),
+    ("conv_same_k4_asym", nn.Conv2d(C, 6, 4, padding="same")),
+    ("conv_same_k(2,5)_dil2", nn.Conv2d(C, 6, (2, 5), padding="same", dilation=2)),
+    ("conv_valid", nn.Conv2d(C, 6, 3, padding="valid")),
+    ("conv_zeropad_asym(1,2,0,3)", nn.Sequential(nn.ZeroPad2d((1, 2, 0, 3)), nn.Conv2d(C, 6, 3))),
+    ("conv_zeropad_asym_s2(0,1,0,1)", nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)),
+                                                    nn.Conv2d(C, 6, 3, stride=2))),
+    ("conv_groups2", nn.Conv2d(C, 6, 3, padding=1, groups=2)),
+    ("conv_groups4_s2", nn.Conv2d(C, 8, 3, stride=2, padding=1, groups=4)),
+    ("conv_depthwise", nn.Conv2d(C, C, 3, padding=1, groups=C)),
+    ("conv_depthwise_s2_nobias", nn.Conv2d(C, C, 3, stride=2, padding=1, groups=C, bias=False)),
+    ("conv_depthwise_mult2", nn.Conv2d(C, 2 * C, 3, padding=1, groups=C)),
+    ("conv_grouped_mult3_g4_dil2", nn.Conv2d(C, 12, 3, padding=2, dilation=2, groups=4)),
+    ("conv_depthwise_k5_p2", nn.Conv2d(C, C, 5, padding=2, groups=C)),
+    ("conv_conv_chain", nn.Sequential(nn.Conv2d(C, 16, 3, padding=1), nn.ReLU(),
+                                      nn.Conv2d(16, 4, 3, stride=2))),
+    # ConvTranspose2d
+    ("convT_k3", nn.ConvTranspose2d(C, 6, 3)),
+    ("convT_k2_s2", nn.ConvTranspose2d(C, 6, 2, stride=2)),
+    ("convT_k3_s2_p1", nn.ConvTranspose2d(C, 5, 3, stride=2, padding=1)),
+    ("convT_k3_s2_p1_op1", nn.ConvTranspose2d(C, 5, 3, stride=2, padding=1, output_padding=1)),
+    ("convT_k4_s2_p1_nobias", nn.ConvTranspose2d(C, 4, 4, stride=2, padding=1, bias=False)),
+    ("convT_k3_s3_op(2,1)", nn.ConvTranspose2d(C, 4, 3, stride=3, output_padding=(2, 1))),
+    ("convT_rect_k(3,2)_s(2,1)_p(1,0)", nn.ConvTranspose2d(C, 4, (3, 2), stride=(2, 1), padding=(1, 0))),
+    ("convT_dil2_p1", nn.ConvTranspose2d(C, 4, 3, dilation=2, padding=1)),
+    ("convT_dil2_s2_op1", nn.ConvTranspose2d(C, 4, 3, stride=2, dilation=2, output_padding=1)),
+    ("convT_groups2_s2", nn.ConvTranspose2d(C, 6, 3, stride=2, padding=1, groups=2)),
+    ("convT_depthwise_s2", nn.ConvTranspose2d(C, C, 2, stride=2, groups=C)),
+    ("convT_groups4_mult2_nobias", nn.ConvTranspose2d(C, 16, 3, stride=2, groups=4, bias=False)),
+    # Linear (dense)
+    ("linear_flatten", nn.Sequential(nn.Flatten(), nn.Linear(C * 13 * 11, 16))),
+    ("linear_flatten_nobias", nn.Sequential(nn.Flatten(), nn.Linear(C * 13 * 11, 7, bias=False))),
+    ("linear_gap_mlp", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(C, 32),
+                                     nn.ReLU(), nn.Linear(32, 3))),
+    ("linear_gap_1out_nobias", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                             nn.Linear(C, 1, bias=False))),
+]
+
+harness.check("conv", cases, x, expected=43)
