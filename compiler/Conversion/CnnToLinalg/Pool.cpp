@@ -221,14 +221,10 @@ struct AdaptiveAvgPoolPattern final : OpConversionPattern<AdaptiveAvgPool2DOp> {
     MLIRContext *context = getContext();
     Type elem = type.getElementType();
     Value x = adaptor.getInput();
-    auto table = [&](ArrayRef<int32_t> values) -> Value {
-      auto t = RankedTensorType::get({(int64_t)values.size()},
-                                     rewriter.getI32Type());
-      return arith::ConstantOp::create(rewriter, loc,
-                                       DenseElementsAttr::get(t, values));
-    };
-    Value hStart = table(starts[0]), hSize = table(sizes[0]);
-    Value wStart = table(starts[1]), wSize = table(sizes[1]);
+    Value hStart = indexTable(rewriter, loc, starts[0]);
+    Value hSize = indexTable(rewriter, loc, sizes[0]);
+    Value wStart = indexTable(rewriter, loc, starts[1]);
+    Value wSize = indexTable(rewriter, loc, sizes[1]);
     Value window = tensor::EmptyOp::create(
         rewriter, loc, ArrayRef<int64_t>{maxWindow[0], maxWindow[1]}, elem);
     auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };

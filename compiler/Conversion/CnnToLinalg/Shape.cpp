@@ -22,18 +22,6 @@ using namespace mlir::cnn;
 
 namespace {
 
-Value indexTable(OpBuilder &b, Location loc, ArrayRef<int32_t> values) {
-  auto type = RankedTensorType::get({(int64_t)values.size()}, b.getI32Type());
-  return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(type, values));
-}
-
-Value floatTable(OpBuilder &b, Location loc, ArrayRef<float> values) {
-  auto type = RankedTensorType::get({(int64_t)values.size()}, b.getF32Type());
-  return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(type, values));
-}
-
 Value asIndex(OpBuilder &b, Location loc, Value v) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }

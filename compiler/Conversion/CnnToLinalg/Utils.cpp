@@ -145,3 +145,14 @@ Value mlir::cnn::sigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, one,
                                arith::AddFOp::create(b, loc, one, e));
 }
+
+Value mlir::cnn::indexTable(OpBuilder &b, Location loc,
+                            ArrayRef<int32_t> values) {
+  auto type = RankedTensorType::get({(int64_t)values.size()}, b.getI32Type());
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+}
+
+Value mlir::cnn::floatTable(OpBuilder &b, Location loc, ArrayRef<float> values) {
+  auto type = RankedTensorType::get({(int64_t)values.size()}, b.getF32Type());
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+}

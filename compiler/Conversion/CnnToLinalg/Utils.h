@@ -52,6 +52,11 @@ Value padConstant(OpBuilder &b, Location loc, Value input,
 /// Reshapes to `type` through a rank-1 collapse (row-major order).
 Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType type);
 
+/// Rank-1 constants: index tables (i32) and weight tables (f32) computed at
+/// compile time, read by generics through a map on one dimension.
+Value indexTable(OpBuilder &b, Location loc, ArrayRef<int32_t> values);
+Value floatTable(OpBuilder &b, Location loc, ArrayRef<float> values);
+
 /// Index arithmetic on `index` values inside generic bodies.
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 
