@@ -16,7 +16,8 @@ using namespace mlir::cnn;
 
 namespace {
 
-/// Why `op` cannot be lowered, or nothing. The patterns need static shapes;
+/// Why `op` cannot be lowered, or nothing. The patterns need static shapes
+/// (checked here once, not in each pattern);
 /// training-mode dropout belongs to the training pipeline.
 std::optional<std::string> unsupportedReason(Operation *op) {
   auto isStatic = [](Type t) {

@@ -113,8 +113,6 @@ struct Conv2DPattern final : OpConversionPattern<Conv2DOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     ArrayRef<int64_t> p = op.getPadding();
     Value input = padConstant(rewriter, loc, adaptor.getInput(),
                               {0, 0, p[0], p[1]}, {0, 0, p[2], p[3]}, 0.0);
@@ -137,8 +135,6 @@ struct ConvTranspose2DPattern final : OpConversionPattern<ConvTranspose2DOp> {
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto wType = cast<RankedTensorType>(adaptor.getFilter().getType());
-    if (!type.hasStaticShape() || !inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     Type elem = type.getElementType();
     ArrayRef<int64_t> s = op.getStride(), p = op.getPadding(),
                       d = op.getDilation(), outPad = op.getOutputPadding();

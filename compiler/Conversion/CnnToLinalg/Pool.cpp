@@ -50,8 +50,6 @@ struct MaxPoolPattern final : OpConversionPattern<MaxPool2DOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    if (!type.hasStaticShape() || !inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     PoolPadding pad =
         poolPadding(inType.getShape(), type.getShape(), op.getKernel(),
                     op.getStride(), op.getPadding(), op.getDilation());
@@ -80,8 +78,6 @@ struct AvgPoolPattern final : OpConversionPattern<AvgPool2DOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    if (!type.hasStaticShape() || !inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     ArrayRef<int64_t> k = op.getKernel(), s = op.getStride(),
                       p = op.getPadding();
     int64_t one[2] = {1, 1};
@@ -149,8 +145,6 @@ struct GlobalPoolPattern final : OpConversionPattern<OpTy> {
     MLIRContext *context = this->getContext();
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    if (!inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     auto reducedType = RankedTensorType::get(
         {type.getDimSize(0), type.getDimSize(1)}, type.getElementType());
     SmallVector<AffineMap> maps = {
@@ -201,8 +195,6 @@ struct AdaptiveAvgPoolPattern final : OpConversionPattern<AdaptiveAvgPool2DOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    if (!inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     int64_t in[2] = {inType.getDimSize(2), inType.getDimSize(3)};
     int64_t out[2] = {type.getDimSize(2), type.getDimSize(3)};
 

@@ -34,8 +34,6 @@ struct ConcatPattern final : OpConversionPattern<ConcatOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     int64_t rank = type.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), rank);
     Value result = emptyLike(rewriter, loc, type);
@@ -64,8 +62,6 @@ struct ReshapePattern final : OpConversionPattern<OpTy> {
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     rewriter.replaceOp(
         op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(), type));
     return success();
@@ -97,8 +93,6 @@ struct PadPattern final : OpConversionPattern<PadOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    if (!inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     int64_t rank = type.getRank();
     ArrayRef<int64_t> pads = op.getPads();
     if (op.getMode() == PadMode::Constant) {
@@ -161,8 +155,6 @@ struct UpsamplePattern final : OpConversionPattern<UpsampleOp> {
     MLIRContext *context = getContext();
     auto type = cast<RankedTensorType>(op.getType());
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    if (!inType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
     bool bilinear = op.getMode() == UpsampleMode::Bilinear;
     bool align = op.getAlignCorners();
     std::optional<ArrayRef<float>> scales = op.getScale();
