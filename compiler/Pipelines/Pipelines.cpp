@@ -2,6 +2,7 @@
 
 #include "compiler/Pipelines/Pipelines.h"
 
+#include "compiler/Codegen/Passes.h"
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
@@ -20,44 +21,69 @@ using namespace mlir;
 using namespace mlir::cnn;
 
 namespace {
-/// cnn -> linalg on tensors.
+/// cnn -> linalg on tensors: batch norm folded into convolutions, which with
+/// pools run in NHWC, the layout transposes between them cancelled,
+/// elementwise chains fused.
 const char *const kToLinalg =
-    "func.func(convert-cnn-to-linalg),canonicalize,cse";
+    "func.func(cnn-fold-batch-norm),canonicalize,"
+    "func.func(convert-cnn-to-linalg),canonicalize,cse,"
+    "func.func(cnn-propagate-transposes,linalg-fuse-elementwise-ops),"
+    "canonicalize,cse";
 
-/// linalg on tensors -> LLVM dialect. Buffers: one-shot bufferization with
-/// identity layouts at the function boundary, results turned into
-/// caller-provided output buffers, temporaries freed by the ownership-based
-/// deallocation pipeline. Code: plain loops for now.
-const char *const kToLlvm =
+/// linalg on tensors -> LLVM dialect, first part (on tensors): filters
+/// blocked, weight-only work moved to load time, register tiles vectorized
+/// (accumulators hoisted out of the reduction loops), everything else plain
+/// loops. @W is the target's vector width.
+const char *const kTileAndVectorize =
+    "func.func(cnn-block-conv-filters{vector-width=@W}),"
+    "cnn-hoist-weight-packing,"
+    "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"
+    "loop-invariant-subset-hoisting,canonicalize,cse";
+
+/// The rest of linalg -> LLVM. Buffers: one-shot bufferization with identity
+/// layouts at the function boundary, results turned into caller-provided
+/// output buffers, temporaries freed by the ownership-based deallocation
+/// pipeline; outermost parallel loops on the runtime's threads. lowerModule
+/// makes the returned tensors distinct just before it (canonicalization
+/// would fold the copies that takes).
+const char *const kBufferizeToLlvm =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true "
     "modify-public-functions=true},"
-    "canonicalize,cse,"
+    "cse,canonicalize,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
-    "func.func(convert-linalg-to-loops),"
+    "func.func(cnn-cpu-lower-vectors,convert-linalg-to-loops),"
+    "cnn-cpu-parallel-loops,func.func(scf-forall-to-for),"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
+    "finalize-memref-to-llvm,"
     "convert-arith-to-llvm,convert-cf-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";
 } // namespace
 
 LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
-                                          Phase to) {
+                                          Phase to, const CpuTarget &target) {
   static bool registered = [] {
     registerAllPasses();
     registerCnnTransformsPasses();
     registerCnnConversionPasses();
+    registerCnnCodegenPasses();
     return true;
   }();
   (void)registered;
   std::string pipeline;
   if (from < Phase::Linalg && to >= Phase::Linalg)
     pipeline += kToLinalg;
-  if (from < Phase::Llvm && to >= Phase::Llvm)
-    pipeline += std::string(pipeline.empty() ? "" : ",") + kToLlvm;
+  if (from < Phase::Llvm && to >= Phase::Llvm) {
+    std::string toLlvm =
+        std::string(kTileAndVectorize) + "," + kBufferizeToLlvm;
+    for (size_t at; (at = toLlvm.find("@W")) != std::string::npos;)
+      toLlvm.replace(at, 2, std::to_string(target.vectorWidth));
+    pipeline += std::string(pipeline.empty() ? "" : ",") + toLlvm;
+  }
   if (pipeline.empty())
     return success();
   return parsePassPipeline(pipeline, pm);
@@ -83,21 +109,50 @@ static void makeResultsDistinct(ModuleOp module) {
   });
 }
 
-static LogicalResult runPipeline(ModuleOp module, Phase from, Phase to) {
+/// Marks every function argument read-only for bufferization: model inputs
+/// are the caller's (`const float *` in the C API) and the weights buffer is
+/// shared by every inference, so writes into either must go to a copy.
+static void makeArgumentsReadOnly(ModuleOp module) {
+  Builder b(module.getContext());
+  module.walk([&](func::FuncOp func) {
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      if (isa<TensorType>(func.getArgument(i).getType()))
+        func.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
+  });
+}
+
+static LogicalResult runPipeline(ModuleOp module, Phase from, Phase to,
+                                 const CpuTarget &target) {
   PassManager pm(module->getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(buildCpuPipeline(pm, from, to)))
+      failed(buildCpuPipeline(pm, from, to, target)))
     return failure();
   return pm.run(module);
 }
 
-LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to) {
-  if (failed(runPipeline(module, Phase::Cnn, std::min(to, Phase::Linalg))))
+LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
+                                     const CpuTarget &target) {
+  if (failed(runPipeline(module, Phase::Cnn, std::min(to, Phase::Linalg),
+                         target)))
     return failure();
   if (to == Phase::Linalg)
     return success();
+  // Up to bufferization, then the rest once every returned tensor has its
+  // own value and arguments are read-only.
+  PassManager pm(module->getContext());
+  std::string vectorize = kTileAndVectorize;
+  for (size_t at; (at = vectorize.find("@W")) != std::string::npos;)
+    vectorize.replace(at, 2, std::to_string(target.vectorWidth));
+  if (failed(applyPassManagerCLOptions(pm)) ||
+      failed(parsePassPipeline(vectorize, pm)) || failed(pm.run(module)))
+    return failure();
   makeResultsDistinct(module);
-  return runPipeline(module, Phase::Linalg, to);
+  makeArgumentsReadOnly(module);
+  PassManager rest(module->getContext());
+  if (failed(applyPassManagerCLOptions(rest)) ||
+      failed(parsePassPipeline(kBufferizeToLlvm, rest)))
+    return failure();
+  return rest.run(module);
 }
 
 void mlir::cnn::registerCpuPipelineDependencies(DialectRegistry &registry) {

@@ -18,12 +18,20 @@ namespace mlir::cnn {
 
 enum class Phase { Cnn, Linalg, Llvm };
 
+/// What the code generator needs to know about the target CPU.
+struct CpuTarget {
+  /// f32 lanes of one vector register: 16 with AVX-512, 8 with AVX2.
+  int64_t vectorWidth = 16;
+};
+
 /// Adds the passes that take a module from `from` to `to` (from < to).
-LogicalResult buildCpuPipeline(OpPassManager &pm, Phase from, Phase to);
+LogicalResult buildCpuPipeline(OpPassManager &pm, Phase from, Phase to,
+                               const CpuTarget &target = {});
 
 /// Runs the CPU pipeline on `module` up to `to`, with MLIR's pass manager
 /// command-line options (timing, IR printing) applied.
-LogicalResult lowerModule(ModuleOp module, Phase to);
+LogicalResult lowerModule(ModuleOp module, Phase to,
+                          const CpuTarget &target = {});
 
 /// Registers what the pipeline needs in `registry` (dialects, interfaces,
 /// translations).

@@ -14,6 +14,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/FileSystem.h"
@@ -241,6 +242,32 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     b.SetInsertPoint(failed);
     b.CreateRet(null);
     b.SetInsertPoint(ok);
+    // Weight-only work (cnn-hoist-weight-packing) runs once, here: the
+    // instance keeps the packed buffer and the raw one is freed.
+    if (llvm::Function *prepare = module.getFunction("forward_prepare")) {
+      prepare->setName(prefix + "_prepare");
+      prepare->setLinkage(llvm::GlobalValue::InternalLinkage);
+      llvm::FunctionCallee alloc = declare("cnnrt_alloc", ptr, {i64, i64});
+      llvm::FunctionCallee freeBuffer =
+          declare("cnnrt_free", b.getVoidTy(), {ptr});
+      llvm::Value *packed = b.CreateCall(
+          alloc, {b.getInt64(m.packedWeightsSize * 4), b.getInt64(64)});
+      llvm::BasicBlock *noMemory =
+          llvm::BasicBlock::Create(ctx, "no_memory", create);
+      llvm::BasicBlock *pack = llvm::BasicBlock::Create(ctx, "pack", create);
+      b.CreateCondBr(b.CreateIsNull(packed), noMemory, pack);
+      b.SetInsertPoint(noMemory);
+      b.CreateCall(freeBuffer, {weights});
+      b.CreateRet(null);
+      b.SetInsertPoint(pack);
+      SmallVector<llvm::Value *> prepareArgs = {weights};
+      for (int64_t offset : m.packedWeightOffsets)
+        prepareArgs.push_back(
+            b.CreateConstInBoundsGEP1_64(b.getFloatTy(), packed, offset));
+      b.CreateCall(prepare, prepareArgs);
+      b.CreateCall(freeBuffer, {weights});
+      weights = packed;
+    }
     llvm::Value *handle = b.CreateCall(malloc, {b.getInt64(16)});
     b.CreateStore(weights, handle);
     b.CreateRet(handle);
@@ -338,6 +365,22 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu) {
       llvm::CodeGenOptLevel::Aggressive));
 }
 
+} // namespace
+
+int64_t mlir::cnn::targetVectorWidth(StringRef cpu) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu);
+  if (!machine)
+    return 4;
+  const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 16;
+  if (info->checkFeatures("+avx2,+fma"))
+    return 8;
+  return 4;
+}
+
+namespace {
+
 /// Writes `text` to `path` or reports why not.
 LogicalResult writeFile(Location loc, StringRef path, StringRef text) {
   std::error_code ec;
@@ -364,7 +407,15 @@ LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
     return emitError(loc) << "translation to LLVM IR failed";
   module->setTargetTriple(machine->getTargetTriple());
   module->setDataLayout(machine->createDataLayout());
-  if (failed(addApi(*module, interface)))
+  ModelInterface withPacking = interface;
+  if (auto packed =
+          llvmModule->getAttrOfType<IntegerAttr>("cnn.packed_weights_size"))
+    withPacking.packedWeightsSize = packed.getInt();
+  if (auto offsets =
+          llvmModule->getAttrOfType<DenseI64ArrayAttr>("cnn.packed_weights"))
+    withPacking.packedWeightOffsets.assign(offsets.asArrayRef().begin(),
+                                           offsets.asArrayRef().end());
+  if (failed(addApi(*module, withPacking)))
     return emitError(loc) << "the lowered module has no function 'forward'";
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, machine.get())(module.get()))
@@ -430,7 +481,7 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
   std::string sharedPath = in(shared);
   SmallVector<StringRef> args = {
       *cc,        "-shared", "-Wl,-z,defs",          "-o",
-      sharedPath, object,    options.runtimeLibrary, "-lm"};
+      sharedPath, object,    options.runtimeLibrary, "-lm", "-pthread"};
   std::string linkError;
   if (llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
                                 &linkError) != 0)

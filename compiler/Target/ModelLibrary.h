@@ -42,9 +42,18 @@ struct ModelInterface {
   bool outlinedWeights = false;
   std::vector<WeightEntry> weights;
   int64_t weightsSize = 0;
+  /// The length of the packed buffer forward_prepare fills at create time
+  /// (cnn-hoist-weight-packing), when the module has one.
+  int64_t packedWeightsSize = 0;
+  /// Where forward_prepare's results go in the packed buffer (in floats).
+  std::vector<int64_t> packedWeightOffsets;
   /// The file create(NULL) loads.
   std::string weightsPath;
 };
+
+/// The f32 lanes of one vector register on `cpu` ("" or "host": this
+/// machine): 16 with AVX-512, 8 with AVX2 + FMA, else 4.
+int64_t targetVectorWidth(llvm::StringRef cpu);
 
 /// Reads the layout cnn-outline-weights left on `module` into `interface`.
 void readWeightsLayout(ModuleOp module, ModelInterface &interface);

@@ -29,6 +29,41 @@ def InferShapesPass : Pass<"cnn-infer-shapes", "::mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Graph optimizations
+//===----------------------------------------------------------------------===//
+
+def FoldBatchNormPass : Pass<"cnn-fold-batch-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch norm into the preceding conv or dense";
+  let description = [{
+    A `cnn.batch_norm` whose input is a `cnn.conv2d` or `cnn.dense` used
+    only by it is a per-output-channel scale and shift, so it folds into
+    that layer's weights and bias:
+
+    * `s = gamma / sqrt(var + eps)`, `W' = W * s` per output channel,
+    * `b' = (b - mean) * s + beta` (`b` = 0 without a bias).
+
+    Both are expressed with `cnn.batch_norm` on the weights (W with its two
+    leading dimensions swapped, with zero mean and shift; b as a `[1, F]`
+    tensor), so no new op is needed; they depend on weights only, and the
+    CPU pipeline computes them once when a model instance is created.
+
+    ```mlir
+    %c = cnn.conv2d %x, %w, %b : ...
+    %y = cnn.batch_norm %c, %gamma, %beta, %mean, %var : ...
+    ```
+    becomes
+    ```mlir
+    %ws = cnn.transpose %w perm [1, 0, 2, 3]
+    %wn = cnn.batch_norm %ws, %gamma, %zeros, %zeros, %var
+    %w2 = cnn.transpose %wn perm [1, 0, 2, 3]
+    %b2 = ... cnn.batch_norm (reshape %b to [1, F]), %gamma, %beta, %mean, %var
+    %y = cnn.conv2d %x, %w2, %b2 : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Weight passes
 //===----------------------------------------------------------------------===//
 

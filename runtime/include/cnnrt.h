@@ -135,9 +135,22 @@ typedef struct {
 float *cnnrt_load_weights(const char *path, const cnnrt_weight_entry *table,
                           int64_t count, int64_t size);
 
-/* Threads the runtime should use: CNNC_NUM_THREADS if it is set to a positive
- * integer, else the number of online CPUs (at least 1). */
+/* Threads the runtime should use: the count given to cnnrt_set_num_threads,
+ * else CNNC_NUM_THREADS if it is set to a positive integer, else the number
+ * of online CPUs (at least 1). */
 int cnnrt_num_threads(void);
+
+/* Sets the thread count for every model in the process; n <= 0 returns to
+ * the default (CNNC_NUM_THREADS or the CPU count). */
+void cnnrt_set_num_threads(int n);
+
+/* One parallel loop of generated code: calls fn(ctx, begin, end) on
+ * disjoint ranges covering [0, n), spread over cnnrt_num_threads() threads
+ * (the caller is one of them), and returns when all are done. Calls made
+ * from inside a loop, or while another thread's loop holds the pool, run
+ * on the calling thread alone. */
+typedef void (*cnnrt_task_fn)(void *ctx, int64_t begin, int64_t end);
+void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n);
 
 #ifdef __cplusplus
 } /* extern "C" */

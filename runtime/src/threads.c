@@ -1,11 +1,25 @@
+/* Threads: how many to use, and a small pool that runs the parallel loops of
+ * generated code (cnnrt_parallel_for). */
 #include "internal.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Set by cnnrt_set_num_threads; 0 means "not set". */
+static atomic_int requested_threads;
+
+void cnnrt_set_num_threads(int n) {
+  atomic_store(&requested_threads, n > 0 ? n : 0);
+}
+
 int cnnrt_num_threads(void) {
+  int requested = atomic_load(&requested_threads);
+  if (requested > 0)
+    return requested;
   /* An explicit request wins; anything that is not a whole positive number
    * (empty, "0", "4x", overflow) is ignored rather than half-honoured. */
   const char *env = getenv("CNNC_NUM_THREADS");
@@ -20,4 +34,106 @@ int cnnrt_num_threads(void) {
   if (cpus < 1)
     return 1;
   return cpus > INT_MAX ? INT_MAX : (int)cpus;
+}
+
+/* ---- The pool ------------------------------------------------------------
+ *
+ * Workers are started on first use and live for the process. A job is
+ * published by bumping `generation`; worker k runs chunk k + 1 of it while
+ * the caller runs chunk 0, and the caller waits until `pending` reaches 0.
+ * Workers spin briefly for the next job (inference runs loops back to back)
+ * and then sleep on a condition variable. One job runs at a time: a caller
+ * that finds the pool busy (another thread's inference) or that is itself
+ * inside a job runs its loop alone. */
+
+#define MAX_WORKERS 255
+#define SPIN_ITERATIONS 200000
+
+static pthread_mutex_t dispatch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_t workers[MAX_WORKERS];
+static int started_workers; /* guarded by dispatch_lock */
+
+static struct {
+  cnnrt_task_fn fn;
+  void *ctx;
+  int64_t n;
+  int chunks; /* caller + workers taking part */
+} job;
+static atomic_uint_fast64_t generation;
+static atomic_int pending;
+static _Thread_local int inside_job;
+
+static void run_chunk(int index) {
+  int64_t begin = job.n * index / job.chunks;
+  int64_t end = job.n * (index + 1) / job.chunks;
+  if (begin < end)
+    job.fn(job.ctx, begin, end);
+}
+
+static void *worker_main(void *arg) {
+  int index = (int)(intptr_t)arg; /* chunk index, from 1 */
+  uint_fast64_t seen = 0;
+  inside_job = 1;
+  for (;;) {
+    uint_fast64_t now;
+    int spins = 0;
+    while ((now = atomic_load_explicit(&generation, memory_order_acquire)) ==
+           seen) {
+      if (++spins < SPIN_ITERATIONS)
+        continue;
+      pthread_mutex_lock(&sleep_lock);
+      while (atomic_load_explicit(&generation, memory_order_acquire) == seen)
+        pthread_cond_wait(&wake, &sleep_lock);
+      pthread_mutex_unlock(&sleep_lock);
+    }
+    seen = now;
+    if (index < job.chunks) {
+      run_chunk(index);
+      atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
+    }
+  }
+  return NULL;
+}
+
+void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
+  if (n <= 0)
+    return;
+  int threads = cnnrt_num_threads();
+  if (threads > MAX_WORKERS + 1)
+    threads = MAX_WORKERS + 1;
+  if (threads > n)
+    threads = (int)n;
+  if (threads <= 1 || inside_job ||
+      pthread_mutex_trylock(&dispatch_lock) != 0) {
+    fn(ctx, 0, n);
+    return;
+  }
+  while (started_workers < threads - 1) {
+    if (pthread_create(&workers[started_workers], NULL, worker_main,
+                       (void *)(intptr_t)(started_workers + 1)) != 0)
+      break;
+    pthread_detach(workers[started_workers]);
+    ++started_workers;
+  }
+  if (threads > started_workers + 1)
+    threads = started_workers + 1;
+
+  job.fn = fn;
+  job.ctx = ctx;
+  job.n = n;
+  job.chunks = threads;
+  atomic_store_explicit(&pending, threads - 1, memory_order_relaxed);
+  pthread_mutex_lock(&sleep_lock);
+  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&sleep_lock);
+
+  inside_job = 1;
+  run_chunk(0);
+  inside_job = 0;
+  while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
+    ;
+  pthread_mutex_unlock(&dispatch_lock);
 }

@@ -1,5 +1,6 @@
 //===- cnn-opt.cpp - mlir-opt with the cnn dialect and passes -------------===//
 
+#include "compiler/Codegen/Passes.h"
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::cnn::registerCnnTransformsPasses();
   mlir::cnn::registerCnnConversionPasses();
+  mlir::cnn::registerCnnCodegenPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

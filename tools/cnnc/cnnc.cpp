@@ -243,7 +243,8 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
       return failure();
     readWeightsLayout(module, interface);
   }
-  if (failed(lowerModule(module, Phase::Llvm)))
+  if (failed(lowerModule(module, Phase::Llvm,
+                         CpuTarget{targetVectorWidth(options.cpu)})))
     return failure();
   return writeModelLibrary(module, interface, options);
 }
@@ -257,8 +258,10 @@ int runCompile(MLIRContext &context) {
     return printModule(*module);
   case Emit::Linalg:
   case Emit::Llvm:
-    if (failed(lowerModule(*module, emitOpt == Emit::Linalg ? Phase::Linalg
-                                                            : Phase::Llvm)))
+    if (failed(lowerModule(*module,
+                           emitOpt == Emit::Linalg ? Phase::Linalg
+                                                   : Phase::Llvm,
+                           CpuTarget{targetVectorWidth(cpuOpt)})))
       return 1;
     return printModule(*module);
   case Emit::Obj:
@@ -276,7 +279,8 @@ int runCompile(MLIRContext &context) {
     if (emitOpt == Emit::Lib)
       return failed(buildLibrary(*module, *interface, outputOpt)) ? 1 : 0;
     stripInterfaceNames(*module);
-    if (failed(lowerModule(*module, Phase::Llvm)))
+    if (failed(lowerModule(*module, Phase::Llvm,
+                           CpuTarget{targetVectorWidth(cpuOpt)})))
       return 1;
     return failed(writeModelObject(*module, *interface, cpuOpt, outputOpt)) ? 1
                                                                             : 0;

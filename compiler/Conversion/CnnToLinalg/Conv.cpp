@@ -1,8 +1,14 @@
 //===- Conv.cpp - lower convolutions and dense layers to linalg -----------===//
 //
-// conv2d pads its input and becomes linalg.conv_2d_nchw_fchw, or for grouped
-// and depthwise convolutions linalg.conv_2d_ngchw_gfchw over reshaped
-// operands; the bias initialises the accumulator. conv_transpose2d becomes a
+// conv2d works in NHWC, the layout the CPU kernels vectorize well (output
+// channels or, for depthwise, channels in the vector lanes): its input is
+// transposed to NHWC and padded, the filter becomes HWCF (HWC for depthwise),
+// and the result is transposed back. linalg.conv_2d_nhwc_hwcf and
+// linalg.depthwise_conv_2d_nhwc_hwc do the arithmetic; other grouped
+// convolutions use linalg.conv_2d_ngchw_gfchw over reshaped NCHW operands.
+// cnn-propagate-transposes later cancels the transposes between layers, and
+// filter transposes are weight-only work done once at load time. The bias
+// initialises the accumulator. conv_transpose2d becomes a
 // stride-1 convolution of the zero-dilated input with the flipped, transposed
 // filter. dense is a matmul with the weight read transposed.
 //
@@ -21,14 +27,14 @@ using namespace mlir::cnn;
 namespace {
 
 /// The accumulator of a conv/dense result: the bias broadcast along
-/// dimension 1, or zeros.
+/// dimension `channelDim`, or zeros.
 Value accumulator(OpBuilder &b, Location loc, RankedTensorType type,
-                  Value bias) {
+                  Value bias, unsigned channelDim = 1) {
   if (!bias)
     return filled(b, loc, type, 0.0);
   MLIRContext *context = b.getContext();
-  AffineMap channel =
-      AffineMap::get(type.getRank(), 0, getAffineDimExpr(1, context), context);
+  AffineMap channel = AffineMap::get(
+      type.getRank(), 0, getAffineDimExpr(channelDim, context), context);
   return elementwise(b, loc, type, {bias}, {channel},
                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
@@ -105,6 +111,48 @@ Value convolve(OpBuilder &b, Location loc, Value input, Value filter,
                                          channelSplit);
 }
 
+/// A convolution of an unpadded NCHW input with an FCHW filter computed in
+/// NHWC, or null when `groups` is neither 1 nor depthwise.
+Value convolveNhwc(OpBuilder &b, Location loc, Value input, Value filter,
+                   Value bias, RankedTensorType resultType,
+                   ArrayRef<int64_t> padding, ArrayRef<int64_t> stride,
+                   ArrayRef<int64_t> dilation, int64_t groups) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  ArrayRef<int64_t> y = resultType.getShape();
+  int64_t channels = inType.getDimSize(1);
+  bool depthwise = groups > 1 && groups == channels && y[1] == channels;
+  if (groups != 1 && !depthwise)
+    return nullptr;
+  Type elem = resultType.getElementType();
+  Value x = transpose(b, loc, input, kNchwToNhwc);
+  x = padConstant(b, loc, x, {0, padding[0], padding[1], 0},
+                  {0, padding[2], padding[3], 0}, 0.0);
+  // FCHW -> HWCF; for depthwise C = 1, so HW1F collapses to HWF.
+  Value w = transpose(b, loc, filter, {2, 3, 1, 0});
+  auto outType = RankedTensorType::get({y[0], y[2], y[3], y[1]}, elem);
+  Value init = accumulator(b, loc, outType, bias, /*channelDim=*/3);
+  Attribute strides = b.getI64VectorAttr(stride);
+  Attribute dilations = b.getI64VectorAttr(dilation);
+  Value out;
+  if (depthwise) {
+    auto wType = cast<RankedTensorType>(w.getType());
+    auto hwcType = RankedTensorType::get(
+        {wType.getDimSize(0), wType.getDimSize(1), wType.getDimSize(3)}, elem);
+    w = tensor::CollapseShapeOp::create(
+        b, loc, hwcType, w, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    out = linalg::DepthwiseConv2DNhwcHwcOp::create(
+              b, loc, TypeRange{outType}, ValueRange{x, w}, ValueRange{init},
+              strides, dilations)
+              .getResult(0);
+  } else {
+    out = linalg::Conv2DNhwcHwcfOp::create(b, loc, TypeRange{outType},
+                                           ValueRange{x, w}, ValueRange{init},
+                                           strides, dilations)
+              .getResult(0);
+  }
+  return transpose(b, loc, out, kNhwcToNchw);
+}
+
 struct Conv2DPattern final : OpConversionPattern<Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -114,6 +162,13 @@ struct Conv2DPattern final : OpConversionPattern<Conv2DOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> p = op.getPadding();
+    if (Value nhwc = convolveNhwc(rewriter, loc, adaptor.getInput(),
+                                  adaptor.getFilter(), adaptor.getBias(), type,
+                                  p, op.getStride(), op.getDilation(),
+                                  op.getGroups())) {
+      rewriter.replaceOp(op, nhwc);
+      return success();
+    }
     Value input = padConstant(rewriter, loc, adaptor.getInput(),
                               {0, 0, p[0], p[1]}, {0, 0, p[2], p[3]}, 0.0);
     Value init = accumulator(rewriter, loc, type, adaptor.getBias());

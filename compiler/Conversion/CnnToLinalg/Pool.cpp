@@ -1,7 +1,8 @@
 //===- Pool.cpp - lower pooling ops to linalg -----------------------------===//
 //
 // Max and average pooling pad their input (with -inf or 0, plus what
-// ceil_mode's last window needs) and become linalg's NCHW pooling ops; the
+// ceil_mode's last window needs) and become linalg's NHWC pooling ops
+// between transposes (channels in the vector lanes); the
 // average divides by a per-position divisor computed at compile time with
 // PyTorch's rule for count_include_pad. Global pooling reduces height and
 // width; adaptive pooling with uneven windows gathers each window.
@@ -41,6 +42,30 @@ PoolPadding poolPadding(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
   return p;
 }
 
+/// Pools an NCHW input with linalg's NHWC pooling op `PoolOp`: the input is
+/// transposed to NHWC and padded with `padValue`, the accumulator starts at
+/// `init`, and the result is transposed back to NCHW `type`.
+template <typename PoolOp>
+Value poolNhwc(OpBuilder &b, Location loc, Value input, const PoolPadding &pad,
+               double padValue, double init, RankedTensorType type,
+               ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+               ArrayRef<int64_t> dilation) {
+  auto permute = [](ArrayRef<int64_t> nchw) {
+    return SmallVector<int64_t>{nchw[0], nchw[2], nchw[3], nchw[1]};
+  };
+  Value x = transpose(b, loc, input, kNchwToNhwc);
+  x = padConstant(b, loc, x, permute(pad.low), permute(pad.high), padValue);
+  auto outType =
+      RankedTensorType::get(permute(type.getShape()), type.getElementType());
+  Value window = tensor::EmptyOp::create(b, loc, kernel, type.getElementType());
+  Value out = PoolOp::create(b, loc, TypeRange{outType}, ValueRange{x, window},
+                             ValueRange{filled(b, loc, outType, init)},
+                             b.getI64VectorAttr(stride),
+                             b.getI64VectorAttr(dilation))
+                  .getResult(0);
+  return transpose(b, loc, out, kNhwcToNchw);
+}
+
 struct MaxPoolPattern final : OpConversionPattern<MaxPool2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -53,18 +78,10 @@ struct MaxPoolPattern final : OpConversionPattern<MaxPool2DOp> {
     PoolPadding pad =
         poolPadding(inType.getShape(), type.getShape(), op.getKernel(),
                     op.getStride(), op.getPadding(), op.getDilation());
-    Value input = padConstant(rewriter, loc, adaptor.getInput(), pad.low,
-                              pad.high, -INFINITY);
-    Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernel(),
-                                           type.getElementType());
-    Value result =
-        linalg::PoolingNchwMaxOp::create(
-            rewriter, loc, TypeRange{type}, ValueRange{input, window},
-            ValueRange{filled(rewriter, loc, type, -INFINITY)},
-            rewriter.getI64VectorAttr(op.getStride()),
-            rewriter.getI64VectorAttr(op.getDilation()))
-            .getResult(0);
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, poolNhwc<linalg::PoolingNhwcMaxOp>(
+                               rewriter, loc, adaptor.getInput(), pad,
+                               -INFINITY, -INFINITY, type, op.getKernel(),
+                               op.getStride(), op.getDilation()));
     return success();
   }
 };
@@ -83,16 +100,8 @@ struct AvgPoolPattern final : OpConversionPattern<AvgPool2DOp> {
     int64_t one[2] = {1, 1};
     PoolPadding pad =
         poolPadding(inType.getShape(), type.getShape(), k, s, p, one);
-    Value input =
-        padConstant(rewriter, loc, adaptor.getInput(), pad.low, pad.high, 0.0);
-    Value window =
-        tensor::EmptyOp::create(rewriter, loc, k, type.getElementType());
-    Value sum =
-        linalg::PoolingNchwSumOp::create(
-            rewriter, loc, TypeRange{type}, ValueRange{input, window},
-            ValueRange{filled(rewriter, loc, type, 0.0)},
-            rewriter.getI64VectorAttr(s), rewriter.getI64VectorAttr(one))
-            .getResult(0);
+    Value sum = poolNhwc<linalg::PoolingNhwcSumOp>(
+        rewriter, loc, adaptor.getInput(), pad, 0.0, 0.0, type, k, s, one);
 
     // PyTorch's divisor: the window clipped to input + padding, or, without
     // count_include_pad, to the input alone.

@@ -156,3 +156,13 @@ Value mlir::cnn::floatTable(OpBuilder &b, Location loc, ArrayRef<float> values) 
   auto type = RankedTensorType::get({(int64_t)values.size()}, b.getF32Type());
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
 }
+
+Value mlir::cnn::transpose(OpBuilder &b, Location loc, Value input,
+                           ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d : perm)
+    shape.push_back(type.getDimSize(d));
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0];
+}

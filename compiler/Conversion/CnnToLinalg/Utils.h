@@ -49,6 +49,15 @@ Value reduceAxis(OpBuilder &b, Location loc, Value input, int64_t axis,
 Value padConstant(OpBuilder &b, Location loc, Value input,
                   ArrayRef<int64_t> low, ArrayRef<int64_t> high, double value);
 
+/// Permutations between NCHW and NHWC.
+inline constexpr int64_t kNchwToNhwc[] = {0, 2, 3, 1};
+inline constexpr int64_t kNhwcToNchw[] = {0, 3, 1, 2};
+
+/// linalg.transpose of `input`: result dimension i is input dimension
+/// perm[i].
+Value transpose(OpBuilder &b, Location loc, Value input,
+                ArrayRef<int64_t> perm);
+
 /// Reshapes to `type` through a rank-1 collapse (row-major order).
 Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType type);
 

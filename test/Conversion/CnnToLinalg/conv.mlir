@@ -1,15 +1,33 @@
 // RUN: cnn-opt %s --convert-cnn-to-linalg --split-input-file | FileCheck %s
 
-// Padding becomes tensor.pad; the bias initialises the accumulator.
+// conv2d runs in NHWC: the input is transposed and padded, the filter
+// becomes HWCF, the bias initialises an NHWC accumulator, and the result is
+// transposed back to NCHW.
 // CHECK-LABEL: func @conv_pad_bias
-// CHECK-SAME: (%[[X:.+]]: tensor<1x3x8x8xf32>, %[[W:.+]]: tensor<4x3x3x3xf32>, %[[B:.+]]: tensor<4xf32>)
-// CHECK: %[[P:.+]] = tensor.pad %[[X]] low[0, 0, 1, 2] high[0, 0, 1, 0]
-// CHECK: } : tensor<1x3x8x8xf32> to tensor<1x3x10x10xf32>
-// CHECK: %[[ACC:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<4xf32>) outs(%{{.+}} : tensor<1x4x4x4xf32>)
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%[[P]], %[[W]] : tensor<1x3x10x10xf32>, tensor<4x3x3x3xf32>) outs(%[[ACC]] : tensor<1x4x4x4xf32>)
+// CHECK-SAME: (%[[IN:.+]]: tensor<1x3x8x8xf32>, %[[FLT:.+]]: tensor<4x3x3x3xf32>, %[[BIAS:.+]]: tensor<4xf32>)
+// CHECK: %[[XT:.+]] = linalg.transpose ins(%[[IN]] : tensor<1x3x8x8xf32>) outs(%{{.+}} : tensor<1x8x8x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[P:.+]] = tensor.pad %[[XT]] low[0, 1, 2, 0] high[0, 1, 0, 0]
+// CHECK: } : tensor<1x8x8x3xf32> to tensor<1x10x10x3xf32>
+// CHECK: %[[WT:.+]] = linalg.transpose ins(%[[FLT]] : tensor<4x3x3x3xf32>) outs(%{{.+}} : tensor<3x3x3x4xf32>) permutation = [2, 3, 1, 0]
+// CHECK: %[[ACC:.+]] = linalg.generic {{.*}} ins(%[[BIAS]] : tensor<4xf32>) outs(%{{.+}} : tensor<1x4x4x4xf32>)
+// CHECK: %[[C:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%[[P]], %[[WT]] : tensor<1x10x10x3xf32>, tensor<3x3x3x4xf32>) outs(%[[ACC]] : tensor<1x4x4x4xf32>)
+// CHECK: linalg.transpose ins(%[[C]] : tensor<1x4x4x4xf32>) outs(%{{.+}} : tensor<1x4x4x4xf32>) permutation = [0, 3, 1, 2]
 func.func @conv_pad_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
   %0 = cnn.conv2d %x, %w, %b stride [2, 2] padding [1, 2, 1, 0] : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
   return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Depthwise (groups = channels = filters): linalg's NHWC depthwise
+// convolution with the filter collapsed to HWC.
+// CHECK-LABEL: func @conv_depthwise
+// CHECK: %[[WT:.+]] = linalg.transpose ins(%{{.+}} : tensor<6x1x3x3xf32>) outs(%{{.+}} : tensor<3x3x1x6xf32>) permutation = [2, 3, 1, 0]
+// CHECK: %[[WC:.+]] = tensor.collapse_shape %[[WT]] {{\[\[}}0], [1], [2, 3]] : tensor<3x3x1x6xf32> into tensor<3x3x6xf32>
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.+}}, %[[WC]] : tensor<1x7x7x6xf32>, tensor<3x3x6xf32>) outs(%{{.+}} : tensor<1x5x5x6xf32>)
+func.func @conv_depthwise(%x: tensor<1x6x7x7xf32>, %w: tensor<6x1x3x3xf32>) -> tensor<1x6x5x5xf32> {
+  %0 = cnn.conv2d %x, %w groups 6 : (tensor<1x6x7x7xf32>, tensor<6x1x3x3xf32>) -> tensor<1x6x5x5xf32>
+  return %0 : tensor<1x6x5x5xf32>
 }
 
 // -----

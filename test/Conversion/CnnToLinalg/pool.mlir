@@ -2,11 +2,13 @@
 
 // ceil_mode's last window needs one more row and column of -inf padding.
 // CHECK-LABEL: func @max_pool_ceil
+// CHECK: %[[T:.+]] = linalg.transpose ins(%{{.+}} : tensor<1x2x5x5xf32>) outs(%{{.+}} : tensor<1x5x5x2xf32>) permutation = [0, 2, 3, 1]
 // CHECK: %[[NEG:.+]] = arith.constant 0xFF800000 : f32
-// CHECK: %[[P:.+]] = tensor.pad %{{.+}} low[0, 0, 0, 0] high[0, 0, 1, 1]
+// CHECK: %[[P:.+]] = tensor.pad %[[T]] low[0, 0, 0, 0] high[0, 1, 1, 0]
 // CHECK: tensor.yield %[[NEG]]
-// CHECK: %[[INIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x2x3x3xf32>)
-// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%[[P]], %{{.+}} : tensor<1x2x6x6xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x2x3x3xf32>)
+// CHECK: %[[INIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x3x3x2xf32>)
+// CHECK: %[[M:.+]] = linalg.pooling_nhwc_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%[[P]], %{{.+}} : tensor<1x6x6x2xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x3x3x2xf32>)
+// CHECK: linalg.transpose ins(%[[M]] : tensor<1x3x3x2xf32>) outs(%{{.+}} : tensor<1x2x3x3xf32>) permutation = [0, 3, 1, 2]
 func.func @max_pool_ceil(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32> {
   %0 = cnn.max_pool2d %x kernel [2, 2] stride [2, 2] ceil_mode : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
@@ -17,7 +19,8 @@ func.func @max_pool_ceil(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32> {
 // Without count_include_pad the divisor counts only input positions: windows
 // at the border see 2x2, 2x3 and 3x3 of them.
 // CHECK-LABEL: func @avg_pool_exclude_pad
-// CHECK: %[[SUM:.+]] = linalg.pooling_nchw_sum {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x6x6xf32>, tensor<3x3xf32>)
+// CHECK: %[[S:.+]] = linalg.pooling_nhwc_sum {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x6x6x2xf32>, tensor<3x3xf32>)
+// CHECK: %[[SUM:.+]] = linalg.transpose ins(%[[S]] : tensor<1x2x2x2xf32>)
 // CHECK: %[[DIV:.+]] = arith.constant dense<{{\[\[}}4.000000e+00, 6.000000e+00], [6.000000e+00, 9.000000e+00]]> : tensor<2x2xf32>
 // CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[DIV]] : tensor<1x2x2x2xf32>, tensor<2x2xf32>)
 // CHECK: arith.divf

@@ -1,0 +1,201 @@
+//===- Passes.td - cnn codegen passes (linalg and below) ---*- tablegen -*-===//
+
+#ifndef CNN_CODEGEN_PASSES_TD
+#define CNN_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PropagateTransposesPass
+    : Pass<"cnn-propagate-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Move layout transposes through elementwise linalg ops and "
+                "cancel them";
+  let description = [{
+    The cnn-to-linalg lowering computes convolutions and pooling in NHWC
+    between a transpose of the input to NHWC and one of the result back to
+    NCHW. This pass removes the transposes between such layers:
+
+    * a `linalg.transpose` feeding a `linalg.generic` is folded into the
+      generic's indexing map for that operand;
+    * a `linalg.transpose` to NHWC (`permutation = [0, 2, 3, 1]`) of the
+      result of a parallel `linalg.generic` becomes that generic computing
+      its result in NHWC directly (other users of the old result read it
+      through the inverse transpose, which folds into them in turn);
+    * transposes of transposes compose, and identity transposes vanish.
+
+    The result: chains of convolutions, pools and elementwise layers run in
+    NHWC, with layout changes left only where the model needs NCHW (its
+    inputs and outputs, flatten, concat).
+
+    ```mlir
+    %t = linalg.transpose ins(%conv : tensor<1x8x8x16xf32>)
+           outs(%e0 : tensor<1x16x8x8xf32>) permutation = [0, 3, 1, 2]
+    %r = linalg.generic {indexing_maps = [#id, #id], ...}
+           ins(%t : tensor<1x16x8x8xf32>) outs(%e1 : tensor<1x16x8x8xf32>)
+    %u = linalg.transpose ins(%r : tensor<1x16x8x8xf32>)
+           outs(%e2 : tensor<1x8x8x16xf32>) permutation = [0, 2, 3, 1]
+    ```
+    becomes one generic from `%conv` to `tensor<1x8x8x16xf32>`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def TileAndVectorizePass
+    : Pass<"cnn-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops into register blocks and vectorize them";
+  let description = [{
+    On linalg ops with tensor semantics and static shapes, tiles each
+    compute op so that one tile is a register block and vectorizes the tile:
+
+    * `linalg.conv_2d_nhwc_hwcf` with tiles [1, 1, tw, tf, 1, 1, 1] over
+      (n, oh, ow, f, kh, kw, c): one output row segment of tw pixels by tf
+      filters, accumulated over one input channel and one window position
+      per step. The 2-D tile is decomposed into a 1-D convolution and
+      vectorized into outer products (FMAs);
+    * `linalg.depthwise_conv_2d_nhwc_hwc` and the NHWC max/sum pools with
+      [1, 1, tw, tc, 1, 1] (channels in the vector lanes);
+    * `linalg.matmul` with [tm, tn, 1];
+    * parallel `linalg.generic`s with one vector along the innermost
+      dimension.
+
+    tf, tc and tn are two vectors (2 x `vector-width` floats) where that
+    divides the size, tw and tm fill the remaining accumulator registers
+    (16 vectors); all tile sizes divide the static sizes so no tile needs
+    a mask. Run `loop-invariant-subset-hoisting` afterwards to keep the
+    accumulators in registers across the reduction loops.
+
+    ```mlir
+    %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x8xf32>,
+           tensor<3x3x8x32xf32>) outs(%acc : tensor<1x8x8x32xf32>)
+    ```
+    becomes loops over ow, f, kh, kw and c around
+    `vector.contract` ops on `vector<1x8x32xf32>` accumulators.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of one vector register (16: AVX-512, 8: AVX2)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
+  let summary = "Lower vector contractions and transfers for the CPU";
+  let description = [{
+    After bufferization, turns the vector ops cnn-cpu-tile-and-vectorize
+    produced into what LLVM maps onto FMA instructions and plain loads and
+    stores: `vector.contract` becomes outer products and then `vector.fma`,
+    leading unit dimensions are dropped, and `vector.transfer_read/write`
+    become 1-D `vector.load`/`vector.store` (fully unrolled).
+
+    ```mlir
+    %c = vector.contract {...} %a, %b, %acc
+           : vector<1x8x1xf32>, vector<1x1x32xf32> into vector<1x8x32xf32>
+    ```
+    becomes eight `vector.fma` ops on `vector<32xf32>`.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def BlockConvFiltersPass
+    : Pass<"cnn-block-conv-filters", "::mlir::func::FuncOp"> {
+  let summary = "Block NHWC convolution filters by output-channel tiles";
+  let description = [{
+    Rewrites each static `linalg.conv_2d_nhwc_hwcf` with F output channels
+    into an `scf.forall` over F / tf blocks, each a convolution of tf
+    filters read from a filter blocked as [F/tf, kh, kw, C, tf]
+    (a `linalg.transpose` of the HWCF filter). Within a block the filter is
+    contiguous, so the convolution kernel streams it instead of striding by
+    F floats per input channel (which for F = 512 maps every row of a
+    tile onto the same few cache sets). tf is two vectors
+    (2 x `vector-width` floats) or one; convolutions with a single block, or
+    whose F neither divides, are left alone. The forall's iterations are
+    independent: they are the convolution's parallel dimension.
+
+    ```mlir
+    %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,
+           tensor<3x3x8x64xf32>) outs(%acc : tensor<1x7x7x64xf32>)
+    ```
+    becomes (tf = 32)
+    ```mlir
+    %b = linalg.transpose ins(%w4 : tensor<3x3x8x2x32xf32>)
+           outs(... : tensor<2x3x3x8x32xf32>) permutation = [3, 0, 1, 2, 4]
+    %r = scf.forall (%i) in (2) shared_outs(%o = %acc) {
+      %f = tensor.extract_slice %b[%i, 0, 0, 0, 0] [1, 3, 3, 8, 32] ...
+      %c = linalg.conv_2d_nhwc_hwcf ins(%x, %f ...) outs(... tensor<1x7x7x32xf32>)
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of one vector register (16: AVX-512, 8: AVX2)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def HoistWeightPackingPass
+    : Pass<"cnn-hoist-weight-packing", "::mlir::ModuleOp"> {
+  let summary = "Move weight-only computations into a load-time function";
+  let description = [{
+    For a module whose `forward` takes its weights as the leading flat
+    buffer (cnn-outline-weights), moves every computation that depends on
+    the weights alone (filter transposes into the kernels' layouts, folded
+    batch norm, ...) into a new function
+    `forward_prepare(%weights) -> %packed`, which the model library calls
+    once when an instance is created. Every weight value `forward` uses at
+    run time becomes a view of `%packed` (16-element aligned), which
+    replaces the raw weights as `forward`'s first argument; the module's
+    `cnn.packed_weights_size` records its length.
+
+    ```mlir
+    func.func @forward(%w: tensor<600xf32>, %x: ...) {
+      %f = tensor.expand_shape (slice of %w) : tensor<8x3x5x5xf32>
+      %t = linalg.transpose ins(%f) ... permutation = [2, 3, 1, 0]
+      linalg.conv_2d_nhwc_hwcf ins(%xp, %t ...)
+    ```
+    becomes a `forward_prepare` computing `%t` into the packed buffer, and a
+    `forward(%packed: tensor<600xf32>, %x: ...)` whose convolution reads a
+    view of `%packed`.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def ParallelLoopsToRuntimePass
+    : Pass<"cnn-cpu-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Run the outermost scf.forall loops on libcnnrt's threads";
+  let description = [{
+    On buffers, replaces each outermost `scf.forall` with static bounds by a
+    call `cnnrt_parallel_for(@body, %ctx, trip_count)`. The new private
+    function `@<func>_parallel<k>(%ctx: !llvm.ptr, %begin: i64, %end: i64)`
+    runs iterations [begin, end) of the loop's linearized iteration space;
+    `%ctx` points to a stack struct with the values the loop body uses from
+    outside (memref descriptors, index values as i64, scalars). The runtime
+    splits [0, trip_count) over its thread pool. Foralls nested in another
+    run sequentially inside the body (`scf-forall-to-for` afterwards).
+
+    ```mlir
+    scf.forall (%i) in (4) {
+      ... %buf[%i] ...
+    }
+    ```
+    becomes
+    ```mlir
+    %f = constant @forward_parallel0 : (!llvm.ptr, i64, i64) -> ()
+    call @cnnrt_parallel_for(%f, %ctx, %c4_i64)
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+#endif // CNN_CODEGEN_PASSES_TD

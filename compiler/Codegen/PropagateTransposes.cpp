@@ -1,0 +1,158 @@
+//===- PropagateTransposes.cpp - cancel layout transposes -----------------===//
+//
+// Convolutions and pools are lowered in NHWC between transposes; this pass
+// moves those transposes into the indexing maps of the elementwise generics
+// around them, so that chains of layers stay in NHWC. Two rewrites do it:
+// a transpose feeding a generic becomes a permuted input map, and a
+// transpose to NHWC of a parallel generic's result becomes the generic
+// computing NHWC directly. Only transposes to NHWC are pulled into their
+// producers, which keeps the rewrites from undoing each other.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::cnn {
+#define GEN_PASS_DEF_PROPAGATETRANSPOSESPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace mlir::cnn
+
+using namespace mlir;
+
+namespace {
+
+/// The map from a transpose's input indices to its result indices.
+AffineMap transposeMap(linalg::TransposeOp op) {
+  return AffineMap::getPermutationMap(op.getPermutation(), op.getContext());
+}
+
+/// A transpose feeding a generic: the generic reads the transpose's input
+/// through the composed map instead.
+struct FoldTransposeIntoGenericInput final
+    : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<Value> inputs = op.getInputs();
+    bool changed = false;
+    for (auto [i, input] : llvm::enumerate(inputs)) {
+      auto transpose = input.getDefiningOp<linalg::TransposeOp>();
+      if (!transpose)
+        continue;
+      // Reading t at M(d), with t = P(x), reads x at P^-1(M(d)).
+      maps[i] = inversePermutation(transposeMap(transpose)).compose(maps[i]);
+      input = transpose.getInput();
+      changed = true;
+    }
+    if (!changed)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputsMutable().assign(inputs);
+      op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+    });
+    return success();
+  }
+};
+
+/// A transpose to NHWC of a parallel generic's only result: the generic
+/// computes the transposed result, iterating in its order; other users read
+/// the new result through the inverse transpose.
+struct FoldNhwcTransposeIntoProducer final
+    : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getPermutation() != ArrayRef<int64_t>{0, 2, 3, 1})
+      return failure();
+    auto producer = op.getInput().getDefiningOp<linalg::GenericOp>();
+    if (!producer || producer.getNumResults() != 1 ||
+        producer.getNumReductionLoops() != 0 || producer.hasIndexSemantics())
+      return failure();
+    OpOperand *init = producer.getDpsInitOperand(0);
+    AffineMap outMap = producer.getMatchingIndexingMap(init);
+    if (!outMap.isPermutation() || producer.payloadUsesValueFromOperand(init))
+      return failure();
+
+    // New iteration e = P(O(d)), so d = (P o O)^-1 (e).
+    AffineMap toNew = transposeMap(op).compose(outMap);
+    AffineMap fromNew = inversePermutation(toNew);
+    SmallVector<AffineMap> maps;
+    for (OpOperand *input : producer.getDpsInputOperands())
+      maps.push_back(producer.getMatchingIndexingMap(input).compose(fromNew));
+    auto type = cast<RankedTensorType>(op.getResult()[0].getType());
+    maps.push_back(rewriter.getMultiDimIdentityMap(type.getRank()));
+
+    Location loc = producer.getLoc();
+    Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                          type.getElementType());
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(rewriter, loc, TypeRange{type},
+                                             producer.getInputs(),
+                                             ValueRange{empty}, maps, iterators);
+    rewriter.inlineRegionBefore(producer.getRegion(), generic.getRegion(),
+                                generic.getRegion().begin());
+    Value result = generic.getResult(0);
+    rewriter.replaceOp(op, result);
+    if (!producer->use_empty()) {
+      auto oldType = cast<RankedTensorType>(producer.getResult(0).getType());
+      Value back = tensor::EmptyOp::create(rewriter, loc, oldType.getShape(),
+                                           oldType.getElementType());
+      Value restored =
+          linalg::TransposeOp::create(rewriter, loc, result, back,
+                                      invertPermutationVector(op.getPermutation()))
+              .getResult()[0];
+      rewriter.replaceOp(producer, restored);
+    } else {
+      rewriter.eraseOp(producer);
+    }
+    return success();
+  }
+};
+
+/// transpose(transpose(x)) is one transpose, or x.
+struct ComposeTransposes final : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<linalg::TransposeOp>();
+    if (!inner)
+      return failure();
+    // Result dim i is inner's dim perm[i], which is x's dim
+    // innerPerm[perm[i]].
+    SmallVector<int64_t> perm;
+    for (int64_t d : op.getPermutation())
+      perm.push_back(inner.getPermutation()[d]);
+    if (isIdentityPermutation(perm)) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, inner.getInput(),
+                                                     op.getInit(), perm);
+    return success();
+  }
+};
+
+struct PropagateTransposesPass final
+    : cnn::impl::PropagateTransposesPassBase<PropagateTransposesPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FoldTransposeIntoGenericInput, FoldNhwcTransposeIntoProducer,
+                 ComposeTransposes>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,215 @@
+//===- TileAndVectorize.cpp - register tiles and vectors for the CPU ------===//
+//
+// Tiles each compute-heavy linalg op so that one tile is a register block,
+// then vectorizes the tile:
+//
+//  * NHWC convolution (n, oh, ow, f, kh, kw, c): first blocks of tf filters
+//    and cb input channels (the filter block stays in cache), then register
+//    tiles [1, 1, tw, tf, 1, 1, 1]. With kh = 1 the tile is a 1-D
+//    convolution; its vector form is tw x tf outer products per input
+//    channel, kept in registers across the c, kw and kh loops once
+//    loop-invariant-subset-hoisting has run.
+//  * depthwise convolution and NHWC pooling (n, oh, ow, c, kh, kw):
+//    [1, 1, tw, tc, 1, 1], channels in the lanes.
+//  * matmul (m, n, k): [tm, tn, 1].
+//  * parallel generics: one vector along the innermost dimension.
+//
+// Tile sizes divide the op's static sizes, so every tile has the same static
+// shape and no masks are needed. The vector width comes from the target:
+// 16 floats with AVX-512, 8 with AVX2.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::cnn {
+#define GEN_PASS_DEF_TILEANDVECTORIZEPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace mlir::cnn
+
+using namespace mlir;
+
+namespace {
+
+/// Marks the ops this pass tiled and will vectorize.
+constexpr llvm::StringLiteral kVectorizeMarker = "cnn.vectorize";
+
+/// The largest divisor of `n` that is at most `limit` (at least 1).
+int64_t divisorAtMost(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+/// A lane-dimension tile: two vectors where they divide `n`, else one, else
+/// the largest divisor that fits in two.
+int64_t laneTile(int64_t n, int64_t width) {
+  if (n % (2 * width) == 0)
+    return 2 * width;
+  if (n % width == 0)
+    return width;
+  return divisorAtMost(n, 2 * width);
+}
+
+/// One level of tiling: sizes per loop (0: not tiled) and the loop order
+/// (outermost first; empty keeps the op's order).
+struct TileLevel {
+  SmallVector<int64_t> sizes;
+  SmallVector<int64_t> interchange = {};
+  /// An scf.forall whose iterations run on the thread pool (only parallel
+  /// dimensions), instead of scf.for.
+  bool threads = false;
+};
+
+/// The tiling of one op, outer levels first; each level tiles the tile the
+/// previous one produced. Empty when the op is left alone.
+using TilePlan = SmallVector<TileLevel, 2>;
+
+/// The tiles for `op`.
+TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+    return {};
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  // Registers for accumulators: 16 vectors leaves room for operands.
+  constexpr int64_t kAccumulators = 16;
+  auto rowTile = [&](int64_t rows, int64_t lanes) {
+    int64_t vectorsPerRow = (lanes + width - 1) / width;
+    return divisorAtMost(rows, std::max<int64_t>(1, kAccumulators /
+                                                        vectorsPerRow));
+  };
+  // Ops not already inside a parallel loop (cnn-block-conv-filters) get one
+  // over their outer dimensions.
+  bool threads = !op->getParentOfType<scf::ForallOp>();
+  TilePlan plan;
+  if (isa<linalg::Conv2DNhwcHwcfOp>(op)) {
+    // Threads over output rows; then a block of filters and of input
+    // channels, chosen so that the [kh, kw, cb, tf] filter block (at most
+    // 32K floats) stays in cache while every output pixel uses it; then
+    // register tiles of tw pixels x tf filters, one input channel and one
+    // window position per step.
+    int64_t tf = laneTile(sizes[3], width);
+    int64_t window = sizes[4] * sizes[5] * tf;
+    int64_t cb = divisorAtMost(sizes[6], std::max<int64_t>(1, 32768 / window));
+    if (threads)
+      plan.push_back({{1, 1, 0, 0, 0, 0, 0}, {}, true});
+    plan.push_back({{0, 0, 0, tf, 0, 0, cb}, {3, 6, 0, 1, 2, 4, 5}});
+    plan.push_back({{1, 1, rowTile(sizes[2], tf), 0, 1, 1, 1}});
+    return plan;
+  }
+  if (isa<linalg::DepthwiseConv2DNhwcHwcOp, linalg::PoolingNhwcMaxOp,
+          linalg::PoolingNhwcSumOp>(op)) {
+    int64_t tc = laneTile(sizes[3], width);
+    if (threads)
+      plan.push_back({{1, 1, 0, 0, 0, 0}, {}, true});
+    plan.push_back({{1, 1, rowTile(sizes[2], tc), tc, 1, 1}});
+    return plan;
+  }
+  if (isa<linalg::MatmulOp>(op)) {
+    int64_t tn = laneTile(sizes[1], width);
+    if (threads)
+      plan.push_back({{0, tn, 0}, {}, true});
+    plan.push_back({{rowTile(sizes[0], tn), tn, 1}, {1, 0, 2}});
+    return plan;
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || generic.getNumReductionLoops() != 0 ||
+      generic.getNumResults() != 1 || generic.hasIndexSemantics() ||
+      sizes.empty())
+    return {};
+  for (AffineMap map : generic.getIndexingMapsArray())
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return {};
+  // Threads over all but the innermost dimension (or over vectors of a 1-D
+  // op), then one vector along the innermost.
+  int64_t vector = divisorAtMost(sizes.back(), 4 * width);
+  SmallVector<int64_t> outer(sizes.size(), 1), inner(sizes.size(), 0);
+  outer.back() = sizes.size() == 1 ? vector : 0;
+  inner.back() = vector;
+  if (threads)
+    plan.push_back({outer, {}, true});
+  else
+    inner.assign(sizes.size(), 1), inner.back() = vector;
+  plan.push_back({inner});
+  return plan;
+}
+
+struct TileAndVectorizePass final
+    : cnn::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
+  using TileAndVectorizePassBase::TileAndVectorizePassBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *context = &getContext();
+    IRRewriter rewriter(context);
+
+    // 1. Tile.
+    std::vector<std::pair<linalg::LinalgOp, TilePlan>> work;
+    func.walk([&](linalg::LinalgOp op) {
+      TilePlan plan = tilePlanFor(op, vectorWidth);
+      if (!plan.empty())
+        work.emplace_back(op, std::move(plan));
+    });
+    for (auto &[op, plan] : work) {
+      Operation *target = op;
+      for (const TileLevel &level : plan) {
+        rewriter.setInsertionPoint(target);
+        scf::SCFTilingOptions options;
+        options.setTileSizes(getAsIndexOpFoldResult(context, level.sizes));
+        options.setInterchange(level.interchange);
+        if (level.threads)
+          options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(target), options);
+        if (failed(tiled)) {
+          target->emitError("cnn-cpu-tile-and-vectorize: tiling failed");
+          return signalPassFailure();
+        }
+        rewriter.replaceOp(target, tiled->replacements);
+        target = tiled->tiledOps.back();
+      }
+      target->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+    }
+
+    // 2. Tiles of 2-D windows with one row become 1-D windows.
+    RewritePatternSet decompose(context);
+    linalg::populateDecomposeConvolutionPatterns(decompose);
+    if (failed(applyPatternsGreedily(func, std::move(decompose))))
+      return signalPassFailure();
+
+    // 3. Vectorize the tiles (the decomposition drops the marker, so 1-D
+    // windows are recognised by their op).
+    SmallVector<linalg::LinalgOp> toVectorize;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kVectorizeMarker) ||
+          isa<linalg::Conv1DNwcWcfOp, linalg::DepthwiseConv1DNwcWcOp,
+              linalg::PoolingNwcMaxOp, linalg::PoolingNwcSumOp>(op))
+        toVectorize.push_back(op);
+    });
+    for (linalg::LinalgOp op : toVectorize) {
+      op->removeAttr(kVectorizeMarker);
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (failed(result))
+        continue; // Stays a scalar loop nest: correct, only slower.
+      if (op->getNumResults())
+        rewriter.replaceOp(op, result->replacements);
+      else
+        rewriter.eraseOp(op);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,36 @@
+// RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-block-conv-filters{vector-width=16}))" --split-input-file | FileCheck %s
+
+// 64 filters become two blocks of 32, each contiguous: the filter is
+// rearranged as [2, kh, kw, C, 32] and each iteration of the forall
+// convolves with one block into its 32 output channels.
+// CHECK-LABEL: func @blocked
+// CHECK-SAME: (%[[X:.+]]: tensor<1x9x9x8xf32>, %[[W:.+]]: tensor<3x3x8x64xf32>, %[[ACC:.+]]: tensor<1x7x7x64xf32>)
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2], [3, 4]] output_shape [3, 3, 8, 2, 32]
+// CHECK: %[[B:.+]] = linalg.transpose ins(%[[E]] : tensor<3x3x8x2x32xf32>) outs(%{{.+}} : tensor<2x3x3x8x32xf32>) permutation = [3, 0, 1, 2, 4]
+// CHECK: scf.forall (%[[I:.+]]) in (2) shared_outs(%[[O:.+]] = %[[ACC]])
+// CHECK:   %[[F:.+]] = tensor.extract_slice %[[B]][%[[I]], 0, 0, 0, 0] [1, 3, 3, 8, 32] [1, 1, 1, 1, 1] : tensor<2x3x3x8x32xf32> to tensor<3x3x8x32xf32>
+// CHECK:   %[[OS:.+]] = tensor.extract_slice %[[O]][0, 0, 0, %{{.+}}] [1, 7, 7, 32] [1, 1, 1, 1]
+// CHECK:   %[[C:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[X]], %[[F]] : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%[[OS]] : tensor<1x7x7x32xf32>)
+// CHECK:   tensor.parallel_insert_slice %[[C]] into %[[O]][0, 0, 0, %{{.+}}] [1, 7, 7, 32] [1, 1, 1, 1]
+func.func @blocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %acc: tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x64xf32>) outs(%acc : tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32>
+  return %0 : tensor<1x7x7x64xf32>
+}
+
+// -----
+
+// One block (32 filters), or a count no vector divides (24 is neither 16
+// nor 32 times anything): left alone.
+// CHECK-LABEL: func @unblocked
+// CHECK-NOT: scf.forall
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x32xf32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x24xf32>
+func.func @unblocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %acc: tensor<1x7x7x32xf32>,
+                     %w2: tensor<3x3x8x24xf32>, %acc2: tensor<1x7x7x24xf32>) -> (tensor<1x7x7x32xf32>, tensor<1x7x7x24xf32>) {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%acc : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+  %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w2 : tensor<1x9x9x8xf32>, tensor<3x3x8x24xf32>) outs(%acc2 : tensor<1x7x7x24xf32>) -> tensor<1x7x7x24xf32>
+  return %0, %1 : tensor<1x7x7x32xf32>, tensor<1x7x7x24xf32>
+}

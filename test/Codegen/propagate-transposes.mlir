@@ -1,0 +1,70 @@
+// RUN: cnn-opt %s --cnn-propagate-transposes --split-input-file | FileCheck %s
+
+// Between two NHWC layers, the transposes back to NCHW and again to NHWC
+// vanish: the elementwise layer in between computes in NHWC.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @chain
+// CHECK-SAME: (%[[Y:.+]]: tensor<1x8x8x16xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[R:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], {{.*}}} ins(%[[Y]] : tensor<1x8x8x16xf32>) outs(%{{.+}} : tensor<1x8x8x16xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[R]] : tensor<1x8x8x16xf32>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @chain(%y: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %e0 = tensor.empty() : tensor<1x16x8x8xf32>
+  %t = linalg.transpose ins(%y : tensor<1x8x8x16xf32>) outs(%e0 : tensor<1x16x8x8xf32>) permutation = [0, 3, 1, 2]
+  %e1 = tensor.empty() : tensor<1x16x8x8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t : tensor<1x16x8x8xf32>) outs(%e1 : tensor<1x16x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x8x8xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x16xf32>
+  %u = linalg.transpose ins(%r : tensor<1x16x8x8xf32>) outs(%e2 : tensor<1x8x8x16xf32>) permutation = [0, 2, 3, 1]
+  return %u : tensor<1x8x8x16xf32>
+}
+
+// -----
+
+// A per-channel operand follows the layout: it is read along the new
+// innermost dimension. The NCHW result, still returned, is one transpose of
+// the NHWC one.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[C:.+]] = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-LABEL: func @channel_operand
+// CHECK: %[[R:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[C]], #[[ID]]], {{.*}}} ins(%{{.+}}, %{{.+}} : tensor<1x4x4x8xf32>, tensor<8xf32>) outs(%{{.+}} : tensor<1x4x4x8xf32>)
+// CHECK: %[[B:.+]] = linalg.transpose ins(%[[R]] : tensor<1x4x4x8xf32>) outs(%{{.+}} : tensor<1x8x4x4xf32>) permutation = [0, 3, 1, 2]
+// CHECK: return %[[R]], %[[B]]
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @channel_operand(%y: tensor<1x4x4x8xf32>, %bias: tensor<8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x8x4x4xf32>) {
+  %e0 = tensor.empty() : tensor<1x8x4x4xf32>
+  %t = linalg.transpose ins(%y : tensor<1x4x4x8xf32>) outs(%e0 : tensor<1x8x4x4xf32>) permutation = [0, 3, 1, 2]
+  %e1 = tensor.empty() : tensor<1x8x4x4xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #ch, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t, %bias : tensor<1x8x4x4xf32>, tensor<8xf32>) outs(%e1 : tensor<1x8x4x4xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x4x4xf32>
+  %e2 = tensor.empty() : tensor<1x4x4x8xf32>
+  %u = linalg.transpose ins(%r : tensor<1x8x4x4xf32>) outs(%e2 : tensor<1x4x4x8xf32>) permutation = [0, 2, 3, 1]
+  return %u, %r : tensor<1x4x4x8xf32>, tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Inverse transposes cancel.
+// CHECK-LABEL: func @inverse
+// CHECK-SAME: (%[[X:.+]]: tensor<1x2x3x4xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[X]]
+func.func @inverse(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %e0 = tensor.empty() : tensor<1x3x4x2xf32>
+  %t = linalg.transpose ins(%x : tensor<1x2x3x4xf32>) outs(%e0 : tensor<1x3x4x2xf32>) permutation = [0, 2, 3, 1]
+  %e1 = tensor.empty() : tensor<1x2x3x4xf32>
+  %u = linalg.transpose ins(%t : tensor<1x3x4x2xf32>) outs(%e1 : tensor<1x2x3x4xf32>) permutation = [0, 3, 1, 2]
+  return %u : tensor<1x2x3x4xf32>
+}

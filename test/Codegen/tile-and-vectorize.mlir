@@ -1,0 +1,56 @@
+// RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-cpu-tile-and-vectorize{vector-width=16}),canonicalize,cse,loop-invariant-subset-hoisting,canonicalize)" --split-input-file | FileCheck %s
+
+// An NHWC convolution: threads over output rows (scf.forall), then tiles of
+// 8 pixels x 32 filters whose accumulator stays a vector across the kh, kw
+// and input-channel loops, updated by one contraction (outer product) per
+// input channel.
+// CHECK-LABEL: func @conv
+// CHECK: scf.forall (%{{.+}}) in (56)
+// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c8
+// CHECK:   %[[ACC:.+]] = vector.transfer_read {{.*}} : tensor<1x8x32xf32>, vector<1x8x32xf32>
+// CHECK:   scf.for {{.*}} iter_args(%{{.+}} = %[[ACC]]) -> (vector<1x8x32xf32>)
+// CHECK:     scf.for {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:       scf.for {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:         vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
+// CHECK:   vector.transfer_write {{.*}} : vector<1x8x32xf32>, tensor<1x8x32xf32>
+func.func @conv(%x: tensor<1x58x58x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: tensor<1x56x56x32xf32>) -> tensor<1x56x56x32xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x58x58x16xf32>, tensor<3x3x16x32xf32>) outs(%acc : tensor<1x56x56x32xf32>) -> tensor<1x56x56x32xf32>
+  return %0 : tensor<1x56x56x32xf32>
+}
+
+// -----
+
+// An elementwise generic: threads over the outer dimensions, one vector
+// of the innermost (64 = 4 x 16 lanes) per iteration.
+// CHECK-LABEL: func @relu
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (4, 4)
+// CHECK: vector.transfer_read {{.*}} vector<1x1x1x64xf32>
+// CHECK: arith.maximumf {{.*}} : vector<1x1x1x64xf32>
+// CHECK: vector.transfer_write
+func.func @relu(%x: tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32> {
+  %e = tensor.empty() : tensor<1x4x4x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x4x4x64xf32>) outs(%e : tensor<1x4x4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x64xf32>
+  return %r : tensor<1x4x4x64xf32>
+}
+
+// -----
+
+// Max pooling: 1-D windows of 8 pixels x 32 channels, vectorized (one
+// 32-lane max per pixel and window position).
+// CHECK-LABEL: func @max_pool
+// CHECK: scf.forall
+// CHECK: arith.maximumf {{.*}} : vector<1x1x32xf32>
+func.func @max_pool(%x: tensor<1x17x17x32xf32>, %init: tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32> {
+  %k = tensor.empty() : tensor<3x3xf32>
+  %0 = linalg.pooling_nhwc_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x, %k : tensor<1x17x17x32xf32>, tensor<3x3xf32>) outs(%init : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  return %0 : tensor<1x8x8x32xf32>
+}
