@@ -58,7 +58,7 @@ const char *const kBufferizeToLlvm =
     "cnn-cpu-parallel-loops,func.func(scf-forall-to-for),"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
-    "finalize-memref-to-llvm,"
+    "finalize-memref-to-llvm{use-generic-functions=true},"
     "convert-arith-to-llvm,convert-cf-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";

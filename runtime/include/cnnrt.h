@@ -57,6 +57,15 @@ void *cnnrt_alloc(size_t bytes, size_t alignment);
 /* Frees memory from cnnrt_alloc; NULL is ignored. */
 void cnnrt_free(void *p);
 
+/* The allocator of generated code (MLIR's generic memref allocation
+ * functions): 64-byte aligned blocks; blocks of 64 KiB and more are kept
+ * when freed (up to 2 GiB in all) and reused for requests of the same
+ * rounded size, so repeated inferences do not map and fault in fresh
+ * memory. */
+void *_mlir_memref_to_llvm_alloc(size_t bytes);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes);
+void _mlir_memref_to_llvm_free(void *p);
+
 /* ---- NumPy .npy files ------------------------------------------------- */
 
 /* A dense, C-ordered, little-endian array.

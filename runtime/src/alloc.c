@@ -37,3 +37,91 @@ void *cnnrt_alloc(size_t bytes, size_t alignment) {
 }
 
 void cnnrt_free(void *p) { free(p); }
+
+/* ---- Buffers of generated code -------------------------------------------
+ *
+ * Generated code allocates its temporaries through these (the
+ * use-generic-functions flavour of MLIR's memref lowering). Large blocks are
+ * kept when freed and handed out again for the next request of the same
+ * rounded size: an inference asks for the same buffers every time, so from
+ * the second one on it neither maps fresh pages nor faults them in (with
+ * glibc, large frees return memory to the kernel). Small blocks go straight
+ * to malloc. Every block carries its size in a 64-byte header. */
+
+#include <pthread.h>
+#include <string.h>
+
+#define BLOCK_HEADER 64
+#define CACHED_MIN_BYTES ((size_t)64 * 1024)
+#define CACHE_SLOTS 256
+#define CACHE_MAX_BYTES ((size_t)1 << 31)
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *cache_blocks[CACHE_SLOTS];
+static size_t cache_sizes[CACHE_SLOTS];
+static int cache_count;
+static size_t cache_bytes;
+
+static size_t block_size(size_t bytes) {
+  if (bytes < CACHED_MIN_BYTES)
+    return bytes;
+  return (bytes + 4095) & ~(size_t)4095; /* whole pages */
+}
+
+static void *block_alloc(size_t bytes) {
+  if (bytes > (size_t)PTRDIFF_MAX - BLOCK_HEADER)
+    return NULL;
+  size_t size = block_size(bytes);
+  void *base = NULL;
+  if (size >= CACHED_MIN_BYTES) {
+    pthread_mutex_lock(&cache_lock);
+    for (int i = cache_count - 1; i >= 0; --i) {
+      if (cache_sizes[i] != size)
+        continue;
+      base = cache_blocks[i];
+      cache_bytes -= size;
+      cache_blocks[i] = cache_blocks[cache_count - 1];
+      cache_sizes[i] = cache_sizes[cache_count - 1];
+      --cache_count;
+      break;
+    }
+    pthread_mutex_unlock(&cache_lock);
+  }
+  if (!base && posix_memalign(&base, BLOCK_HEADER, size + BLOCK_HEADER) != 0)
+    return NULL;
+  memcpy(base, &size, sizeof size);
+  return (char *)base + BLOCK_HEADER;
+}
+
+static void block_free(void *p) {
+  if (!p)
+    return;
+  void *base = (char *)p - BLOCK_HEADER;
+  size_t size;
+  memcpy(&size, base, sizeof size);
+  if (size >= CACHED_MIN_BYTES) {
+    pthread_mutex_lock(&cache_lock);
+    int kept = cache_count < CACHE_SLOTS &&
+               cache_bytes + size <= CACHE_MAX_BYTES;
+    if (kept) {
+      cache_blocks[cache_count] = base;
+      cache_sizes[cache_count] = size;
+      ++cache_count;
+      cache_bytes += size;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (kept)
+      return;
+  }
+  free(base);
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t bytes) { return block_alloc(bytes); }
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
+  /* Blocks are 64-byte aligned; larger alignments are not requested by the
+   * generated code (it asks for at most a vector's alignment). */
+  return alignment <= BLOCK_HEADER ? block_alloc(bytes) : NULL;
+}
+
+void _mlir_memref_to_llvm_free(void *p) { block_free(p); }
