@@ -61,7 +61,11 @@ static struct {
   int64_t n;
   int chunks; /* caller + workers taking part */
 } job;
-static atomic_uint_fast64_t generation;
+/* The job's generation (high bits) and chunk count (low 16 bits), published
+ * together: a worker that sits a job out reads nothing else of it, so it can
+ * never pair one job's generation with a later job's chunk count. */
+#define CHUNK_BITS 16
+static atomic_uint_fast64_t state;
 static atomic_int pending;
 static _Thread_local int inside_job;
 
@@ -79,17 +83,18 @@ static void *worker_main(void *arg) {
   for (;;) {
     uint_fast64_t now;
     int spins = 0;
-    while ((now = atomic_load_explicit(&generation, memory_order_acquire)) ==
-           seen) {
+    while (((now = atomic_load_explicit(&state, memory_order_acquire)) >>
+            CHUNK_BITS) == seen) {
       if (++spins < SPIN_ITERATIONS)
         continue;
       pthread_mutex_lock(&sleep_lock);
-      while (atomic_load_explicit(&generation, memory_order_acquire) == seen)
+      while ((atomic_load_explicit(&state, memory_order_acquire) >>
+              CHUNK_BITS) == seen)
         pthread_cond_wait(&wake, &sleep_lock);
       pthread_mutex_unlock(&sleep_lock);
     }
-    seen = now;
-    if (index < job.chunks) {
+    seen = now >> CHUNK_BITS;
+    if (index < (int)(now & ((1u << CHUNK_BITS) - 1))) {
       run_chunk(index);
       atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
     }
@@ -126,7 +131,11 @@ void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
   job.chunks = threads;
   atomic_store_explicit(&pending, threads - 1, memory_order_relaxed);
   pthread_mutex_lock(&sleep_lock);
-  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+  uint_fast64_t next =
+      ((atomic_load_explicit(&state, memory_order_relaxed) >> CHUNK_BITS) + 1)
+          << CHUNK_BITS |
+      (uint_fast64_t)threads;
+  atomic_store_explicit(&state, next, memory_order_release);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&sleep_lock);
 
