@@ -101,14 +101,16 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
-def BlockConvFiltersPass
-    : Pass<"cnn-block-conv-filters", "::mlir::func::FuncOp"> {
-  let summary = "Block NHWC convolution filters by output-channel tiles";
+def BlockWeightsPass
+    : Pass<"cnn-block-weights", "::mlir::func::FuncOp"> {
+  let summary = "Block convolution filters and matmul weights by output "
+                "channels";
   let description = [{
     Rewrites each static `linalg.conv_2d_nhwc_hwcf` with F output channels
     into an `scf.forall` over F / tf blocks, each a convolution of tf
     filters read from a filter blocked as [F/tf, kh, kw, C, tf]
-    (a `linalg.transpose` of the HWCF filter). Within a block the filter is
+    (a `linalg.transpose` of the HWCF filter). `linalg.matmul` is blocked the
+    same way: its [K, N] right operand becomes [N/tf, K, tf]. Within a block the filter is
     contiguous, so the convolution kernel streams it instead of striding by
     F floats per input channel (which for F = 512 maps every row of a
     tile onto the same few cache sets). tf is two vectors

@@ -86,7 +86,7 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     return divisorAtMost(rows, std::max<int64_t>(1, kAccumulators /
                                                         vectorsPerRow));
   };
-  // Ops not already inside a parallel loop (cnn-block-conv-filters) get one
+  // Ops not already inside a parallel loop (cnn-block-weights) get one
   // over their outer dimensions.
   bool threads = !op->getParentOfType<scf::ForallOp>();
   TilePlan plan;
@@ -131,13 +131,12 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   // Threads over all but the innermost dimension (or over vectors of a 1-D
   // op), then one vector along the innermost.
   int64_t vector = divisorAtMost(sizes.back(), 4 * width);
-  SmallVector<int64_t> outer(sizes.size(), 1), inner(sizes.size(), 0);
+  SmallVector<int64_t> outer(sizes.size(), 1);
   outer.back() = sizes.size() == 1 ? vector : 0;
+  SmallVector<int64_t> inner(sizes.size(), threads ? 0 : 1);
   inner.back() = vector;
   if (threads)
     plan.push_back({outer, {}, true});
-  else
-    inner.assign(sizes.size(), 1), inner.back() = vector;
   plan.push_back({inner});
   return plan;
 }

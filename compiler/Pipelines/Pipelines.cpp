@@ -35,7 +35,7 @@ const char *const kToLinalg =
 /// (accumulators hoisted out of the reduction loops), everything else plain
 /// loops. @W is the target's vector width.
 const char *const kTileAndVectorize =
-    "func.func(cnn-block-conv-filters{vector-width=@W}),"
+    "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
     "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"
     "loop-invariant-subset-hoisting,canonicalize,cse";

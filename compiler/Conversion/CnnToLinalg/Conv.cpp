@@ -10,7 +10,7 @@
 // filter transposes are weight-only work done once at load time. The bias
 // initialises the accumulator. conv_transpose2d becomes a
 // stride-1 convolution of the zero-dilated input with the flipped, transposed
-// filter. dense is a matmul with the weight read transposed.
+// filter. dense is a matmul with the weight transposed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -238,7 +238,8 @@ struct ConvTranspose2DPattern final : OpConversionPattern<ConvTranspose2DOp> {
   }
 };
 
-/// y[n, m] = sum_k x[n, k] * w[m, k] (+ b[m]).
+/// y[n, m] = sum_k x[n, k] * w[m, k] (+ b[m]): a matmul with the weight
+/// transposed to [K, M] (weight-only work, done at load time).
 struct DensePattern final : OpConversionPattern<DenseOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -246,27 +247,14 @@ struct DensePattern final : OpConversionPattern<DenseOp> {
   matchAndRewrite(DenseOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *context = getContext();
     auto type = cast<RankedTensorType>(op.getType());
     Value init = accumulator(rewriter, loc, type, adaptor.getBias());
-    AffineExpr n = getAffineDimExpr(0, context),
-               m = getAffineDimExpr(1, context),
-               k = getAffineDimExpr(2, context);
-    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {n, k}, context),
-                                   AffineMap::get(3, 0, {m, k}, context),
-                                   AffineMap::get(3, 0, {n, m}, context)};
-    SmallVector<utils::IteratorType> iterators = {
-        utils::IteratorType::parallel, utils::IteratorType::parallel,
-        utils::IteratorType::reduction};
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{adaptor.getInput(), adaptor.getWeight()}, ValueRange{init},
-        maps, iterators, [](OpBuilder &b, Location l, ValueRange a) {
-          Value product = arith::MulFOp::create(b, l, a[0], a[1]);
-          linalg::YieldOp::create(
-              b, l, Value(arith::AddFOp::create(b, l, a[2], product)));
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    Value weight = transpose(rewriter, loc, adaptor.getWeight(), {1, 0});
+    rewriter.replaceOp(
+        op, linalg::MatmulOp::create(rewriter, loc, TypeRange{type},
+                                     ValueRange{adaptor.getInput(), weight},
+                                     ValueRange{init})
+                .getResult(0));
     return success();
   }
 };

@@ -64,14 +64,13 @@ func.func @conv_transpose(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> t
 
 // -----
 
-// dense reads the weight transposed: y[n, m] += x[n, k] * w[m, k].
-// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-// CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG: #[[Y:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// dense is a matmul with the weight transposed to [K, M], accumulating
+// into the broadcast bias.
 // CHECK-LABEL: func @dense
-// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK: arith.mulf
-// CHECK: arith.addf
+// CHECK-SAME: (%[[IN:.+]]: tensor<2x8xf32>, %[[WM:.+]]: tensor<3x8xf32>, %[[BV:.+]]: tensor<3xf32>)
+// CHECK: %[[ACC:.+]] = linalg.generic {{.*}} ins(%[[BV]] : tensor<3xf32>) outs(%{{.+}} : tensor<2x3xf32>)
+// CHECK: %[[WT:.+]] = linalg.transpose ins(%[[WM]] : tensor<3x8xf32>) outs(%{{.+}} : tensor<8x3xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%[[IN]], %[[WT]] : tensor<2x8xf32>, tensor<8x3xf32>) outs(%[[ACC]] : tensor<2x3xf32>)
 func.func @dense(%x: tensor<2x8xf32>, %w: tensor<3x8xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
   %0 = cnn.dense %x, %w, %b : (tensor<2x8xf32>, tensor<3x8xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>

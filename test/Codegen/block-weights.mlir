@@ -1,4 +1,4 @@
-// RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-block-conv-filters{vector-width=16}))" --split-input-file | FileCheck %s
+// RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-block-weights{vector-width=16}))" --split-input-file | FileCheck %s
 
 // 64 filters become two blocks of 32, each contiguous: the filter is
 // rearranged as [2, kh, kw, C, 32] and each iteration of the forall
@@ -33,4 +33,20 @@ func.func @unblocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %acc: te
   %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w2 : tensor<1x9x9x8xf32>, tensor<3x3x8x24xf32>) outs(%acc2 : tensor<1x7x7x24xf32>) -> tensor<1x7x7x24xf32>
   return %0, %1 : tensor<1x7x7x32xf32>, tensor<1x7x7x24xf32>
+}
+
+// -----
+
+// A matmul's [K, N] weight becomes [N/32, K, 32]: two blocks of 32 columns.
+// CHECK-LABEL: func @matmul
+// CHECK-SAME: (%[[A:.+]]: tensor<2x16xf32>, %[[B:.+]]: tensor<16x64xf32>, %[[ACC:.+]]: tensor<2x64xf32>)
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[B]] {{\[\[}}0], [1, 2]] output_shape [16, 2, 32]
+// CHECK: %[[BB:.+]] = linalg.transpose ins(%[[E]] : tensor<16x2x32xf32>) outs(%{{.+}} : tensor<2x16x32xf32>) permutation = [1, 0, 2]
+// CHECK: scf.forall (%[[I:.+]]) in (2) shared_outs(%[[O:.+]] = %[[ACC]])
+// CHECK:   %[[W:.+]] = tensor.extract_slice %[[BB]][%[[I]], 0, 0] [1, 16, 32] [1, 1, 1] : tensor<2x16x32xf32> to tensor<16x32xf32>
+// CHECK:   %[[OS:.+]] = tensor.extract_slice %[[O]][0, %{{.+}}] [2, 32] [1, 1]
+// CHECK:   linalg.matmul ins(%[[A]], %[[W]] : tensor<2x16xf32>, tensor<16x32xf32>) outs(%[[OS]] : tensor<2x32xf32>)
+func.func @matmul(%a: tensor<2x16xf32>, %b: tensor<16x64xf32>, %acc: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<2x16xf32>, tensor<16x64xf32>) outs(%acc : tensor<2x64xf32>) -> tensor<2x64xf32>
+  return %0 : tensor<2x64xf32>
 }

@@ -1,0 +1,131 @@
+//===- BlockWeights.cpp - weights in output-channel blocks ----------------===//
+//
+// An HWCF filter (or a [K, N] dense weight) read tf output channels at a
+// time strides by F floats per input channel: for F = 512 that is 2 KiB, so
+// the rows of one tile fall into a handful of cache sets and evict each
+// other. Blocking the weight as [F/tf, kh, kw, C, tf] ([N/tf, K, tf]) makes
+// each tile one contiguous run. The op becomes a loop (scf.forall, one
+// iteration per block, which is also the parallel dimension) over ops on tf
+// output channels; the blocking is weight-only work that
+// cnn-hoist-weight-packing moves to load time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::cnn {
+#define GEN_PASS_DEF_BLOCKWEIGHTSPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace mlir::cnn
+
+using namespace mlir;
+
+namespace {
+
+struct BlockWeightsPass final
+    : cnn::impl::BlockWeightsPassBase<BlockWeightsPass> {
+  using BlockWeightsPassBase::BlockWeightsPassBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(op) &&
+          op.hasPureTensorSemantics() && !op.hasDynamicShape())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops)
+      block(rewriter, op);
+  }
+
+  /// Splits the output channels (the last dimension of both the weight,
+  /// operand 1, and the result) into blocks of `tile`.
+  void block(IRRewriter &b, linalg::LinalgOp op) {
+    Value weight = op.getDpsInputs()[1];
+    Value init = op.getDpsInits()[0];
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    auto outType = cast<RankedTensorType>(init.getType());
+    ArrayRef<int64_t> w = weightType.getShape();
+    ArrayRef<int64_t> y = outType.getShape();
+    int64_t rank = w.size(), channels = w.back();
+    int64_t tile = 2 * vectorWidth;
+    if (channels % tile != 0)
+      tile = vectorWidth;
+    if (channels % tile != 0 || channels == tile)
+      return;
+    int64_t blocks = channels / tile;
+    Type elem = weightType.getElementType();
+    Location loc = op.getLoc();
+    MLIRContext *context = b.getContext();
+    b.setInsertionPoint(op);
+
+    // [..., F] -> [..., F/t, t] -> [F/t, ..., t].
+    SmallVector<int64_t> split(w.drop_back());
+    split.append({blocks, tile});
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      reassociation.push_back({d});
+    reassociation.push_back({rank - 1, rank});
+    Value expanded = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(split, elem), weight, reassociation);
+    SmallVector<int64_t> perm = {rank - 1};
+    for (int64_t d = 0; d < rank - 1; ++d)
+      perm.push_back(d);
+    perm.push_back(rank);
+    SmallVector<int64_t> blockedShape = {blocks};
+    blockedShape.append(w.begin(), w.end() - 1);
+    blockedShape.push_back(tile);
+    Value blockedInit = tensor::EmptyOp::create(b, loc, blockedShape, elem);
+    Value blocked =
+        linalg::TransposeOp::create(b, loc, expanded, blockedInit, perm)
+            .getResult()[0];
+
+    SmallVector<int64_t> tileWeightShape(w.drop_back());
+    tileWeightShape.push_back(tile);
+    SmallVector<int64_t> tileOutShape(y.drop_back());
+    tileOutShape.push_back(tile);
+    auto tileWeightType = RankedTensorType::get(tileWeightShape, elem);
+    auto tileOutType = RankedTensorType::get(tileOutShape, elem);
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)},
+        ValueRange{init}, /*mapping=*/std::nullopt);
+    Block *body = forall.getBody();
+    b.setInsertionPointToStart(body);
+    Value index = body->getArgument(0);
+    Value shared = body->getArgument(1);
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    Value channel = arith::MulIOp::create(
+        b, loc, index, arith::ConstantIndexOp::create(b, loc, tile));
+
+    SmallVector<OpFoldResult> weightOffsets(rank + 1, zero);
+    weightOffsets[0] = index;
+    SmallVector<int64_t> weightSizes = {1};
+    weightSizes.append(tileWeightShape);
+    Value tileWeight = tensor::ExtractSliceOp::create(
+        b, loc, tileWeightType, blocked, weightOffsets,
+        getAsIndexOpFoldResult(context, weightSizes),
+        SmallVector<OpFoldResult>(rank + 1, one));
+    SmallVector<OpFoldResult> outOffsets(y.size(), zero);
+    outOffsets.back() = channel;
+    SmallVector<OpFoldResult> outSizes =
+        getAsIndexOpFoldResult(context, tileOutShape);
+    SmallVector<OpFoldResult> outStrides(y.size(), one);
+    Value tileInit = tensor::ExtractSliceOp::create(
+        b, loc, tileOutType, shared, outOffsets, outSizes, outStrides);
+    Operation *tileOp =
+        mlir::clone(b, op, TypeRange{tileOutType},
+              ValueRange{op.getDpsInputs()[0], tileWeight, tileInit});
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, tileOp->getResult(0), shared,
+                                          outOffsets, outSizes, outStrides);
+    b.replaceOp(op, forall.getResults());
+  }
+};
+
+} // namespace
