@@ -42,7 +42,8 @@ const char *const kTileAndVectorize =
 
 /// The rest of linalg -> LLVM. Buffers: one-shot bufferization with identity
 /// layouts at the function boundary, results turned into caller-provided
-/// output buffers, temporaries freed by the ownership-based deallocation
+/// output buffers, the model's temporaries placed in one arena by liveness,
+/// the rest freed by the ownership-based deallocation
 /// pipeline; outermost parallel loops on the runtime's threads. lowerModule
 /// makes the returned tensors distinct just before it (canonicalization
 /// would fold the copies that takes).
@@ -51,7 +52,7 @@ const char *const kBufferizeToLlvm =
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true "
     "modify-public-functions=true},"
-    "cse,canonicalize,"
+    "cse,canonicalize,cnn-plan-memory,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "func.func(cnn-cpu-lower-vectors,convert-linalg-to-loops),"

@@ -102,6 +102,11 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << "/** An instance of the model (its weights); safe to use for inference "
         "from several threads at once. */\n"
      << "typedef struct cnn_" << m.name << " cnn_" << m.name << ";\n\n";
+  if (m.arenaBytes)
+    os << "/** Activation memory of one inference, in bytes: one arena planned "
+          "by liveness\n    (the most bytes live at once is "
+       << m.arenaLowerBound << "). */\n"
+       << "#define CNN_" << upper << "_ARENA_BYTES " << m.arenaBytes << "\n\n";
   auto describe = [&](const std::vector<TensorInterface> &tensors,
                       StringRef kind) {
     os << "#define CNN_" << upper << "_NUM_" << StringRef(kind).upper() << "S "
@@ -492,7 +497,13 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
                           << (linkError.empty() ? "" : ": " + linkError);
 
   std::string header = interface.name + ".h";
-  if (failed(writeFile(loc, in(header), generateHeader(interface))))
+  ModelInterface withArena = interface;
+  if (auto bytes = llvmModule->getAttrOfType<IntegerAttr>("cnn.arena_bytes"))
+    withArena.arenaBytes = bytes.getInt();
+  if (auto bound =
+          llvmModule->getAttrOfType<IntegerAttr>("cnn.arena_lower_bound"))
+    withArena.arenaLowerBound = bound.getInt();
+  if (failed(writeFile(loc, in(header), generateHeader(withArena))))
     return failure();
 
   std::vector<std::string> files = {archive, shared, header};

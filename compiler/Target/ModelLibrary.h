@@ -45,6 +45,10 @@ struct ModelInterface {
   /// The length of the packed buffer forward_prepare fills at create time
   /// (cnn-hoist-weight-packing), when the module has one.
   int64_t packedWeightsSize = 0;
+  /// Activation memory of one inference (cnn-plan-memory): the arena's
+  /// bytes and the liveness lower bound; 0 when unknown.
+  int64_t arenaBytes = 0;
+  int64_t arenaLowerBound = 0;
   /// Where forward_prepare's results go in the packed buffer (in floats).
   std::vector<int64_t> packedWeightOffsets;
   /// The file create(NULL) loads.

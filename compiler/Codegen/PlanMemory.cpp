@@ -1,0 +1,167 @@
+//===- PlanMemory.cpp - activations in one arena, by liveness -------------===//
+//
+// After bufferization the model function allocates a buffer per
+// intermediate tensor. This pass gives each statically shaped buffer of the
+// function's top level an offset in one arena instead: buffers whose live
+// ranges (from the allocation to the last use of any view of it, in program
+// order) overlap get disjoint bytes, the others may share. Offsets come
+// from the greedy-by-size heuristic: the largest buffers are placed first,
+// each at the lowest 64-byte aligned offset that fits next to the buffers
+// already placed whose lifetimes it meets. The arena is one allocation per
+// call; its size and the liveness lower bound (the most bytes live at any
+// point) go on the module as cnn.arena_bytes and cnn.arena_lower_bound.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::cnn {
+#define GEN_PASS_DEF_PLANMEMORYPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace mlir::cnn
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kArenaAlignment = 64;
+
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t bytes;
+  int64_t first, last; // positions in the function's top-level block
+  int64_t offset = -1;
+};
+
+/// The bytes of a statically shaped, identity-layout memref of whole-byte
+/// scalars, or nullopt.
+std::optional<int64_t> staticBytes(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+    return std::nullopt;
+  Type elem = type.getElementType();
+  if (!elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  return type.getNumElements() * (elem.getIntOrFloatBitWidth() / 8);
+}
+
+/// The last position (in `block`) at which `alloc` or a view of it is used,
+/// or nullopt when it escapes (returned, passed to a call, stored).
+std::optional<int64_t>
+lastUse(memref::AllocOp alloc, Block &block,
+        const DenseMap<Operation *, int64_t> &position) {
+  int64_t last = position.lookup(alloc);
+  SmallVector<Value> worklist = {alloc.getResult()};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (isa<func::ReturnOp, func::CallOp>(user))
+        return std::nullopt;
+      if (isa<memref::DeallocOp>(user))
+        continue;
+      if (auto store = dyn_cast<memref::StoreOp>(user);
+          store && store.getValueToStore() == v)
+        return std::nullopt;
+      Operation *ancestor = block.findAncestorOpInBlock(*user);
+      if (!ancestor)
+        return std::nullopt;
+      last = std::max(last, position.lookup(ancestor));
+      if (isa<ViewLikeOpInterface>(user))
+        for (Value r : user->getResults())
+          if (isa<BaseMemRefType>(r.getType()))
+            worklist.push_back(r);
+    }
+  }
+  return last;
+}
+
+struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>("forward");
+    if (!func || func.isExternal())
+      return;
+    Block &block = func.getBody().front();
+    DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(block))
+      position[&op] = i;
+
+    std::vector<Buffer> buffers;
+    for (Operation &op : block) {
+      auto alloc = dyn_cast<memref::AllocOp>(op);
+      if (!alloc)
+        continue;
+      std::optional<int64_t> bytes = staticBytes(alloc.getType());
+      std::optional<int64_t> last = lastUse(alloc, block, position);
+      if (bytes && last)
+        buffers.push_back({alloc, *bytes, position[alloc], *last});
+    }
+    if (buffers.empty())
+      return;
+
+    // The liveness lower bound: the most bytes live at one position.
+    int64_t lowerBound = 0;
+    for (const Buffer &at : buffers) {
+      int64_t live = 0;
+      for (const Buffer &other : buffers)
+        if (other.first <= at.first && at.first <= other.last)
+          live += other.bytes;
+      lowerBound = std::max(lowerBound, live);
+    }
+
+    // Greedy by size.
+    std::vector<Buffer *> order;
+    for (Buffer &buffer : buffers)
+      order.push_back(&buffer);
+    llvm::stable_sort(order, [](const Buffer *a, const Buffer *b) {
+      return a->bytes > b->bytes;
+    });
+    int64_t arenaBytes = 0;
+    std::vector<Buffer *> placed;
+    for (Buffer *buffer : order) {
+      // Intervals of overlapping lifetimes, by offset.
+      SmallVector<std::pair<int64_t, int64_t>> taken;
+      for (Buffer *other : placed)
+        if (other->first <= buffer->last && buffer->first <= other->last)
+          taken.emplace_back(other->offset, other->offset + other->bytes);
+      llvm::sort(taken);
+      int64_t offset = 0;
+      for (auto [begin, end] : taken) {
+        if (offset + buffer->bytes <= begin)
+          break;
+        offset = std::max<int64_t>(offset, llvm::alignTo(end, kArenaAlignment));
+      }
+      buffer->offset = offset;
+      arenaBytes = std::max(arenaBytes, offset + buffer->bytes);
+      placed.push_back(buffer);
+    }
+
+    // One arena, the buffers views of it.
+    OpBuilder b(&getContext());
+    b.setInsertionPointToStart(&block);
+    Location loc = func.getLoc();
+    auto arenaType = MemRefType::get({arenaBytes}, b.getI8Type());
+    Value arena = memref::AllocOp::create(
+        b, loc, arenaType, b.getI64IntegerAttr(kArenaAlignment));
+    for (Buffer &buffer : buffers) {
+      for (Operation *user : llvm::make_early_inc_range(buffer.alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      b.setInsertionPoint(buffer.alloc);
+      Value offset =
+          arith::ConstantIndexOp::create(b, buffer.alloc.getLoc(), buffer.offset);
+      Value view = memref::ViewOp::create(b, buffer.alloc.getLoc(),
+                                          buffer.alloc.getType(), arena, offset,
+                                          ValueRange{});
+      buffer.alloc.replaceAllUsesWith(view);
+      buffer.alloc.erase();
+    }
+    module->setAttr("cnn.arena_bytes", b.getI64IntegerAttr(arenaBytes));
+    module->setAttr("cnn.arena_lower_bound", b.getI64IntegerAttr(lowerBound));
+  }
+};
+
+} // namespace
