@@ -144,6 +144,17 @@ typedef struct {
 float *cnnrt_load_weights(const char *path, const cnnrt_weight_entry *table,
                           int64_t count, int64_t size);
 
+/* Writes the `count` tensors of `table` (views of the flat `buffer` of
+ * floats) as a safetensors file (F32, little-endian) at `path`, atomically:
+ * data goes to a temporary file in the same directory, renamed over `path`
+ * only when complete; nothing is left behind on failure. Tensors are stored
+ * in table order and load back with cnnrt_load_weights (and PyTorch's
+ * safetensors). Names must be valid UTF-8, distinct and not "__metadata__";
+ * NaN and Inf are refused, as the loader would refuse them. Returns 0, or
+ * non-zero with the error set (cnnrt_set_error) naming the file. */
+int cnnrt_save_weights(const char *path, const cnnrt_weight_entry *table,
+                       int64_t count, const float *buffer);
+
 /* Threads the runtime should use: the count given to cnnrt_set_num_threads,
  * else CNNC_NUM_THREADS if it is set to a positive integer, else the number
  * of online CPUs (at least 1). */
