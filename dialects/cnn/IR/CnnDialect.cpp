@@ -22,6 +22,7 @@ static_assert(shape::kDynamicSize == ShapedType::kDynamic,
 
 #include "dialects/cnn/IR/CnnDialect.cpp.inc"
 #include "dialects/cnn/IR/CnnEnums.cpp.inc"
+#include "dialects/cnn/IR/CnnInterfaces.cpp.inc"
 
 void CnnDialect::initialize() {
   addOperations<

@@ -21,6 +21,8 @@ bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared);
 LogicalResult verifyResultTypes(Operation *op, TypeRange inferred);
 } // namespace mlir::cnn
 
+#include "dialects/cnn/IR/CnnInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/cnn/IR/CnnOps.h.inc"
 

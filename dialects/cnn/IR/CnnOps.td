@@ -17,5 +17,6 @@ include "dialects/cnn/IR/ActivationOps.td"
 include "dialects/cnn/IR/ElementwiseOps.td"
 include "dialects/cnn/IR/ShapeOps.td"
 include "dialects/cnn/IR/LossOps.td"
+include "dialects/cnn/IR/TrainingOps.td"
 
 #endif // CNN_OPS_TD
