@@ -106,6 +106,9 @@ struct ParallelLoopsToRuntimePass final
         type = IntegerType::get(context, 64);
       else if (isa<MemRefType>(type))
         type = converter.convertType(type);
+      else if (auto vector = dyn_cast<VectorType>(type);
+               vector && vector.getRank() == 1 && !vector.isScalable())
+        ; // 1-D vectors (values hoisted out of the loop) are LLVM types.
       else if (!type.isIntOrFloat())
         return loop.emitError("cnn-cpu-parallel-loops: cannot pass a value of "
                               "type ")

@@ -28,6 +28,7 @@ void populateActivationToLinalgPatterns(RewritePatternSet &patterns);
 void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
 void populateShapeToLinalgPatterns(RewritePatternSet &patterns);
 void populateLossToLinalgPatterns(RewritePatternSet &patterns);
+void populateTrainingToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace cnn
 } // namespace mlir

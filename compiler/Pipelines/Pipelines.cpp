@@ -4,6 +4,7 @@
 
 #include "compiler/Codegen/Passes.h"
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/Gradients.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
 
@@ -65,6 +66,18 @@ const char *const kBufferizeToLlvm =
     "convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";
 } // namespace
 
+/// kTileAndVectorize for `target`.
+static std::string tileAndVectorizePipeline(const CpuTarget &target) {
+  std::string pipeline = kTileAndVectorize;
+  for (size_t at; (at = pipeline.find("@W")) != std::string::npos;)
+    pipeline.replace(at, 2, std::to_string(target.vectorWidth));
+  if (!target.hoistWeightPacking) {
+    StringRef hoist = "cnn-hoist-weight-packing,";
+    pipeline.erase(pipeline.find(hoist), hoist.size());
+  }
+  return pipeline;
+}
+
 LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
                                           Phase to, const CpuTarget &target) {
   static bool registered = [] {
@@ -80,9 +93,7 @@ LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
     pipeline += kToLinalg;
   if (from < Phase::Llvm && to >= Phase::Llvm) {
     std::string toLlvm =
-        std::string(kTileAndVectorize) + "," + kBufferizeToLlvm;
-    for (size_t at; (at = toLlvm.find("@W")) != std::string::npos;)
-      toLlvm.replace(at, 2, std::to_string(target.vectorWidth));
+        tileAndVectorizePipeline(target) + "," + kBufferizeToLlvm;
     pipeline += std::string(pipeline.empty() ? "" : ",") + toLlvm;
   }
   if (pipeline.empty())
@@ -141,9 +152,7 @@ LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
   // Up to bufferization, then the rest once every returned tensor has its
   // own value and arguments are read-only.
   PassManager pm(module->getContext());
-  std::string vectorize = kTileAndVectorize;
-  for (size_t at; (at = vectorize.find("@W")) != std::string::npos;)
-    vectorize.replace(at, 2, std::to_string(target.vectorWidth));
+  std::string vectorize = tileAndVectorizePipeline(target);
   if (failed(applyPassManagerCLOptions(pm)) ||
       failed(parsePassPipeline(vectorize, pm)) || failed(pm.run(module)))
     return failure();
@@ -160,6 +169,7 @@ void mlir::cnn::registerCpuPipelineDependencies(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<CnnDialect>();
+  registerGradientModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }

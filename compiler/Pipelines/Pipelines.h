@@ -22,6 +22,9 @@ enum class Phase { Cnn, Linalg, Llvm };
 struct CpuTarget {
   /// f32 lanes of one vector register: 16 with AVX-512, 8 with AVX2.
   int64_t vectorWidth = 16;
+  /// Move weight-only work (filter blocking) to load time. Off for libraries
+  /// that train: their weights change after every step.
+  bool hoistWeightPacking = true;
 };
 
 /// Adds the passes that take a module from `from` to `to` (from < to).

@@ -91,4 +91,58 @@ def OutlineWeightsPass : Pass<"cnn-outline-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+
+//===----------------------------------------------------------------------===//
+// cnn-build-train-step
+//===----------------------------------------------------------------------===//
+
+def BuildTrainStepPass : Pass<"cnn-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Build a training step from the model function: forward, "
+                "loss, backward and optimizer update";
+  let description = [{
+    Runs after cnn-outline-weights, on a module whose `forward` takes the
+    weights buffer and one input and returns one output. Adds
+
+    ```mlir
+    func.func @train_step(%weights: tensor<Wxf32>, %state: tensor<SxF32>,
+                          %input: ..., %target: ..., %hyper: tensor<2xf32>)
+        -> (tensor<f32>, tensor<Wxf32>, tensor<Sxf32>)
+    ```
+
+    returning the loss, the updated weights buffer and the updated optimizer
+    state. `%target` is `[N]` integer labels for `cross_entropy`, a tensor
+    of the output's type for `mse`; `%hyper` holds the learning rate and the
+    step number (1 for the first step).
+
+    The body is the forward graph with batch norms in training form
+    (`cnn.batch_norm_train`: batch statistics, running statistics updated
+    into the new weights buffer), the loss, and the backward graph, built in
+    reverse order through each op's `DifferentiableOpInterface`; gradients
+    of values used several times are summed. Each parameter the loss
+    depends on gets one fused update (`cnn.sgd_update` or
+    `cnn.adam_update`); its optimizer state lives in `%state` at the
+    parameter's offset in the weights buffer, once per state slot (one for
+    SGD, two for Adam). The module gets a `cnn.train` dictionary (loss,
+    optimizer, learning rate, state size) for the library generator.
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", "\"cross_entropy\"",
+           "cross_entropy (integer labels) or mse">,
+    Option<"optimizer", "optimizer", "std::string", "\"sgd\"",
+           "sgd, sgd-momentum, adam or adamw">,
+    Option<"learningRate", "lr", "double", "0.01",
+           "default learning rate (the library can change it)">,
+    Option<"momentum", "momentum", "double", "0.9",
+           "SGD momentum (sgd-momentum only)">,
+    Option<"nesterov", "nesterov", "bool", "false", "Nesterov momentum">,
+    Option<"weightDecay", "weight-decay", "double", "0.0",
+           "L2 penalty (decoupled for adamw)">,
+    Option<"beta1", "beta1", "double", "0.9", "Adam's beta1">,
+    Option<"beta2", "beta2", "double", "0.999", "Adam's beta2">,
+    Option<"epsilon", "epsilon", "double", "1e-8", "Adam's epsilon">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // CNN_TRANSFORMS_PASSES_TD

@@ -2,6 +2,7 @@
 
 #include "compiler/Codegen/Passes.h"
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/Gradients.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnDialect.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::cnn::CnnDialect>();
+  mlir::cnn::registerGradientModels(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "cnn optimizer driver\n", registry));

@@ -64,6 +64,7 @@ struct ConvertCnnToLinalgPass final
     populateElementwiseToLinalgPatterns(patterns);
     populateShapeToLinalgPatterns(patterns);
     populateLossToLinalgPatterns(patterns);
+    populateTrainingToLinalgPatterns(patterns);
 
     ConversionTarget target(*context);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,

@@ -1,0 +1,69 @@
+// The training ops lower to linalg on tensors: the filter gradient is one
+// generic over [groups, F/groups, C/groups, kh, kw] reducing batch and output
+// pixels; max-pool gradients find each window's first maximum, then gather;
+// optimizer updates are one parallel generic with a result per output.
+// RUN: cnn-opt %s -convert-cnn-to-linalg | FileCheck %s
+
+// CHECK-DAG: #[[XMAP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d0, d2, d6 * 2 + d3, d7 * 2 + d4)>
+// CHECK-DAG: #[[DYMAP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d0, d1, d6, d7)>
+// CHECK-LABEL: func.func @filter_grad
+// CHECK: %[[P:.+]] = tensor.pad %{{.+}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[XG:.+]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2], [3], [4]] output_shape [2, 2, 2, 8, 8]
+// CHECK: %[[DYG:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2], [3], [4]] output_shape [2, 2, 3, 3, 3]
+// CHECK: %[[G:.+]] = linalg.generic {indexing_maps = [#[[XMAP]], #[[DYMAP]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[XG]], %[[DYG]] : {{.+}}) outs(%{{.+}} : tensor<2x3x2x3x3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: tensor.collapse_shape %[[G]] {{\[\[}}0, 1], [2], [3], [4]] : tensor<2x3x2x3x3xf32> into tensor<6x2x3x3xf32>
+func.func @filter_grad(%x: tensor<2x4x6x6xf32>, %dy: tensor<2x6x3x3xf32>) -> tensor<6x2x3x3xf32> {
+  %0 = cnn.conv2d_filter_grad %x, %dy kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] groups 2 : tensor<2x4x6x6xf32>, tensor<2x6x3x3xf32> -> tensor<6x2x3x3xf32>
+  return %0 : tensor<6x2x3x3xf32>
+}
+
+// CHECK-LABEL: func.func @max_pool_grad
+// The first maximum per window as a flat index, -1 until found.
+// CHECK: %[[ARG:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+// CHECK: arith.cmpf ugt
+// CHECK: -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+// The gather: each input position takes the output gradients of the windows
+// whose maximum it is.
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x4x4xf32>)
+// CHECK: tensor.extract %[[ARG]]#1
+// CHECK: arith.cmpi eq
+// CHECK: tensor.extract %{{.+}}[
+func.func @max_pool_grad(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x2x2x2xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = cnn.max_pool2d_grad %x, %dy kernel [2, 2] stride [2, 2] : tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// CHECK-LABEL: func.func @reduce_sum
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #{{.+}}], iterator_types = ["reduction", "parallel", "reduction", "reduction"]} ins(%{{.+}} : tensor<2x4x3x3xf32>) outs(%{{.+}} : tensor<4xf32>)
+func.func @reduce_sum(%x: tensor<2x4x3x3xf32>) -> tensor<4xf32> {
+  %0 = cnn.reduce_sum %x dims [0, 2, 3] : tensor<2x4x3x3xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// CHECK-LABEL: func.func @sgd
+// CHECK: %[[U:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel"]} ins(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<f32>)
+// CHECK: ^bb0(%[[P:[^:]+]]: f32, %[[G:[^:]+]]: f32, %[[B:[^:]+]]: f32, %[[LR:[^:]+]]: f32
+// CHECK: %[[MB:.+]] = arith.mulf %[[B]], %{{.+}}
+// CHECK: %[[NB:.+]] = arith.addf %[[MB]], %[[G]]
+// CHECK: %[[STEP:.+]] = arith.mulf %[[LR]], %[[NB]]
+// CHECK: %[[NP:.+]] = arith.subf %[[P]], %[[STEP]]
+// CHECK: linalg.yield %[[NP]], %[[NB]]
+// CHECK: return %[[U]]#0, %[[U]]#1
+func.func @sgd(%p: tensor<8xf32>, %lr: tensor<f32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %0:2 = cnn.sgd_update %p, %p, %p, %lr momentum 0.9 : tensor<8xf32>, tensor<f32>
+  return %0#0, %0#1 : tensor<8xf32>, tensor<8xf32>
+}
+
+// CHECK-LABEL: func.func @adam
+// Step-dependent scalars once, outside the per-element generic.
+// CHECK: math.powf
+// CHECK: math.powf
+// CHECK: %[[U:.+]]:3 = linalg.generic
+// CHECK: math.sqrt
+// CHECK: linalg.yield
+func.func @adam(%p: tensor<8xf32>, %lr: tensor<f32>) -> tensor<8xf32> {
+  %0:3 = cnn.adam_update %p, %p, %p, %p, %lr, %lr : tensor<8xf32>, tensor<f32>
+  return %0#0 : tensor<8xf32>
+}
