@@ -92,6 +92,19 @@ void mlir::cnn::readWeightsLayout(ModuleOp module, ModelInterface &interface) {
   }
 }
 
+void mlir::cnn::readTrainingLayout(ModuleOp module,
+                                   ModelInterface &interface) {
+  auto train = module->getAttrOfType<DictionaryAttr>("cnn.train");
+  if (!train || !module.lookupSymbol("train_step"))
+    return;
+  interface.train = true;
+  interface.loss = cast<StringAttr>(train.get("loss")).str();
+  interface.optimizer = cast<StringAttr>(train.get("optimizer")).str();
+  interface.learningRate =
+      cast<FloatAttr>(train.get("lr")).getValueAsDouble();
+  interface.stateSize = cast<IntegerAttr>(train.get("state_size")).getInt();
+}
+
 std::string mlir::cnn::generateHeader(const ModelInterface &m) {
   std::string upper = llvm::StringRef(m.name).upper();
   std::string h;
@@ -152,7 +165,40 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << "/** The same with the input and output pointers in one array. */\n"
      << "int cnn_" << m.name << "_infer_packed(cnn_" << m.name
      << " *model, void **inputs_then_outputs);\n\n"
-     << "void cnn_" << m.name << "_destroy(cnn_" << m.name << " *model);\n\n"
+     << "void cnn_" << m.name << "_destroy(cnn_" << m.name << " *model);\n\n";
+  if (m.train && m.inputs.size() == 1) {
+    bool labels = m.loss == "cross_entropy";
+    os << "/* Training (compiled with --train): loss " << m.loss
+       << ", optimizer " << m.optimizer << ". */\n"
+       << "#define CNN_" << upper << "_TRAIN_LOSS \"" << m.loss << "\"\n"
+       << "#define CNN_" << upper << "_TRAIN_OPTIMIZER \"" << m.optimizer
+       << "\"\n\n"
+       << "/** One optimizer step on a batch: " << m.inputs[0].name << " as in "
+       << "_infer, "
+       << (labels ? "labels the batch's class indices (CNN_" + upper +
+                        "_INPUT0_SHAPE[0] of them)"
+                  : "target an output-shaped array")
+       << ". Updates the weights (and batch-norm running statistics) in "
+          "place and stores the batch's loss, before the step, in *loss "
+          "unless loss is NULL. Returns 0, or non-zero with an error when a "
+          "pointer is NULL or the loss is not finite (the step is applied "
+          "anyway). */\n"
+       << "int cnn_" << m.name << "_train_step(cnn_" << m.name
+       << " *model, const float *" << m.inputs[0].name << ", "
+       << (labels ? "const int64_t *labels" : "const float *target")
+       << ", float *loss);\n\n"
+       << "/** The learning rate of the next steps (initially "
+       << llvm::formatv("{0}", m.learningRate).str()
+       << "). Returns non-zero for a negative or non-finite rate. */\n"
+       << "int cnn_" << m.name << "_set_learning_rate(cnn_" << m.name
+       << " *model, float lr);\n\n"
+       << "/** Writes the current weights as a safetensors file that "
+          "_create (of this library or of an inference one) loads; "
+          "atomically. Returns 0 on success. */\n"
+       << "int cnn_" << m.name << "_save_weights(cnn_" << m.name
+       << " *model, const char *path);\n\n";
+  }
+  os
      << "/** Why the last call on this thread failed. */\n"
      << "const char *cnnrt_last_error(void);\n\n"
      << "/** Threads an inference uses (for every model in the process): n, or "
@@ -163,6 +209,132 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
 }
 
 namespace {
+
+/// Adds cnn_<name>_train_step, _set_learning_rate and _save_weights around
+/// the train_step function (see addApi for the handle's layout).
+LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
+                             llvm::GlobalVariable *weightTable) {
+  llvm::Function *step = module.getFunction("train_step");
+  if (!step)
+    return failure();
+  std::string prefix = "cnn_" + m.name;
+  step->setName(prefix + "_train_step_impl");
+  step->setLinkage(llvm::GlobalValue::InternalLinkage);
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type *ptr = b.getPtrTy(), *i32 = b.getInt32Ty(), *f32 = b.getFloatTy();
+  auto declare = [&](StringRef name, llvm::Type *ret,
+                     ArrayRef<llvm::Type *> params, bool vararg = false) {
+    return module.getOrInsertFunction(
+        name, llvm::FunctionType::get(ret, params, vararg));
+  };
+  llvm::FunctionCallee setError =
+      declare("cnnrt_set_error", b.getVoidTy(), {ptr}, /*vararg=*/true);
+  llvm::FunctionCallee clearError =
+      declare("cnnrt_clear_error", b.getVoidTy(), {});
+  auto define = [&](StringRef name, ArrayRef<llvm::Type *> params) {
+    auto *f = llvm::Function::Create(llvm::FunctionType::get(i32, params, false),
+                                     llvm::GlobalValue::ExternalLinkage, name,
+                                     module);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
+    return f;
+  };
+  auto failIf = [&](llvm::Function *f, llvm::Value *condition,
+                    const std::string &message) {
+    llvm::BasicBlock *error = llvm::BasicBlock::Create(ctx, "error", f);
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", f);
+    b.CreateCondBr(condition, error, ok);
+    b.SetInsertPoint(error);
+    b.CreateCall(setError,
+                 {b.CreateGlobalString("%s"), b.CreateGlobalString(message)});
+    b.CreateRet(b.getInt32(1));
+    b.SetInsertPoint(ok);
+  };
+  auto field = [&](llvm::Value *handle, uint64_t offset) {
+    return b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), handle, offset);
+  };
+  auto isFinite = [&](llvm::Value *v) {
+    return b.CreateFCmpOLT(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v),
+                           llvm::ConstantFP::getInfinity(f32));
+  };
+
+  // train_step: one step from the current buffers into the spare ones, which
+  // then become current.
+  llvm::Function *trainStep =
+      define(prefix + "_train_step", {ptr, ptr, ptr, ptr});
+  {
+    llvm::Value *h = trainStep->getArg(0);
+    failIf(trainStep,
+           b.CreateOr(b.CreateIsNull(h),
+                      b.CreateOr(b.CreateIsNull(trainStep->getArg(1)),
+                                 b.CreateIsNull(trainStep->getArg(2)))),
+           prefix + "_train_step: a model, input or " +
+               (m.loss == "cross_entropy" ? "labels" : "target") +
+               " pointer is NULL");
+    b.CreateCall(clearError);
+    llvm::Value *stepNumber = b.CreateFAdd(
+        b.CreateLoad(f32, field(h, 36)), llvm::ConstantFP::get(f32, 1.0));
+    b.CreateStore(stepNumber, field(h, 36));
+    llvm::Value *hyper = b.CreateAlloca(llvm::ArrayType::get(f32, 2));
+    b.CreateStore(b.CreateLoad(f32, field(h, 32)), hyper);
+    b.CreateStore(stepNumber, b.CreateConstInBoundsGEP1_64(f32, hyper, 1));
+    llvm::Value *loss = b.CreateAlloca(f32);
+    llvm::Value *weights = b.CreateLoad(ptr, field(h, 0));
+    llvm::Value *spareWeights = b.CreateLoad(ptr, field(h, 8));
+    llvm::Value *state = b.CreateLoad(ptr, field(h, 16));
+    llvm::Value *spareState = b.CreateLoad(ptr, field(h, 24));
+    b.CreateCall(step, {weights, state, trainStep->getArg(1),
+                        trainStep->getArg(2), hyper, loss, spareWeights,
+                        spareState});
+    b.CreateStore(spareWeights, field(h, 0));
+    b.CreateStore(weights, field(h, 8));
+    b.CreateStore(spareState, field(h, 16));
+    b.CreateStore(state, field(h, 24));
+    llvm::Value *value = b.CreateLoad(f32, loss);
+    llvm::BasicBlock *store = llvm::BasicBlock::Create(ctx, "store", trainStep);
+    llvm::BasicBlock *check = llvm::BasicBlock::Create(ctx, "check", trainStep);
+    b.CreateCondBr(b.CreateIsNull(trainStep->getArg(3)), check, store);
+    b.SetInsertPoint(store);
+    b.CreateStore(value, trainStep->getArg(3));
+    b.CreateBr(check);
+    b.SetInsertPoint(check);
+    failIf(trainStep, b.CreateNot(isFinite(value)),
+           prefix + "_train_step: the loss is not finite (the training "
+                    "diverged: lower the learning rate)");
+    b.CreateRet(b.getInt32(0));
+  }
+
+  llvm::Function *setRate =
+      define(prefix + "_set_learning_rate", {ptr, f32});
+  {
+    llvm::Value *lr = setRate->getArg(1);
+    failIf(setRate,
+           b.CreateOr(b.CreateIsNull(setRate->getArg(0)),
+                      b.CreateOr(b.CreateNot(isFinite(lr)),
+                                 b.CreateFCmpOLT(
+                                     lr, llvm::ConstantFP::get(f32, 0.0)))),
+           prefix + "_set_learning_rate: the model is NULL or the rate is "
+                    "negative or not finite");
+    b.CreateStore(lr, field(setRate->getArg(0), 32));
+    b.CreateRet(b.getInt32(0));
+  }
+
+  llvm::Function *save = define(prefix + "_save_weights", {ptr, ptr});
+  {
+    failIf(save,
+           b.CreateOr(b.CreateIsNull(save->getArg(0)),
+                      b.CreateIsNull(save->getArg(1))),
+           prefix + "_save_weights: the model or path is NULL");
+    llvm::FunctionCallee write = declare(
+        "cnnrt_save_weights", i32, {ptr, ptr, b.getInt64Ty(), ptr});
+    auto *tableType = cast<llvm::ArrayType>(weightTable->getValueType());
+    b.CreateRet(b.CreateCall(
+        write, {save->getArg(1), weightTable,
+                b.getInt64(tableType->getNumElements()),
+                b.CreateLoad(ptr, field(save->getArg(0), 0))}));
+  }
+  return success();
+}
 
 /// Adds cnn_<name>_create/_infer/_infer_packed/_destroy around the model
 /// function, which is renamed and hidden.
@@ -206,6 +378,63 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   };
   std::string prefix = "cnn_" + m.name;
 
+  // A training instance holds, at these byte offsets of its handle: the
+  // current weights (what _infer reads) and the spare buffer train_step
+  // writes into, likewise for the optimizer state, the learning rate and
+  // step count, and the two allocations to free.
+  enum : uint64_t {
+    kWeights = 0, kSpareWeights = 8, kState = 16, kSpareState = 24,
+    kLearningRate = 32, kStep = 36, kLoaded = 40, kBlock = 48,
+    kTrainHandleBytes = 56
+  };
+  int64_t weightFloats = std::max<int64_t>(m.weightsSize, 1);
+  auto field = [&](llvm::Value *handle, uint64_t offset) {
+    return b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), handle, offset);
+  };
+  auto createTrainingState = [&](llvm::Value *weights) {
+    llvm::Function *f = b.GetInsertBlock()->getParent();
+    llvm::FunctionCallee alloc = declare("cnnrt_alloc", ptr, {i64, i64});
+    llvm::FunctionCallee freeBuffer = declare("cnnrt_free", b.getVoidTy(), {ptr});
+    int64_t blockFloats = weightFloats + 2 * m.stateSize;
+    llvm::Value *block =
+        b.CreateCall(alloc, {b.getInt64(blockFloats * 4), b.getInt64(64)});
+    llvm::Value *handle =
+        b.CreateCall(malloc, {b.getInt64(kTrainHandleBytes)});
+    llvm::BasicBlock *noMemory = llvm::BasicBlock::Create(ctx, "no_memory", f);
+    llvm::BasicBlock *ready = llvm::BasicBlock::Create(ctx, "ready", f);
+    b.CreateCondBr(b.CreateOr(b.CreateIsNull(block), b.CreateIsNull(handle)),
+                   noMemory, ready);
+    b.SetInsertPoint(noMemory);
+    b.CreateCall(freeBuffer, {weights});
+    b.CreateCall(freeBuffer, {block});
+    b.CreateCall(free, {handle});
+    llvm::Value *null = llvm::ConstantPointerNull::get(b.getPtrTy());
+    b.CreateCall(setError,
+                 {b.CreateGlobalString("%s"),
+                  b.CreateGlobalString(prefix + "_create: out of memory for "
+                                                "the training state")});
+    b.CreateRet(null);
+    b.SetInsertPoint(ready);
+    // Optimizer state starts at zero, as PyTorch's.
+    b.CreateMemSet(block, b.getInt8(0), b.getInt64(blockFloats * 4),
+                   llvm::MaybeAlign(64));
+    auto at = [&](int64_t floats) {
+      return b.CreateConstInBoundsGEP1_64(b.getFloatTy(), block, floats);
+    };
+    b.CreateStore(weights, field(handle, kWeights));
+    b.CreateStore(block, field(handle, kSpareWeights));
+    b.CreateStore(at(weightFloats), field(handle, kState));
+    b.CreateStore(at(weightFloats + m.stateSize), field(handle, kSpareState));
+    b.CreateStore(llvm::ConstantFP::get(b.getFloatTy(), m.learningRate),
+                  field(handle, kLearningRate));
+    b.CreateStore(llvm::ConstantFP::get(b.getFloatTy(), 0.0),
+                  field(handle, kStep));
+    b.CreateStore(weights, field(handle, kLoaded));
+    b.CreateStore(block, field(handle, kBlock));
+    b.CreateRet(handle);
+  };
+  llvm::GlobalVariable *weightTable = nullptr;
+
   // create: a handle holding the weights buffer (or nothing when the
   // weights are embedded in the library).
   llvm::Function *create = define(prefix + "_create", ptr, {ptr});
@@ -232,6 +461,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     auto *table = new llvm::GlobalVariable(
         module, tableType, true, llvm::GlobalValue::PrivateLinkage,
         llvm::ConstantArray::get(tableType, entries), prefix + "_weight_table");
+    weightTable = table;
     auto *defaultPath = new llvm::GlobalVariable(
         module, llvm::ArrayType::get(b.getInt8Ty(), m.weightsPath.size() + 1),
         true, llvm::GlobalValue::PrivateLinkage,
@@ -276,9 +506,13 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       b.CreateCall(freeBuffer, {weights});
       weights = packed;
     }
-    llvm::Value *handle = b.CreateCall(malloc, {b.getInt64(16)});
-    b.CreateStore(weights, handle);
-    b.CreateRet(handle);
+    if (m.train) {
+      createTrainingState(weights);
+    } else {
+      llvm::Value *handle = b.CreateCall(malloc, {b.getInt64(16)});
+      b.CreateStore(weights, handle);
+      b.CreateRet(handle);
+    }
   } else {
     llvm::BasicBlock *error =
         fail(create,
@@ -341,12 +575,21 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     llvm::BasicBlock *release = llvm::BasicBlock::Create(ctx, "release", destroy);
     b.CreateCondBr(b.CreateIsNull(destroy->getArg(0)), done, release);
     b.SetInsertPoint(release);
-    b.CreateCall(freeBuffer, {b.CreateLoad(ptr, destroy->getArg(0))});
+    if (m.train) {
+      b.CreateCall(freeBuffer,
+                   {b.CreateLoad(ptr, field(destroy->getArg(0), kLoaded))});
+      b.CreateCall(freeBuffer,
+                   {b.CreateLoad(ptr, field(destroy->getArg(0), kBlock))});
+    } else {
+      b.CreateCall(freeBuffer, {b.CreateLoad(ptr, destroy->getArg(0))});
+    }
     b.CreateCall(free, {destroy->getArg(0)});
     b.CreateRetVoid();
     b.SetInsertPoint(done);
     b.CreateRetVoid();
   }
+  if (m.train && m.outlinedWeights && weightTable)
+    return addTrainingApi(module, m, weightTable);
   return success();
 }
 

@@ -53,6 +53,14 @@ struct ModelInterface {
   std::vector<int64_t> packedWeightOffsets;
   /// The file create(NULL) loads.
   std::string weightsPath;
+  /// Set when the module has a train_step (cnn-build-train-step): the
+  /// library also exports _train_step, _set_learning_rate and
+  /// _save_weights.
+  bool train = false;
+  std::string loss;      ///< cross_entropy or mse
+  std::string optimizer; ///< sgd, sgd-momentum, adam or adamw
+  float learningRate = 0;
+  int64_t stateSize = 0; ///< floats of optimizer state
 };
 
 /// The f32 lanes of one vector register on `cpu` ("" or "host": this
@@ -61,6 +69,9 @@ int64_t targetVectorWidth(llvm::StringRef cpu);
 
 /// Reads the layout cnn-outline-weights left on `module` into `interface`.
 void readWeightsLayout(ModuleOp module, ModelInterface &interface);
+
+/// Reads the training step cnn-build-train-step left on `module`, if any.
+void readTrainingLayout(ModuleOp module, ModelInterface &interface);
 
 /// Reads the interface of the model function `forward` of a cnn module.
 FailureOr<ModelInterface> readModelInterface(ModuleOp module);

@@ -262,6 +262,7 @@ private:
   // Steps of run().
   LogicalResult parse();
   LogicalResult readHeader();
+  LogicalResult readTraining();
   LogicalResult readLayers();
   LogicalResult sortLayers();
   LogicalResult openWeights();
@@ -292,6 +293,7 @@ private:
   std::string text;
   json doc;
   std::string modelName;
+  DictionaryAttr training;
   std::vector<Layer> layers;
   std::vector<const Layer *> order;
   llvm::StringMap<size_t> layerIndex;
@@ -441,6 +443,99 @@ LogicalResult Importer::readHeader() {
                    " must be a layer name, got " + brief(entry));
     outputs.push_back(entry.get<std::string>());
   }
+  return success();
+}
+
+/// The optional "training" block, checked and kept as a dictionary on the
+/// module (kTrainingAttr) with every default filled in.
+LogicalResult Importer::readTraining() {
+  auto block = doc.find("training");
+  if (block == doc.end())
+    return success();
+  if (!block->is_object())
+    return error("/training must be an object");
+  static const char *const kKeys[] = {"loss", "optimizer", "batch", "epochs"};
+  for (auto &[key, value] : block->items())
+    if (!llvm::is_contained(kKeys, key))
+      return error("/training: unknown key '" + key +
+                   "' (expected loss, optimizer, batch, epochs)");
+  auto loss = block->find("loss");
+  if (loss == block->end() || !loss->is_string() ||
+      (*loss != "cross_entropy" && *loss != "mse"))
+    return error("/training/loss must be \"cross_entropy\" or \"mse\"");
+  auto optimizer = block->find("optimizer");
+  if (optimizer == block->end() || !optimizer->is_object())
+    return error("/training/optimizer must be an object with \"name\" and "
+                 "\"lr\"");
+  auto name = optimizer->find("name");
+  static const char *const kOptimizers[] = {"sgd", "sgd-momentum", "adam",
+                                            "adamw"};
+  if (name == optimizer->end() || !name->is_string() ||
+      !llvm::is_contained(kOptimizers, name->get<std::string>()))
+    return error("/training/optimizer/name must be one of \"sgd\", "
+                 "\"sgd-momentum\", \"adam\", \"adamw\"");
+  struct Number {
+    const char *key;
+    double fallback;
+    double min, max;
+  };
+  static const Number kNumbers[] = {{"lr", -1.0, 0.0, 1e9},
+                                    {"momentum", 0.9, 0.0, 1.0},
+                                    {"weight_decay", 0.0, 0.0, 1e9},
+                                    {"beta1", 0.9, 0.0, 1.0},
+                                    {"beta2", 0.999, 0.0, 1.0},
+                                    {"epsilon", 1e-8, 0.0, 1.0}};
+  SmallVector<NamedAttribute> attrs = {
+      builder.getNamedAttr("loss", builder.getStringAttr(loss->get<std::string>())),
+      builder.getNamedAttr("optimizer",
+                           builder.getStringAttr(name->get<std::string>()))};
+  for (auto &item : optimizer->items()) {
+    const std::string &key = item.key();
+    bool known = key == "name" || key == "nesterov" ||
+                 llvm::any_of(kNumbers, [&](const Number &n) {
+                   return key == n.key;
+                 });
+    if (!known)
+      return error("/training/optimizer: unknown key '" + key + "'");
+  }
+  for (const Number &n : kNumbers) {
+    auto it = optimizer->find(n.key);
+    double v = n.fallback;
+    if (it != optimizer->end()) {
+      if (!it->is_number())
+        return error(std::string("/training/optimizer/") + n.key +
+                     " must be a number, got " + brief(*it));
+      v = it->get<double>();
+    } else if (v < 0) {
+      return error(std::string("/training/optimizer/") + n.key +
+                   " is required");
+    }
+    if (!(v > n.min || (v == n.min && std::string(n.key) != "lr")) ||
+        v > n.max)
+      return error(std::string("/training/optimizer/") + n.key + " " +
+                   brief(*it) + " is out of range");
+    attrs.push_back(
+        builder.getNamedAttr(n.key, builder.getF64FloatAttr(v)));
+  }
+  bool nesterov = false;
+  if (auto it = optimizer->find("nesterov"); it != optimizer->end()) {
+    if (!it->is_boolean())
+      return error("/training/optimizer/nesterov must be true or false");
+    nesterov = it->get<bool>();
+  }
+  attrs.push_back(
+      builder.getNamedAttr("nesterov", builder.getBoolAttr(nesterov)));
+  for (const char *key : {"batch", "epochs"}) {
+    auto it = block->find(key);
+    if (it == block->end())
+      continue;
+    if (!it->is_number_integer() || it->get<int64_t>() < 1)
+      return error(std::string("/training/") + key +
+                   " must be a positive integer, got " + brief(*it));
+    attrs.push_back(builder.getNamedAttr(
+        key, builder.getI64IntegerAttr(it->get<int64_t>())));
+  }
+  training = builder.getDictionaryAttr(attrs);
   return success();
 }
 
@@ -858,7 +953,7 @@ LogicalResult Importer::convert(const Layer &layer) {
     result = create(DenseOp(), operands, {});
   } else if (op == "batch_norm") {
     double epsilon = attrs.number("epsilon", 1e-5);
-    attrs.number("momentum", 0.1);
+    double momentum = attrs.number("momentum", 0.1);
     if (attrs.failed() || failed(attrs.finish()))
       return failure();
     if (xType.getRank() < 2) {
@@ -873,8 +968,11 @@ LogicalResult Importer::convert(const Layer &layer) {
     FailureOr<Value> var = parameter(layer, "running_var", {c}, c, 1.0f);
     if (failed(scale) || failed(shift) || failed(mean) || failed(var))
       return failure();
-    result = create(BatchNormOp(), {x, *scale, *shift, *mean, *var},
-                    {named("epsilon", f32(epsilon))});
+    SmallVector<NamedAttribute> bnAttrs = {named("epsilon", f32(epsilon))};
+    // Used only in training (cnn-build-train-step).
+    if (momentum != 0.1)
+      bnAttrs.push_back(named("momentum", f32(momentum)));
+    result = create(BatchNormOp(), {x, *scale, *shift, *mean, *var}, bnAttrs);
   } else if (op == "max_pool2d" || op == "avg_pool2d") {
     SmallVector<int64_t> kernel = attrs.integers("kernel", std::nullopt, 2);
     SmallVector<int64_t> stride = attrs.integers("stride", kernel, 2);
@@ -1113,11 +1211,13 @@ LogicalResult Importer::build(ModuleOp module) {
 
 OwningOpRef<ModuleOp> Importer::run() {
   context->loadDialect<CnnDialect, arith::ArithDialect, func::FuncDialect>();
-  if (failed(parse()) || failed(readHeader()) || failed(readLayers()) ||
-      failed(sortLayers()) || failed(openWeights()))
+  if (failed(parse()) || failed(readHeader()) || failed(readTraining()) ||
+      failed(readLayers()) || failed(sortLayers()) || failed(openWeights()))
     return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   (*module)->setAttr(kModelNameAttr, builder.getStringAttr(modelName));
+  if (training)
+    (*module)->setAttr(kTrainingAttr, training);
   if (!weightsFile.empty())
     (*module)->setAttr(kWeightsFileAttr, builder.getStringAttr(weightsFile));
   if (failed(build(*module)))

@@ -42,6 +42,10 @@ OwningOpRef<ModuleOp> importModel(MLIRContext *context, llvm::StringRef path,
 inline constexpr llvm::StringLiteral kModelNameAttr = "cnn.model_name";
 /// Attribute on the module: the absolute path of the weights file read.
 inline constexpr llvm::StringLiteral kWeightsFileAttr = "cnn.weights_file";
+/// Attribute on the module: the description's "training" block as a
+/// dictionary (loss, optimizer, lr, momentum, nesterov, weight_decay, beta1,
+/// beta2, epsilon, and batch/epochs when given).
+inline constexpr llvm::StringLiteral kTrainingAttr = "cnn.training";
 /// Argument/result attribute holding a model input's or output's name.
 inline constexpr llvm::StringLiteral kValueNameAttr = "cnn.name";
 

@@ -2,6 +2,7 @@
 //
 //   cnnc compile MODEL [--emit cnn|linalg|llvm|obj|lib] [-o FILE|OUTDIR]
 //   cnnc run MODEL --input x.npy ... --output y.npy ...
+//   cnnc train MODEL --x X.npy --y Y.npy [--val-x X.npy --val-y Y.npy] ...
 //   cnnc inspect MODEL
 //
 // MODEL is a JSON model description (docs/model-format.md). Every problem is
@@ -33,11 +34,16 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numeric>
+#include <random>
 
 #include "cnnrt.h"
 
@@ -67,6 +73,7 @@ cl::opt<uint64_t> seedOpt("seed",
                           cl::init(0), cl::cat(commonCategory));
 
 cl::OptionCategory runCategory("Options of 'cnnc run'");
+cl::OptionCategory trainLoopCategory("Options of 'cnnc train'");
 
 enum class Emit { Cnn, Linalg, Llvm, Obj, Lib };
 cl::opt<Emit> emitOpt(
@@ -97,6 +104,49 @@ cl::opt<bool> embedWeightsOpt(
     cl::desc("Embed the weights in the library (default: the library loads "
              "the weights file when an instance is created)"),
     cl::init(false), cl::cat(compileCategory), cl::cat(runCategory));
+cl::OptionCategory trainCategory(
+    "Training options (cnnc compile --train, cnnc train); defaults come from "
+    "the description's training block");
+cl::opt<bool> trainOpt("train",
+                       cl::desc("Also export _train_step, "
+                                "_set_learning_rate and _save_weights"),
+                       cl::init(false), cl::cat(compileCategory));
+cl::opt<std::string> lossOpt("loss", cl::desc("cross_entropy or mse"),
+                             cl::value_desc("loss"), cl::cat(trainCategory));
+cl::opt<std::string>
+    optimizerOpt("optimizer", cl::desc("sgd, sgd-momentum, adam or adamw"),
+                 cl::value_desc("name"), cl::cat(trainCategory));
+cl::opt<double> lrOpt("lr", cl::desc("Learning rate"), cl::value_desc("rate"),
+                      cl::cat(trainCategory));
+cl::opt<double> momentumOpt("momentum",
+                            cl::desc("SGD momentum (default 0.9)"),
+                            cl::cat(trainCategory));
+cl::opt<bool> nesterovOpt("nesterov", cl::desc("Nesterov momentum"),
+                          cl::cat(trainCategory));
+cl::opt<double> weightDecayOpt("weight-decay",
+                               cl::desc("L2 penalty (decoupled for adamw)"),
+                               cl::cat(trainCategory));
+
+cl::opt<std::string> trainXOpt("x", cl::desc("Training inputs (.npy, float32, "
+                                             "[samples, ...input shape])"),
+                               cl::value_desc("X.npy"),
+                               cl::cat(trainLoopCategory));
+cl::opt<std::string> trainYOpt("y",
+                               cl::desc("Training labels (.npy, int64 class "
+                                        "indices; float32 targets for mse)"),
+                               cl::value_desc("Y.npy"),
+                               cl::cat(trainLoopCategory));
+cl::opt<std::string> valXOpt("val-x", cl::desc("Validation inputs"),
+                             cl::value_desc("X.npy"),
+                             cl::cat(trainLoopCategory));
+cl::opt<std::string> valYOpt("val-y", cl::desc("Validation labels"),
+                             cl::value_desc("Y.npy"),
+                             cl::cat(trainLoopCategory));
+cl::opt<int64_t> epochsOpt("epochs",
+                           cl::desc("Passes over the training set (default: "
+                                    "the training block's, else 10)"),
+                           cl::cat(trainLoopCategory));
+
 cl::list<std::string> inputOpts("input",
                                 cl::desc("An input as a float32 .npy file, in "
                                          "the order of the model's inputs"),
@@ -109,7 +159,8 @@ cl::opt<std::string> outputOpt("o",
                                cl::desc("Output file ('-' for stdout), or "
                                         "folder for --emit lib"),
                                cl::value_desc("file"), cl::init("-"),
-                               cl::cat(compileCategory));
+                               cl::cat(compileCategory),
+                               cl::cat(trainLoopCategory));
 cl::opt<bool> printWeightsOpt(
     "print-weights",
     cl::desc("Print weight values in emitted IR (default: elided)"),
@@ -125,6 +176,9 @@ Commands:
             (-o OUTDIR), or print an intermediate phase (--emit cnn|linalg|llvm)
             or write an object file (--emit obj -o FILE)
   run       Compile MODEL and run it on .npy inputs, writing .npy outputs
+  train     Compile MODEL with its training step and train it on .npy data
+            (--x X.npy --y Y.npy [--val-x --val-y] --epochs N --batch B
+            --seed S -o weights.safetensors)
   inspect   Print MODEL's layers with output shapes, parameters and MACs,
             and their totals
 
@@ -141,7 +195,10 @@ LogicalResult rejectForeignOptions(StringRef command,
       continue;
     bool isCnncOption =
         llvm::is_contained(option->Categories, &commonCategory) ||
-        llvm::is_contained(option->Categories, &compileCategory);
+        llvm::is_contained(option->Categories, &compileCategory) ||
+        llvm::is_contained(option->Categories, &runCategory) ||
+        llvm::is_contained(option->Categories, &trainCategory) ||
+        llvm::is_contained(option->Categories, &trainLoopCategory);
     if (!isCnncOption)
       continue;
     if (llvm::any_of(option->Categories, [&](cl::OptionCategory *c) {
@@ -155,10 +212,12 @@ LogicalResult rejectForeignOptions(StringRef command,
   return success();
 }
 
-OwningOpRef<ModuleOp> importFromOptions(MLIRContext &context,
-                                        bool shapesOnly = false) {
+OwningOpRef<ModuleOp>
+importFromOptions(MLIRContext &context, bool shapesOnly = false,
+                  std::optional<int64_t> defaultBatch = std::nullopt) {
   ImportOptions options;
   options.shapesOnly = shapesOnly;
+  options.batch = defaultBatch;
   if (batchOpt.getNumOccurrences()) {
     if (batchOpt < 1) {
       llvm::errs() << "cnnc: --batch must be positive, got " << batchOpt
@@ -205,12 +264,69 @@ void stripInterfaceNames(ModuleOp module) {
   });
 }
 
+/// The training configuration: the description's training block, then the
+/// command line's flags over it.
+FailureOr<BuildTrainStepPassOptions> trainingOptions(ModuleOp module) {
+  BuildTrainStepPassOptions options;
+  bool haveBlock = false;
+  if (auto block = module->getAttrOfType<DictionaryAttr>(kTrainingAttr)) {
+    haveBlock = true;
+    options.loss = cast<StringAttr>(block.get("loss")).str();
+    options.optimizer = cast<StringAttr>(block.get("optimizer")).str();
+    options.learningRate = cast<FloatAttr>(block.get("lr")).getValueAsDouble();
+    options.momentum =
+        cast<FloatAttr>(block.get("momentum")).getValueAsDouble();
+    options.nesterov = cast<BoolAttr>(block.get("nesterov")).getValue();
+    options.weightDecay =
+        cast<FloatAttr>(block.get("weight_decay")).getValueAsDouble();
+    options.beta1 = cast<FloatAttr>(block.get("beta1")).getValueAsDouble();
+    options.beta2 = cast<FloatAttr>(block.get("beta2")).getValueAsDouble();
+    options.epsilon = cast<FloatAttr>(block.get("epsilon")).getValueAsDouble();
+  }
+  if (lossOpt.getNumOccurrences())
+    options.loss = lossOpt;
+  if (optimizerOpt.getNumOccurrences())
+    options.optimizer = optimizerOpt;
+  if (lrOpt.getNumOccurrences())
+    options.learningRate = lrOpt;
+  if (momentumOpt.getNumOccurrences())
+    options.momentum = momentumOpt;
+  if (nesterovOpt.getNumOccurrences())
+    options.nesterov = nesterovOpt;
+  if (weightDecayOpt.getNumOccurrences())
+    options.weightDecay = weightDecayOpt;
+  if (!haveBlock && !lrOpt.getNumOccurrences()) {
+    llvm::errs() << "cnnc: training needs a learning rate: give --lr or a "
+                    "\"training\" block in the description\n";
+    return failure();
+  }
+  if (options.loss != "cross_entropy" && options.loss != "mse") {
+    llvm::errs() << "cnnc: --loss must be cross_entropy or mse, got '"
+                 << options.loss << "'\n";
+    return failure();
+  }
+  if (!llvm::is_contained({"sgd", "sgd-momentum", "adam", "adamw"},
+                          options.optimizer)) {
+    llvm::errs() << "cnnc: --optimizer must be sgd, sgd-momentum, adam or "
+                    "adamw, got '"
+                 << options.optimizer << "'\n";
+    return failure();
+  }
+  if (!(options.learningRate >= 0) || !(options.momentum >= 0) ||
+      !(options.weightDecay >= 0)) {
+    llvm::errs() << "cnnc: --lr, --momentum and --weight-decay must be "
+                    "non-negative\n";
+    return failure();
+  }
+  return options;
+}
+
 /// Lowers `module` to LLVM and writes the model library into `outputDir`.
 /// Unless the weights are embedded, they move into one buffer that the
 /// library loads at create time: from the description's weights file, or
 /// from OUTDIR/<name>.safetensors written here for models cnnc initialised.
 LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
-                           StringRef outputDir) {
+                           StringRef outputDir, bool train = false) {
   stripInterfaceNames(module);
   LibraryOptions options;
   options.outputDir = outputDir.str();
@@ -239,12 +355,25 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
     }
     PassManager pm(module->getContext());
     pm.addPass(createOutlineWeightsPass());
+    if (train) {
+      FailureOr<BuildTrainStepPassOptions> trainOptions =
+          trainingOptions(module);
+      if (failed(trainOptions))
+        return failure();
+      pm.addPass(createBuildTrainStepPass(*trainOptions));
+    }
     if (failed(pm.run(module)))
       return failure();
     readWeightsLayout(module, interface);
+    readTrainingLayout(module, interface);
+  } else if (train) {
+    llvm::errs() << "cnnc: --train needs the weights in a buffer; drop "
+                    "--embed-weights\n";
+    return failure();
   }
-  if (failed(lowerModule(module, Phase::Llvm,
-                         CpuTarget{targetVectorWidth(options.cpu)})))
+  CpuTarget target{targetVectorWidth(options.cpu)};
+  target.hoistWeightPacking = !train;
+  if (failed(lowerModule(module, Phase::Llvm, target)))
     return failure();
   return writeModelLibrary(module, interface, options);
 }
@@ -277,7 +406,9 @@ int runCompile(MLIRContext &context) {
     if (failed(interface))
       return 1;
     if (emitOpt == Emit::Lib)
-      return failed(buildLibrary(*module, *interface, outputOpt)) ? 1 : 0;
+      return failed(buildLibrary(*module, *interface, outputOpt, trainOpt))
+                 ? 1
+                 : 0;
     stripInterfaceNames(*module);
     if (failed(lowerModule(*module, Phase::Llvm,
                            CpuTarget{targetVectorWidth(cpuOpt)})))
@@ -415,6 +546,314 @@ int runRun(MLIRContext &context) {
   return 0;
 }
 
+/// A dataset in memory: inputs [samples, ...] and labels (int64) or
+/// targets (float32).
+struct Dataset {
+  cnnrt_array x = {}, y = {};
+  int64_t samples = 0;
+  ~Dataset() {
+    cnnrt_array_free(&x);
+    cnnrt_array_free(&y);
+  }
+};
+
+/// Reads X and Y and checks them against the model: each sample of X has
+/// the input's shape past the batch, Y has one int64 label per sample
+/// (cross_entropy) or one output-shaped float32 target.
+bool readDataset(const std::string &xPath, const std::string &yPath,
+                 const TensorInterface &input, const TensorInterface &output,
+                 bool labels, Dataset &data) {
+  if (cnnrt_npy_read(xPath.c_str(), &data.x) != 0 ||
+      cnnrt_npy_read(yPath.c_str(), &data.y) != 0) {
+    llvm::errs() << "cnnc train: " << cnnrt_last_error() << "\n";
+    return false;
+  }
+  auto shapeText = [](ArrayRef<int64_t> shape) {
+    return "[" + llvm::join(llvm::map_range(shape, [](int64_t d) {
+                              return std::to_string(d);
+                            }),
+                            ", ") +
+           "]";
+  };
+  ArrayRef<int64_t> sample = ArrayRef<int64_t>(input.shape).drop_front();
+  ArrayRef<int64_t> xShape(data.x.shape, data.x.ndim);
+  if (std::strcmp(data.x.dtype, "f4") != 0 || xShape.empty() ||
+      xShape.drop_front() != sample || xShape[0] < 1) {
+    llvm::errs() << "cnnc train: " << xPath << ": expected float32 samples "
+                 << "of shape " << shapeText(sample) << " ([samples, "
+                 << shapeText(sample).substr(1) << "), got " << data.x.dtype
+                 << " " << shapeText(xShape) << "\n";
+    return false;
+  }
+  data.samples = xShape[0];
+  ArrayRef<int64_t> yShape(data.y.shape, data.y.ndim);
+  ArrayRef<int64_t> target = ArrayRef<int64_t>(output.shape).drop_front();
+  bool ok = labels ? std::strcmp(data.y.dtype, "i8") == 0 &&
+                         yShape.size() == 1 && yShape[0] == data.samples
+                   : std::strcmp(data.y.dtype, "f4") == 0 &&
+                         !yShape.empty() && yShape[0] == data.samples &&
+                         yShape.drop_front() == target;
+  if (!ok) {
+    llvm::errs() << "cnnc train: " << yPath << ": expected "
+                 << (labels ? "int64 labels of shape [" +
+                                  std::to_string(data.samples) + "]"
+                            : "float32 targets of shape [" +
+                                  std::to_string(data.samples) + ", " +
+                                  shapeText(target).substr(1))
+                 << ", got " << data.y.dtype << " " << shapeText(yShape)
+                 << "\n";
+    return false;
+  }
+  if (labels) {
+    const auto *l = static_cast<const int64_t *>(data.y.data);
+    for (int64_t i = 0; i < data.samples; ++i)
+      if (l[i] < 0 || l[i] >= output.shape.back()) {
+        llvm::errs() << "cnnc train: " << yPath << ": label " << l[i]
+                     << " of sample " << i << " is not a class index in [0, "
+                     << output.shape.back() << ")\n";
+        return false;
+      }
+  }
+  return true;
+}
+
+/// cnnc train: compiles MODEL with its training step and runs epochs of
+/// shuffled mini-batches (the last incomplete batch of an epoch is
+/// dropped), evaluating on the validation set after each epoch.
+int runTrain(MLIRContext &context) {
+  if (trainXOpt.empty() || trainYOpt.empty() || outputOpt == "-") {
+    llvm::errs() << "cnnc train: needs --x X.npy --y Y.npy and -o "
+                    "weights.safetensors\n";
+    return 1;
+  }
+  if (valXOpt.empty() != valYOpt.empty()) {
+    llvm::errs() << "cnnc train: give both --val-x and --val-y, or neither\n";
+    return 1;
+  }
+  OwningOpRef<ModuleOp> module = importFromOptions(context);
+  if (!module)
+    return 1;
+  // The training block's batch size unless --batch gives one.
+  if (auto block = (*module)->getAttrOfType<DictionaryAttr>(kTrainingAttr);
+      block && !batchOpt.getNumOccurrences())
+    if (auto b = block.getAs<IntegerAttr>("batch");
+        b && b.getInt() != cast<RankedTensorType>(
+                               (*module).lookupSymbol<func::FuncOp>("forward")
+                                   .getArgumentTypes()[0])
+                               .getDimSize(0))
+      module = importFromOptions(context, false, b.getInt());
+  if (!module)
+    return 1;
+  FailureOr<ModelInterface> interface = readModelInterface(*module);
+  if (failed(interface))
+    return 1;
+  FailureOr<BuildTrainStepPassOptions> options = trainingOptions(*module);
+  if (failed(options))
+    return 1;
+  if (interface->inputs.size() != 1 || interface->outputs.size() != 1) {
+    llvm::errs() << "cnnc train: the model needs one input and one output\n";
+    return 1;
+  }
+  const TensorInterface &input = interface->inputs[0];
+  const TensorInterface &output = interface->outputs[0];
+  bool labels = options->loss == "cross_entropy";
+  Dataset train, val;
+  if (!readDataset(trainXOpt, trainYOpt, input, output, labels, train) ||
+      (!valXOpt.empty() &&
+       !readDataset(valXOpt, valYOpt, input, output, labels, val)))
+    return 1;
+  int64_t batch = input.shape[0];
+  if (train.samples < batch) {
+    llvm::errs() << "cnnc train: " << train.samples
+                 << " training samples are fewer than one batch of " << batch
+                 << " (set --batch)\n";
+    return 1;
+  }
+  int64_t epochs = 10;
+  if (auto block = (*module)->getAttrOfType<DictionaryAttr>(kTrainingAttr))
+    if (auto e = block.getAs<IntegerAttr>("epochs"))
+      epochs = e.getInt();
+  if (epochsOpt.getNumOccurrences())
+    epochs = epochsOpt;
+  if (epochs < 1) {
+    llvm::errs() << "cnnc train: --epochs must be positive\n";
+    return 1;
+  }
+
+  SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("cnnc-train", dir)) {
+    llvm::errs() << "cnnc train: cannot create a temporary folder\n";
+    return 1;
+  }
+  llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
+  if (failed(buildLibrary(*module, *interface, dir, /*train=*/true)))
+    return 1;
+  std::string library = (dir + "/lib" + interface->name + ".so").str();
+  std::string error;
+  auto lib =
+      llvm::sys::DynamicLibrary::getPermanentLibrary(library.c_str(), &error);
+  if (!lib.isValid()) {
+    llvm::errs() << "cnnc train: cannot load " << library << ": " << error
+                 << "\n";
+    return 1;
+  }
+  std::string prefix = "cnn_" + interface->name;
+  auto symbol = [&](StringRef name) {
+    return lib.getAddressOfSymbol((prefix + name).str().c_str());
+  };
+  using CreateFn = void *(*)(const char *);
+  using InferFn = int (*)(void *, void **);
+  using StepFn = int (*)(void *, const float *, const void *, float *);
+  using SaveFn = int (*)(void *, const char *);
+  using DestroyFn = void (*)(void *);
+  using ErrorFn = const char *(*)();
+  auto create = reinterpret_cast<CreateFn>(symbol("_create"));
+  auto infer = reinterpret_cast<InferFn>(symbol("_infer_packed"));
+  auto step = reinterpret_cast<StepFn>(symbol("_train_step"));
+  auto save = reinterpret_cast<SaveFn>(symbol("_save_weights"));
+  auto destroy = reinterpret_cast<DestroyFn>(symbol("_destroy"));
+  auto libraryError = reinterpret_cast<ErrorFn>(
+      lib.getAddressOfSymbol("cnnrt_last_error"));
+  if (!create || !infer || !step || !save || !destroy || !libraryError) {
+    llvm::errs() << "cnnc train: " << library << " lacks the training API\n";
+    return 1;
+  }
+  void *model = create(nullptr);
+  if (!model) {
+    llvm::errs() << "cnnc train: " << libraryError() << "\n";
+    return 1;
+  }
+  llvm::scope_exit destroyModel([&] { destroy(model); });
+
+  int64_t sampleSize = 1, targetSize = labels ? 1 : 1;
+  for (int64_t d : ArrayRef<int64_t>(input.shape).drop_front())
+    sampleSize *= d;
+  int64_t outputSize = 1;
+  for (int64_t d : ArrayRef<int64_t>(output.shape).drop_front())
+    outputSize *= d;
+  if (!labels)
+    targetSize = outputSize;
+  size_t labelBytes = labels ? sizeof(int64_t) : sizeof(float) * targetSize;
+  std::vector<float> xBatch(batch * sampleSize);
+  std::vector<char> yBatch(batch * labelBytes);
+  std::vector<float> outBatch(batch * outputSize);
+  auto gather = [&](const Dataset &data, ArrayRef<int64_t> indices) {
+    const auto *x = static_cast<const float *>(data.x.data);
+    const auto *y = static_cast<const char *>(data.y.data);
+    for (auto [i, index] : llvm::enumerate(indices)) {
+      std::memcpy(&xBatch[i * sampleSize], x + index * sampleSize,
+                  sampleSize * sizeof(float));
+      std::memcpy(&yBatch[i * labelBytes], y + index * labelBytes, labelBytes);
+    }
+  };
+  // Correct predictions (argmax == label) among the first `count` rows.
+  auto correct = [&](int64_t count) {
+    int64_t hits = 0;
+    const auto *l = reinterpret_cast<const int64_t *>(yBatch.data());
+    for (int64_t i = 0; i < count; ++i) {
+      const float *row = &outBatch[i * outputSize];
+      hits += std::max_element(row, row + outputSize) - row == l[i];
+    }
+    return hits;
+  };
+  // Validation: batches in order, the last one padded with its first
+  // sample.
+  auto evaluate = [&](const Dataset &data, double &lossSum, int64_t &hits) {
+    lossSum = 0;
+    hits = 0;
+    for (int64_t start = 0; start < data.samples; start += batch) {
+      int64_t count = std::min(batch, data.samples - start);
+      SmallVector<int64_t> indices;
+      for (int64_t i = 0; i < batch; ++i)
+        indices.push_back(start + (i < count ? i : 0));
+      gather(data, indices);
+      void *args[] = {xBatch.data(), outBatch.data()};
+      if (infer(model, args) != 0)
+        return false;
+      if (labels) {
+        hits += correct(count);
+        const auto *l = reinterpret_cast<const int64_t *>(yBatch.data());
+        for (int64_t i = 0; i < count; ++i) {
+          const float *row = &outBatch[i * outputSize];
+          float max = *std::max_element(row, row + outputSize);
+          double sum = 0;
+          for (int64_t c = 0; c < outputSize; ++c)
+            sum += std::exp(double(row[c]) - max);
+          lossSum += std::log(sum) + max - row[l[i]];
+        }
+      } else {
+        const auto *t = reinterpret_cast<const float *>(yBatch.data());
+        for (int64_t i = 0; i < count * outputSize; ++i)
+          lossSum += double(outBatch[i] - t[i]) * (outBatch[i] - t[i]) /
+                     outputSize;
+      }
+    }
+    return true;
+  };
+
+  llvm::errs() << "training " << interface->name << ": " << train.samples
+               << " samples, batch " << batch << ", " << epochs
+               << " epochs, " << options->optimizer << " lr "
+               << options->learningRate << ", loss " << options->loss
+               << ", seed " << seedOpt << "\n";
+  // A progress bar on a terminal; one line per epoch on stdout always.
+  bool progress = llvm::errs().is_displayed();
+  std::mt19937_64 rng(seedOpt);
+  std::vector<int64_t> order(train.samples);
+  int64_t steps = train.samples / batch;
+  double lastAccuracy = -1;
+  for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+    std::iota(order.begin(), order.end(), 0);
+    // Fisher-Yates with the seeded generator: the same on every platform.
+    for (int64_t i = train.samples - 1; i > 0; --i)
+      std::swap(order[i], order[rng() % (i + 1)]);
+    double lossSum = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      gather(train, ArrayRef<int64_t>(order).slice(s * batch, batch));
+      float loss = 0;
+      if (step(model, xBatch.data(), yBatch.data(), &loss) != 0) {
+        llvm::errs() << "\ncnnc train: epoch " << epoch << ", step " << s + 1
+                     << ": " << libraryError() << "\n";
+        return 1;
+      }
+      lossSum += loss;
+      if (!progress)
+        continue;
+      int width = 30, done = int(width * (s + 1) / steps);
+      llvm::errs() << llvm::formatv("\repoch {0}/{1} [{2}{3}] loss {4:F4}",
+                                    epoch, epochs, std::string(done, '='),
+                                    std::string(width - done, ' '),
+                                    lossSum / (s + 1));
+    }
+    if (progress)
+      llvm::errs() << "\n";
+    llvm::outs() << llvm::formatv("epoch {0} train_loss {1:F4}", epoch,
+                                  lossSum / steps);
+    if (val.samples) {
+      double valLoss;
+      int64_t hits;
+      if (!evaluate(val, valLoss, hits)) {
+        llvm::errs() << "cnnc train: " << libraryError() << "\n";
+        return 1;
+      }
+      lastAccuracy = double(hits) / val.samples;
+      llvm::outs() << llvm::formatv(" val_loss {0:F4}", valLoss / val.samples);
+      if (labels)
+        llvm::outs() << llvm::formatv(" val_accuracy {0:F4}", lastAccuracy);
+    }
+    llvm::outs() << "\n";
+    llvm::outs().flush();
+  }
+  if (save(model, outputOpt.c_str()) != 0) {
+    llvm::errs() << "cnnc train: " << libraryError() << "\n";
+    return 1;
+  }
+  llvm::errs() << "wrote " << outputOpt << "\n";
+  if (val.samples && labels)
+    llvm::outs() << llvm::formatv("val_accuracy {0:F4}\n", lastAccuracy);
+  return 0;
+}
+
 int runInspect(MLIRContext &context) {
   // Statistics need shapes, not weight values.
   OwningOpRef<ModuleOp> module = importFromOptions(
@@ -443,13 +882,17 @@ int main(int argc, char **argv) {
   }
 
   std::vector<cl::OptionCategory *> categories = {&commonCategory};
+  if (command == "compile" || command == "train")
+    categories.push_back(&trainCategory);
   if (command == "compile")
     categories.push_back(&compileCategory);
   else if (command == "run")
     categories.push_back(&runCategory);
+  else if (command == "train")
+    categories.push_back(&trainLoopCategory);
   else if (command != "inspect") {
     llvm::errs() << "cnnc: unknown command '" << command
-                 << "' (commands: compile, run, inspect; see cnnc --help)\n";
+                 << "' (commands: compile, run, train, inspect; see cnnc --help)\n";
     return 1;
   }
   registerAsmPrinterCLOptions();
@@ -476,6 +919,7 @@ int main(int argc, char **argv) {
   CnncDiagnostics diagnostics(&context);
   int status = command == "compile" ? runCompile(context)
                : command == "run"   ? runRun(context)
+               : command == "train" ? runTrain(context)
                                     : runInspect(context);
   return status != 0 || diagnostics.errorCount() ? 1 : 0;
 }
