@@ -146,16 +146,33 @@ LogicalResult BuildTrainStepPass::build() {
   Value weights = body->getArgument(0), state = body->getArgument(1);
   b.setInsertionPointToStart(body);
 
-  // The forward graph, with batch norms computing batch statistics.
+  Value lr = element(b, loc, body->getArgument(4), 0);
+  Value stepNumber = element(b, loc, body->getArgument(4), 1);
+
+  // The forward graph, with batch norms computing batch statistics and
+  // dropout dropping.
   IRMapping mapping;
+  int64_t dropouts = 0;
   mapping.map(forward.getArgument(0), weights);
   mapping.map(forward.getArgument(1), body->getArgument(2));
   llvm::MapVector<int64_t, Value> newStatistics;
   for (Operation &op : forward.getBody().front().without_terminator()) {
-    if (auto dropout = dyn_cast<DropoutOp>(op);
-        dropout && dropout.getTraining())
-      return op.emitError("training-mode dropout") << layerOf(&op)
-             << " is not supported by cnn-build-train-step yet";
+    if (auto dropout = dyn_cast<DropoutOp>(op)) {
+      if (dropout.getRate().convertToFloat() == 0.0f) {
+        mapping.map(dropout.getResult(), mapping.lookup(dropout.getInput()));
+        continue;
+      }
+      // Each dropout gets its own stream: the seed and its index.
+      auto train = DropoutTrainOp::create(
+          b, dropout.getLoc(),
+          ValueRange{mapping.lookup(dropout.getInput()), stepNumber},
+          {b.getNamedAttr("rate", dropout.getRateAttr()),
+           b.getNamedAttr("seed",
+                          b.getI64IntegerAttr(static_cast<int64_t>(
+                              seed * 0x9E3779B97F4A7C15ull + dropouts++)))});
+      mapping.map(dropout.getResult(), train.getOutput());
+      continue;
+    }
     auto bn = dyn_cast<BatchNormOp>(op);
     if (!bn) {
       b.clone(op, mapping);
@@ -243,8 +260,6 @@ LogicalResult BuildTrainStepPass::build() {
 
   // The updates: parameters with a gradient through the optimizer, running
   // statistics replaced, everything else kept.
-  Value lr = element(b, loc, body->getArgument(4), 0);
-  Value stepNumber = element(b, loc, body->getArgument(4), 1);
   Value newWeights = weights, newState = state;
   auto insert = [&](Value into, Value flat, int64_t offset) -> Value {
     int64_t size = tensorType(flat).getDimSize(0);

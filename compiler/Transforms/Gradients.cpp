@@ -329,7 +329,17 @@ LogicalResult adaptiveAvgPoolGrad(AdaptiveAvgPool2DOp op, OpBuilder &b,
 }
 
 //===----------------------------------------------------------------------===//
-// Normalization and losses
+// Dropout, normalization and losses
+//===----------------------------------------------------------------------===//
+
+LogicalResult dropoutTrainGrad(DropoutTrainOp op, OpBuilder &b,
+                               ValueRange grads, SmallVectorImpl<Value> &out) {
+  if (grads[0])
+    out[0] = mul(b, op.getLoc(), grads[0], op.getMask());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 //===----------------------------------------------------------------------===//
 
 LogicalResult batchNormTrainGrad(BatchNormTrainOp op, OpBuilder &b,
@@ -517,6 +527,7 @@ void mlir::cnn::registerGradientModels(DialectRegistry &registry) {
     attach<GlobalMaxPool2DOp, globalMaxPoolGrad>(context);
     attach<AdaptiveAvgPool2DOp, adaptiveAvgPoolGrad>(context);
     attach<BatchNormTrainOp, batchNormTrainGrad>(context);
+    attach<DropoutTrainOp, dropoutTrainGrad>(context);
     attach<CrossEntropyOp, crossEntropyGrad>(context);
     attach<MseOp, mseGrad>(context);
     attach<AddOp, addGrad>(context);

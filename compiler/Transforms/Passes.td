@@ -116,7 +116,9 @@ def BuildTrainStepPass : Pass<"cnn-build-train-step", "::mlir::ModuleOp"> {
 
     The body is the forward graph with batch norms in training form
     (`cnn.batch_norm_train`: batch statistics, running statistics updated
-    into the new weights buffer), the loss, and the backward graph, built in
+    into the new weights buffer) and dropouts dropping
+    (`cnn.dropout_train`, masks from the seed, the dropout's index and the
+    step number), the loss, and the backward graph, built in
     reverse order through each op's `DifferentiableOpInterface`; gradients
     of values used several times are summed. Each parameter the loss
     depends on gets one fused update (`cnn.sgd_update` or
@@ -140,6 +142,8 @@ def BuildTrainStepPass : Pass<"cnn-build-train-step", "::mlir::ModuleOp"> {
     Option<"beta1", "beta1", "double", "0.9", "Adam's beta1">,
     Option<"beta2", "beta2", "double", "0.999", "Adam's beta2">,
     Option<"epsilon", "epsilon", "double", "1e-8", "Adam's epsilon">,
+    Option<"seed", "seed", "uint64_t", "0",
+           "seed of the dropout masks (Philox keys)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];

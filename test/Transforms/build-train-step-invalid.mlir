@@ -36,13 +36,3 @@ module attributes {cnn.weights = [], cnn.weights_size = 0 : i64} {
     return %x : tensor<2x4x3x3xf32>
   }
 }
-
-// -----
-
-module attributes {cnn.weights = [], cnn.weights_size = 0 : i64} {
-  func.func @forward(%w: tensor<1xf32>, %x: tensor<2x8xf32>) -> tensor<2x8xf32> {
-    // expected-error @+1 {{training-mode dropout is not supported by cnn-build-train-step yet}}
-    %0 = cnn.dropout %x rate 5.000000e-01 training : tensor<2x8xf32>
-    return %0 : tensor<2x8xf32>
-  }
-}

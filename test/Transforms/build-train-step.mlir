@@ -8,6 +8,9 @@
 // SGD: module attributes {cnn.train = {loss = "cross_entropy", lr = 1.000000e-01 : f32, optimizer = "sgd-momentum", parameters = 15 : i64, state_size = 19 : i64}
 // SGD-LABEL: func.func @train_step
 // SGD-SAME: (%[[W:.+]]: tensor<19xf32>, %[[S:.+]]: tensor<19xf32>, %[[X:.+]]: tensor<2x4xf32>, %[[L:.+]]: tensor<2xi64>, %[[H:.+]]: tensor<2xf32>) -> (tensor<f32>, tensor<19xf32>, tensor<19xf32>)
+// The learning rate and step number come first (dropout needs the step).
+// SGD: %[[LR1:.+]] = tensor.extract_slice %[[H]][0] [1] [1]
+// SGD: %[[LR:.+]] = tensor.collapse_shape %[[LR1]] [] : tensor<1xf32> into tensor<f32>
 // SGD: %[[Y:.+]] = cnn.dense %[[X]]
 // SGD: %[[R:.+]] = cnn.relu %[[Y]]
 // SGD: %[[LOSS:.+]] = cnn.cross_entropy %[[R]], %[[L]]
@@ -20,8 +23,6 @@
 // SGD: %[[DW:.+]] = cnn.dense %[[DYT]], %[[XT]] : (tensor<3x2xf32>, tensor<4x2xf32>) -> tensor<3x4xf32>
 // SGD: %[[DB:.+]] = cnn.reduce_sum %[[DY]] dims [0]
 // SGD: %[[DWF:.+]] = tensor.collapse_shape %[[DW]]
-// SGD: %[[LR1:.+]] = tensor.extract_slice %[[H]][0] [1] [1]
-// SGD: %[[LR:.+]] = tensor.collapse_shape %[[LR1]] [] : tensor<1xf32> into tensor<f32>
 // SGD: %[[P0:.+]] = tensor.extract_slice %[[W]][0] [12] [1]
 // SGD: %[[M0:.+]] = tensor.extract_slice %[[S]][0] [12] [1]
 // SGD: %[[NP0:.+]], %[[NM0:.+]] = cnn.sgd_update %[[P0]], %[[DWF]], %[[M0]], %[[LR]] momentum 8.000000e-01 weight_decay 0.00999999977
@@ -40,10 +41,10 @@
 // ADAM: state_size = 38
 // ADAM-LABEL: func.func @train_step
 // ADAM-SAME: (%[[W:.+]]: tensor<19xf32>, %[[S:.+]]: tensor<38xf32>, %{{.+}}: tensor<2x4xf32>, %[[T:.+]]: tensor<2x3xf32>, %[[H:.+]]: tensor<2xf32>)
-// ADAM: cnn.mse %{{.+}}, %[[T]]
-// ADAM: cnn.mse_grad
 // ADAM: %[[STEP1:.+]] = tensor.extract_slice %[[H]][1] [1] [1]
 // ADAM: %[[STEP:.+]] = tensor.collapse_shape %[[STEP1]]
+// ADAM: cnn.mse %{{.+}}, %[[T]]
+// ADAM: cnn.mse_grad
 // ADAM: %[[M:.+]] = tensor.extract_slice %[[S]][0] [12] [1]
 // ADAM: %[[V:.+]] = tensor.extract_slice %[[S]][19] [12] [1]
 // ADAM: cnn.adam_update %{{.+}}, %{{.+}}, %[[M]], %[[V]], %{{.+}}, %[[STEP]] weight_decay 5.000000e-02 decoupled
@@ -93,5 +94,24 @@ module attributes {cnn.weights = [{name = "c.weight", offset = 0 : i64, shape = 
     %s = cnn.add %y, %c : (tensor<2x2x3x3xf32>, tensor<2x2x3x3xf32>) -> tensor<2x2x3x3xf32>
     %r = cnn.flatten %s : tensor<2x2x3x3xf32> -> tensor<2x18xf32>
     return %r : tensor<2x18xf32>
+  }
+}
+
+// -----
+
+// Dropout drops in training, keyed by the pass's seed, the dropout's index
+// and the step number; its gradient multiplies by the same mask.
+// SGD-LABEL: func.func @train_step
+// SGD: %[[STEP1:.+]] = tensor.extract_slice %{{.+}}[1] [1] [1] : tensor<2xf32> to tensor<1xf32>
+// SGD: %[[STEP:.+]] = tensor.collapse_shape %[[STEP1]]
+// SGD: %[[Y:.+]], %[[MASK:.+]] = cnn.dropout_train %{{.+}}, %[[STEP]] rate 5.000000e-01 seed 0
+// SGD: %[[DX:.+]] = cnn.mul %{{.+}}, %[[MASK]]
+module attributes {cnn.weights = [{name = "fc.weight", offset = 0 : i64, shape = array<i64: 3, 4>}], cnn.weights_size = 12 : i64} {
+  func.func @forward(%w: tensor<12xf32>, %x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+    %0 = tensor.extract_slice %w[0] [12] [1] : tensor<12xf32> to tensor<12xf32>
+    %1 = tensor.expand_shape %0 [[0, 1]] output_shape [3, 4] : tensor<12xf32> into tensor<3x4xf32>
+    %2 = cnn.dense %x, %1 : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
+    %3 = cnn.dropout %2 rate 0.5 : tensor<2x3xf32>
+    return %3 : tensor<2x3xf32>
   }
 }

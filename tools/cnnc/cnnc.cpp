@@ -69,7 +69,9 @@ cl::opt<std::string>
                cl::value_desc("file.safetensors"), cl::cat(commonCategory));
 cl::opt<uint64_t> seedOpt("seed",
                           cl::desc("Seed of the initialisation used when the "
-                                   "model has no weights file (default 0)"),
+                                   "model has no weights file, of dropout "
+                                   "masks and of cnnc train's shuffling "
+                                   "(default 0)"),
                           cl::init(0), cl::cat(commonCategory));
 
 cl::OptionCategory runCategory("Options of 'cnnc run'");
@@ -283,6 +285,7 @@ FailureOr<BuildTrainStepPassOptions> trainingOptions(ModuleOp module) {
     options.beta2 = cast<FloatAttr>(block.get("beta2")).getValueAsDouble();
     options.epsilon = cast<FloatAttr>(block.get("epsilon")).getValueAsDouble();
   }
+  options.seed = seedOpt;
   if (lossOpt.getNumOccurrences())
     options.loss = lossOpt;
   if (optimizerOpt.getNumOccurrences())

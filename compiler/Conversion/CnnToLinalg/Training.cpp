@@ -651,6 +651,127 @@ struct BatchNormGradPattern final : OpConversionPattern<BatchNormGradOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Dropout
+//===----------------------------------------------------------------------===//
+
+/// A parallel generic over same-shaped `tensors` and rank-0 `scalars`,
+/// producing `numResults` tensors of the first one's type.
+ValueRange updateGeneric(
+    OpBuilder &b, Location loc, ValueRange tensors, ValueRange scalars,
+    unsigned numResults,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> fn) {
+  RankedTensorType type = tensorType(tensors[0]);
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps(tensors.size(), b.getMultiDimIdentityMap(rank));
+  maps.append(scalars.size(), scalarMap(b.getContext(), rank));
+  maps.append(numResults, b.getMultiDimIdentityMap(rank));
+  SmallVector<Value> inputs(tensors);
+  inputs.append(scalars.begin(), scalars.end());
+  SmallVector<Value> inits;
+  SmallVector<Type> types(numResults, type);
+  for (unsigned i = 0; i < numResults; ++i)
+    inits.push_back(emptyLike(b, loc, type));
+  return linalg::GenericOp::create(
+             b, loc, types, inputs, inits, maps,
+             SmallVector<IteratorType>(rank, IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(nb, l, fn(nb, l, a));
+             })
+      .getResults();
+}
+
+
+/// The first word of Philox-4x32-10 (Salmon et al., SC'11) for counter
+/// (c0, c1, c2, c3) and a constant key, built from i32/i64 arithmetic.
+Value philox(OpBuilder &b, Location loc, Value c0, Value c1, Value c2, Value c3,
+             uint64_t key) {
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
+  auto constant32 = [&](uint32_t v) -> Value {
+    return arith::ConstantIntOp::create(b, loc, i32, static_cast<int32_t>(v));
+  };
+  // (hi, lo) of the 64-bit product of a constant and a 32-bit word.
+  auto mulhilo = [&](uint32_t m, Value w) -> std::pair<Value, Value> {
+    Value wide = arith::MulIOp::create(
+        b, loc, arith::ExtUIOp::create(b, loc, i64, w),
+        arith::ConstantIntOp::create(b, loc, i64, static_cast<int64_t>(m)));
+    Value hi = arith::TruncIOp::create(
+        b, loc, i32,
+        arith::ShRUIOp::create(b, loc, wide,
+                               arith::ConstantIntOp::create(b, loc, i64, 32)));
+    return {hi, arith::TruncIOp::create(b, loc, i32, wide)};
+  };
+  Value c[4] = {c0, c1, c2, c3};
+  for (int round = 0; round < 10; ++round) {
+    auto [hi0, lo0] = mulhilo(0xD2511F53u, c[0]);
+    auto [hi1, lo1] = mulhilo(0xCD9E8D57u, c[2]);
+    Value n0 = arith::XOrIOp::create(
+        b, loc, arith::XOrIOp::create(b, loc, hi1, c[1]), constant32(k0));
+    Value n2 = arith::XOrIOp::create(
+        b, loc, arith::XOrIOp::create(b, loc, hi0, c[3]), constant32(k1));
+    c[0] = n0;
+    c[1] = lo1;
+    c[2] = n2;
+    c[3] = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  return c[0];
+}
+
+struct DropoutTrainPattern final : OpConversionPattern<DropoutTrainOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DropoutTrainOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = tensorType(adaptor.getInput());
+    int64_t rank = type.getRank();
+    double rate = op.getRate().convertToDouble();
+    double scale = 1.0 / (1.0 - rate);
+    // Dropped when the word is below rate * 2^32.
+    uint32_t threshold = static_cast<uint32_t>(
+        std::min(std::floor(rate * 4294967296.0), 4294967295.0));
+    uint64_t seed = static_cast<uint64_t>(op.getSeed());
+    SmallVector<int64_t> strides(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+    ValueRange results = updateGeneric(
+        rewriter, loc, {adaptor.getInput()}, {adaptor.getStep()}, 2,
+        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          Type i32 = b.getI32Type(), i64 = b.getI64Type();
+          Value linear = idx(b, l, 0);
+          for (int64_t d = 0; d < rank; ++d)
+            linear = arith::AddIOp::create(
+                b, l, linear,
+                arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, d),
+                                      idx(b, l, strides[d])));
+          Value index = arith::IndexCastOp::create(b, l, i64, linear);
+          Value step = arith::FPToUIOp::create(b, l, i64, a[1]);
+          auto split = [&](Value v) -> std::pair<Value, Value> {
+            Value hi = arith::ShRUIOp::create(
+                b, l, v, arith::ConstantIntOp::create(b, l, i64, 32));
+            return {arith::TruncIOp::create(b, l, i32, v),
+                    arith::TruncIOp::create(b, l, i32, hi)};
+          };
+          auto [i0, i1] = split(index);
+          auto [s0, s1] = split(step);
+          Value word = philox(b, l, i0, i1, s0, s1, seed);
+          Value keep = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::uge, word,
+              arith::ConstantIntOp::create(b, l, i32,
+                                           static_cast<int32_t>(threshold)));
+          Value mask = arith::SelectOp::create(b, l, keep, cst(b, l, a[0], scale),
+                                               cst(b, l, a[0], 0.0));
+          return {arith::MulFOp::create(b, l, a[0], mask), mask};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Loss gradients
 //===----------------------------------------------------------------------===//
 
@@ -741,32 +862,6 @@ struct MseGradPattern final : OpConversionPattern<MseGradOp> {
 //===----------------------------------------------------------------------===//
 // Optimizer updates
 //===----------------------------------------------------------------------===//
-
-/// A parallel generic over same-shaped `tensors` and rank-0 `scalars`,
-/// producing `numResults` tensors of the first one's type.
-ValueRange updateGeneric(
-    OpBuilder &b, Location loc, ValueRange tensors, ValueRange scalars,
-    unsigned numResults,
-    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> fn) {
-  RankedTensorType type = tensorType(tensors[0]);
-  int64_t rank = type.getRank();
-  SmallVector<AffineMap> maps(tensors.size(), b.getMultiDimIdentityMap(rank));
-  maps.append(scalars.size(), scalarMap(b.getContext(), rank));
-  maps.append(numResults, b.getMultiDimIdentityMap(rank));
-  SmallVector<Value> inputs(tensors);
-  inputs.append(scalars.begin(), scalars.end());
-  SmallVector<Value> inits;
-  SmallVector<Type> types(numResults, type);
-  for (unsigned i = 0; i < numResults; ++i)
-    inits.push_back(emptyLike(b, loc, type));
-  return linalg::GenericOp::create(
-             b, loc, types, inputs, inits, maps,
-             SmallVector<IteratorType>(rank, IteratorType::parallel),
-             [&](OpBuilder &nb, Location l, ValueRange a) {
-               linalg::YieldOp::create(nb, l, fn(nb, l, a));
-             })
-      .getResults();
-}
 
 struct SgdUpdatePattern final : OpConversionPattern<SgdUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -885,5 +980,5 @@ void mlir::cnn::populateTrainingToLinalgPatterns(RewritePatternSet &patterns) {
                MaxPoolGradPattern, AvgPoolGradPattern, ReduceSumPattern,
                BatchNormTrainPattern, BatchNormGradPattern,
                CrossEntropyGradPattern, MseGradPattern, SgdUpdatePattern,
-               AdamUpdatePattern>(patterns.getContext());
+               AdamUpdatePattern, DropoutTrainPattern>(patterns.getContext());
 }

@@ -288,3 +288,18 @@ LogicalResult AdamUpdateOp::inferReturnTypes(MLIRContext *context,
   results.append({results.front(), results.front()});
   return success();
 }
+
+LogicalResult DropoutTrainOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  InferDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x =
+      diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 0);
+  if (failed(x) || failed(diag.tensor(adaptor.getStep(), "step", 0)))
+    return failure();
+  float rate = adaptor.getRate().convertToFloat();
+  if (!(rate >= 0.0f && rate < 1.0f))
+    return diag.error("rate ", floatString(rate), " must lie in [0, 1)");
+  results.append({*x, *x});
+  return success();
+}

@@ -205,6 +205,35 @@ def Cnn_BatchNormGradOp : Cnn_Op<"batch_norm_grad", [AllTypesMatch<["input", "ou
 }
 
 //===----------------------------------------------------------------------===//
+// Dropout in training mode
+//===----------------------------------------------------------------------===//
+
+def Cnn_DropoutTrainOp : Cnn_Op<"dropout_train"> {
+  let summary = "dropout with a counter-based random mask (training form)";
+  let description = [{
+    `output = input * mask`, where `mask` is `1 / (1 - rate)` for kept
+    elements and 0 for dropped ones. Element `i` at training step `step` is
+    dropped when the first word of Philox-4x32-10 with counter
+    `(i, step)` and key `seed`, read as a fraction of 2^32, is below `rate`:
+    the mask depends only on the seed, the step and the position, so runs
+    are reproducible and need no random state. `mask` is also a result: the
+    gradient is `output_grad * mask`.
+
+    ```mlir
+    %y, %mask = cnn.dropout_train %x, %step rate 5.000000e-01 seed 7
+        : tensor<8x4096xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Scalar:$step, F32Attr:$rate,
+                       I64Attr:$seed);
+  let results = (outs Cnn_Tensor:$output, Cnn_Tensor:$mask);
+  let assemblyFormat = [{
+    $input `,` $step `rate` $rate `seed` $seed attr-dict
+    `:` type($input) `,` type($step)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Loss gradients
 //===----------------------------------------------------------------------===//
 

@@ -67,3 +67,17 @@ func.func @adam(%p: tensor<8xf32>, %lr: tensor<f32>) -> tensor<8xf32> {
   %0:3 = cnn.adam_update %p, %p, %p, %p, %lr, %lr : tensor<8xf32>, tensor<f32>
   return %0#0 : tensor<8xf32>
 }
+
+// Dropout: a Philox-4x32-10 word per element from its linear index and the
+// step, compared against rate * 2^32; mask and output in one generic.
+// CHECK-LABEL: func.func @dropout
+// CHECK: %[[D:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel"]}
+// CHECK: arith.fptoui %{{.+}} : f32 to i64
+// CHECK-COUNT-10: arith.constant 3528531795 : i64
+// CHECK: arith.cmpi uge, %{{.+}}, %{{.+}} : i32
+// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : f32
+// CHECK: return %[[D]]#0, %[[D]]#1
+func.func @dropout(%x: tensor<4x8xf32>, %step: tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %0:2 = cnn.dropout_train %x, %step rate 0.25 seed 3 : tensor<4x8xf32>, tensor<f32>
+  return %0#0, %0#1 : tensor<4x8xf32>, tensor<4x8xf32>
+}

@@ -78,3 +78,11 @@ func.func @ce_grad_batch(%l: tensor<8x10xf32>, %y: tensor<4xi64>, %one: tensor<f
   %0 = cnn.cross_entropy_grad %l, %y, %one : tensor<8x10xf32>, tensor<4xi64>, tensor<f32>
   return
 }
+
+// -----
+
+func.func @dropout_rate(%x: tensor<4xf32>, %step: tensor<f32>) {
+  // expected-error @+1 {{'cnn.dropout_train' op rate 1 must lie in [0, 1)}}
+  %0:2 = cnn.dropout_train %x, %step rate 1.0 seed 0 : tensor<4xf32>, tensor<f32>
+  return
+}

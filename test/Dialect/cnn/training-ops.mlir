@@ -42,3 +42,10 @@ func.func @updates(%p: tensor<64xf32>, %lr: tensor<f32>) {
   %1:3 = cnn.adam_update %p, %p, %p, %p, %lr, %lr beta2 0.99 weight_decay 0.01 decoupled : tensor<64xf32>, tensor<f32>
   return
 }
+
+// CHECK-LABEL: func @dropout_train
+func.func @dropout_train(%x: tensor<8x64xf32>, %step: tensor<f32>) {
+  // CHECK: = cnn.dropout_train %{{.+}}, %{{.+}} rate 5.000000e-01 seed 7 : tensor<8x64xf32>, tensor<f32>
+  %y:2 = cnn.dropout_train %x, %step rate 0.5 seed 7 : tensor<8x64xf32>, tensor<f32>
+  return
+}
