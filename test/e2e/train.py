@@ -8,7 +8,7 @@
 # batch norm in training mode, max/avg/global pools, the activations,
 # flatten, add, concat, nearest upsampling, conv_transpose2d, softmax
 # cross-entropy and MSE, with SGD (momentum, Nesterov, weight decay), Adam
-# and AdamW.
+# and AdamW; and one step of torchvision's ResNet-18 with SGD and Adam.
 # Tolerance: relative error max|ours - torch| / max(1, max|torch|) <= 1e-4 per
 # tensor, in f32.
 #
@@ -104,6 +104,21 @@ def cases():
         (2, 2, 8, 8), "mse", {"name": "sgd-momentum", "lr": 0.3, "momentum": 0.5})
 
 
+def resnet18_cases():
+    """One step of torchvision's ResNet-18 (batch 4 at 64x64, 10 classes).
+    Adam's first step moves each weight by about lr * sign(gradient) where
+    the gradient is far above epsilon; where a gradient is rounding noise
+    (|g| ~ 1e-8) that sign is noise too, in PyTorch as here, so the Adam
+    case uses epsilon 1e-3, which keeps the update continuous in g."""
+    import torchvision
+    for spec in ({"name": "sgd-momentum", "lr": 0.05, "momentum": 0.9, "weight_decay": 1e-4},
+                 {"name": "adam", "lr": 0.001, "epsilon": 1e-3}):
+        torch.manual_seed(0)
+        yield ("resnet18_" + spec["name"].replace("-", "_"),
+               torchvision.models.resnet18(num_classes=10), (4, 3, 64, 64),
+               "cross_entropy", spec)
+
+
 def torch_optimizer(spec, params):
     name = spec["name"]
     if name in ("sgd", "sgd-momentum"):
@@ -112,10 +127,11 @@ def torch_optimizer(spec, params):
                                nesterov=spec.get("nesterov", False),
                                weight_decay=spec.get("weight_decay", 0.0))
     cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
-    return cls(params, lr=spec["lr"], weight_decay=spec.get("weight_decay", 0.0))
+    return cls(params, lr=spec["lr"], weight_decay=spec.get("weight_decay", 0.0),
+               eps=spec.get("epsilon", 1e-8))
 
 
-def run_case(title, module, shape, loss_name, spec, workdir):
+def run_case(title, module, shape, loss_name, spec, workdir, steps=2):
     module = module.float()
     x0 = harness.seeded_input(shape, seed=1, scale=1.0)
     ours_module = copy.deepcopy(module)
@@ -124,14 +140,14 @@ def run_case(title, module, shape, loss_name, spec, workdir):
     cnnc_torch.export(ours_module.eval(), x0, stem, name=title, training=training)
 
     # Two batches and their targets.
-    xs = [harness.seeded_input(shape, seed=10 + i, scale=1.0) for i in range(2)]
+    xs = [harness.seeded_input(shape, seed=10 + i, scale=1.0) for i in range(steps)]
     with torch.no_grad():
         out_shape = module.eval()(xs[0]).shape
     if loss_name == "cross_entropy":
         gen = torch.Generator().manual_seed(3)
-        ys = [torch.randint(0, out_shape[1], (shape[0],), generator=gen) for _ in range(2)]
+        ys = [torch.randint(0, out_shape[1], (shape[0],), generator=gen) for _ in range(steps)]
     else:
-        ys = [harness.seeded_input(tuple(out_shape), seed=20 + i, scale=0.5) for i in range(2)]
+        ys = [harness.seeded_input(tuple(out_shape), seed=20 + i, scale=0.5) for i in range(steps)]
 
     # PyTorch: train mode, two steps.
     module.train()
@@ -196,7 +212,7 @@ def run_case(title, module, shape, loss_name, spec, workdir):
         if err > 1e-4:
             failures.append(f"{name}: relative error {err:.2e}")
     status = "ok" if not failures else "FAIL"
-    print(f"{status:4} {title}: losses {our_losses[0]:.5f} {our_losses[1]:.5f}, "
+    print(f"{status:4} {title}: losses {' '.join(f'{v:.5f}' for v in our_losses)}, "
           f"{len(got)} tensors, worst relative error {worst:.2e}")
     for f in failures:
         print(f"     {f}")
@@ -205,5 +221,6 @@ def run_case(title, module, shape, loss_name, spec, workdir):
 
 with tempfile.TemporaryDirectory() as workdir:
     results = [run_case(*case, workdir) for case in cases()]
+    results += [run_case(*case, workdir, steps=1) for case in resnet18_cases()]
 print(f"{sum(results)}/{len(results)} training cases agree with PyTorch")
 sys.exit(0 if all(results) else 1)
