@@ -167,7 +167,7 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << " *model, void **inputs_then_outputs);\n\n"
      << "void cnn_" << m.name << "_destroy(cnn_" << m.name << " *model);\n\n";
   if (m.train && m.inputs.size() == 1) {
-    bool labels = m.loss == "cross_entropy";
+    bool labels = m.loss != "mse";
     os << "/* Training (compiled with --train): loss " << m.loss
        << ", optimizer " << m.optimizer << ". */\n"
        << "#define CNN_" << upper << "_TRAIN_LOSS \"" << m.loss << "\"\n"
@@ -175,9 +175,12 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
        << "\"\n\n"
        << "/** One optimizer step on a batch: " << m.inputs[0].name << " as in "
        << "_infer, "
-       << (labels ? "labels the batch's class indices (CNN_" + upper +
-                        "_INPUT0_SHAPE[0] of them)"
-                  : "target an output-shaped array")
+       << (m.loss == "triplet"
+               ? std::string("labels unused (may be NULL): the output's rows "
+                             "are anchors, positives and negatives")
+           : labels ? "labels the batch's class indices (CNN_" + upper +
+                          "_INPUT0_SHAPE[0] of them)"
+                    : std::string("target an output-shaped array"))
        << ". Updates the weights (and batch-norm running statistics) in "
           "place and stores the batch's loss, before the step, in *loss "
           "unless loss is NULL. Returns 0, or non-zero with an error when a "
@@ -264,10 +267,14 @@ LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
       define(prefix + "_train_step", {ptr, ptr, ptr, ptr});
   {
     llvm::Value *h = trainStep->getArg(0);
+    // The triplet loss reads no labels: they may be NULL.
+    llvm::Value *labelsMissing = m.loss == "triplet"
+                                     ? b.getFalse()
+                                     : b.CreateIsNull(trainStep->getArg(2));
     failIf(trainStep,
            b.CreateOr(b.CreateIsNull(h),
                       b.CreateOr(b.CreateIsNull(trainStep->getArg(1)),
-                                 b.CreateIsNull(trainStep->getArg(2)))),
+                                 labelsMissing)),
            prefix + "_train_step: a model, input or " +
                (m.loss == "cross_entropy" ? "labels" : "target") +
                " pointer is NULL");

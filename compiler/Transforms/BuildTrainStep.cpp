@@ -109,9 +109,9 @@ LogicalResult BuildTrainStepPass::build() {
                              "output, this one has ")
            << forward.getNumArguments() - 1 << " and "
            << forward.getNumResults();
-  if (loss != "cross_entropy" && loss != "mse")
+  if (loss != "cross_entropy" && loss != "mse" && loss != "triplet")
     return module.emitError("unknown loss '")
-           << loss << "' (expected cross_entropy or mse)";
+           << loss << "' (expected cross_entropy, mse or triplet)";
   bool adam = optimizer == "adam" || optimizer == "adamw";
   if (!adam && optimizer != "sgd" && optimizer != "sgd-momentum")
     return module.emitError("unknown optimizer '")
@@ -124,6 +124,11 @@ LogicalResult BuildTrainStepPass::build() {
   if (loss == "cross_entropy" && output.getRank() != 2)
     return forward.emitError("cross_entropy needs [N, classes] logits, the "
                              "model's output is ")
+           << output;
+  if (loss == "triplet" &&
+      (output.getRank() != 2 || output.getDimSize(0) % 3 != 0))
+    return forward.emitError("triplet needs [3N, D] embeddings (anchors, "
+                             "positives, negatives), the model's output is ")
            << output;
   Type f32 = b.getF32Type();
   int64_t slots = adam ? 2 : 1;
@@ -201,11 +206,13 @@ LogicalResult BuildTrainStepPass::build() {
   Value prediction = mapping.lookup(
       forward.getBody().front().getTerminator()->getOperand(0));
   Value target = body->getArgument(3);
-  Value lossValue =
-      loss == "mse"
-          ? Value(MseOp::create(b, loc, ValueRange{prediction, target}))
-          : Value(CrossEntropyOp::create(b, loc,
-                                         ValueRange{prediction, target}));
+  Value lossValue;
+  if (loss == "mse")
+    lossValue = MseOp::create(b, loc, ValueRange{prediction, target});
+  else if (loss == "triplet")
+    lossValue = TripletLossOp::create(b, loc, ValueRange{prediction});
+  else
+    lossValue = CrossEntropyOp::create(b, loc, ValueRange{prediction, target});
 
   // The backward graph: every op in reverse order, once all of its results'
   // uses have contributed their gradients.
@@ -228,7 +235,8 @@ LogicalResult BuildTrainStepPass::build() {
       resultGrads.push_back(grads.lookup(r));
       any |= bool(resultGrads.back());
     }
-    if (!any)
+    // Constants (scalar operands of elementwise ops) are not trained.
+    if (!any || op->hasTrait<OpTrait::ConstantLike>())
       continue;
     if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op);
         slice && slice.getSource() == weights) {

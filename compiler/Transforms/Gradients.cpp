@@ -365,6 +365,24 @@ LogicalResult crossEntropyGrad(CrossEntropyOp op, OpBuilder &b,
   return success();
 }
 
+LogicalResult tripletLossGrad(TripletLossOp op, OpBuilder &b, ValueRange grads,
+                             SmallVectorImpl<Value> &out) {
+  out[0] = TripletLossGradOp::create(
+      b, op.getLoc(), ValueRange{op.getEmbeddings(), grads[0]},
+      {named(b, "margin", op.getMarginAttr()),
+       named(b, "epsilon", op.getEpsilonAttr())});
+  return success();
+}
+
+LogicalResult l2NormalizeGrad(L2NormalizeOp op, OpBuilder &b, ValueRange grads,
+                              SmallVectorImpl<Value> &out) {
+  out[0] = L2NormalizeGradOp::create(
+      b, op.getLoc(), ValueRange{op.getInput(), grads[0]},
+      {named(b, "axis", op.getAxisAttr()),
+       named(b, "epsilon", op.getEpsilonAttr())});
+  return success();
+}
+
 LogicalResult mseGrad(MseOp op, OpBuilder &b, ValueRange grads,
                       SmallVectorImpl<Value> &out) {
   Location loc = op.getLoc();
@@ -530,6 +548,8 @@ void mlir::cnn::registerGradientModels(DialectRegistry &registry) {
     attach<DropoutTrainOp, dropoutTrainGrad>(context);
     attach<CrossEntropyOp, crossEntropyGrad>(context);
     attach<MseOp, mseGrad>(context);
+    attach<TripletLossOp, tripletLossGrad>(context);
+    attach<L2NormalizeOp, l2NormalizeGrad>(context);
     attach<AddOp, addGrad>(context);
     attach<SubOp, subGrad>(context);
     attach<MulOp, mulGrad>(context);

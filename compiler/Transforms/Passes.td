@@ -111,7 +111,8 @@ def BuildTrainStepPass : Pass<"cnn-build-train-step", "::mlir::ModuleOp"> {
 
     returning the loss, the updated weights buffer and the updated optimizer
     state. `%target` is `[N]` integer labels for `cross_entropy`, a tensor
-    of the output's type for `mse`; `%hyper` holds the learning rate and the
+    of the output's type for `mse` (unused by `triplet`, whose output
+    rows are anchors, positives and negatives); `%hyper` holds the learning rate and the
     step number (1 for the first step).
 
     The body is the forward graph with batch norms in training form
@@ -129,7 +130,8 @@ def BuildTrainStepPass : Pass<"cnn-build-train-step", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"loss", "loss", "std::string", "\"cross_entropy\"",
-           "cross_entropy (integer labels) or mse">,
+           "cross_entropy (integer labels), mse or triplet (the output's "
+           "rows: anchors, positives, negatives)">,
     Option<"optimizer", "optimizer", "std::string", "\"sgd\"",
            "sgd, sgd-momentum, adam or adamw">,
     Option<"learningRate", "lr", "double", "0.01",

@@ -461,8 +461,9 @@ LogicalResult Importer::readTraining() {
                    "' (expected loss, optimizer, batch, epochs)");
   auto loss = block->find("loss");
   if (loss == block->end() || !loss->is_string() ||
-      (*loss != "cross_entropy" && *loss != "mse"))
-    return error("/training/loss must be \"cross_entropy\" or \"mse\"");
+      (*loss != "cross_entropy" && *loss != "mse" && *loss != "triplet"))
+    return error("/training/loss must be \"cross_entropy\", \"mse\" or "
+                 "\"triplet\"");
   auto optimizer = block->find("optimizer");
   if (optimizer == block->end() || !optimizer->is_object())
     return error("/training/optimizer must be an object with \"name\" and "

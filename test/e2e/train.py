@@ -7,7 +7,7 @@
 # Covers conv2d (stride, padding, dilation, groups, depthwise), dense,
 # batch norm in training mode, max/avg/global pools, the activations,
 # flatten, add, concat, nearest upsampling, conv_transpose2d, softmax
-# cross-entropy and MSE, with SGD (momentum, Nesterov, weight decay), Adam
+# cross-entropy, MSE and the triplet loss after l2_normalize (FaceNet), with SGD (momentum, Nesterov, weight decay), Adam
 # and AdamW; and one step of torchvision's ResNet-18 with SGD and Adam.
 # Tolerance: relative error max|ours - torch| / max(1, max|torch|) <= 1e-4 per
 # tensor, in f32.
@@ -73,6 +73,40 @@ class Residual(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(z, 1), 1))
 
 
+class Embedding(nn.Module):
+    """FaceNet's head: features to an L2-normalised embedding."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(8, 6)
+
+    def forward(self, x):
+        x = torch.flatten(F.adaptive_avg_pool2d(F.relu(self.conv(x)), 1), 1)
+        return F.normalize(self.fc(x), dim=1)
+
+
+class Elementwise(nn.Module):
+    """mul, sub, div with broadcasting, constant pad, global max pooling,
+    reshape and transpose, softmax and log-softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.scale = nn.Conv2d(3, 1, 3)
+        self.fc = nn.Linear(4, 6)
+
+    def forward(self, x):
+        a = torch.sigmoid(self.conv(x))
+        b = torch.tanh(self.scale(x))
+        y = (a * b - a) / (b * b + 2.0)
+        y = F.pad(y, (1, 2, 0, 1))
+        y = torch.flatten(F.adaptive_max_pool2d(y, 1), 1)
+        z = self.fc(y)
+        z = torch.transpose(torch.reshape(z, (-1, 2, 3)), 1, 2).reshape(-1, 6)
+        return F.log_softmax(z, dim=1) + F.softmax(z, dim=1)
+
+
 def cases():
     yield ("sgd_conv_bn_pools", nn.Sequential(
         nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
@@ -97,6 +131,10 @@ def cases():
         {"name": "adam", "lr": 0.01, "weight_decay": 0.001})
     yield ("adamw_residual_concat_upsample_mse", Residual(), (2, 3, 8, 8), "mse",
            {"name": "adamw", "lr": 0.01, "weight_decay": 0.1})
+    yield ("adam_elementwise_shape_softmax", Elementwise(), (3, 3, 7, 7), "mse",
+           {"name": "adam", "lr": 0.01})
+    yield ("triplet_l2_normalize", Embedding(), (6, 3, 6, 6), "triplet",
+           {"name": "sgd-momentum", "lr": 0.5, "momentum": 0.9})
     yield ("sgd_conv_transpose_mse", nn.Sequential(
         nn.Conv2d(2, 4, 3, stride=2, padding=1), nn.ReLU(),
         nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1),
@@ -143,7 +181,9 @@ def run_case(title, module, shape, loss_name, spec, workdir, steps=2):
     xs = [harness.seeded_input(shape, seed=10 + i, scale=1.0) for i in range(steps)]
     with torch.no_grad():
         out_shape = module.eval()(xs[0]).shape
-    if loss_name == "cross_entropy":
+    if loss_name == "triplet":
+        ys = [torch.zeros(shape[0], dtype=torch.int64) for _ in range(steps)]
+    elif loss_name == "cross_entropy":
         gen = torch.Generator().manual_seed(3)
         ys = [torch.randint(0, out_shape[1], (shape[0],), generator=gen) for _ in range(steps)]
     else:
@@ -156,7 +196,13 @@ def run_case(title, module, shape, loss_name, spec, workdir, steps=2):
     for x, y in zip(xs, ys):
         opt.zero_grad()
         out = module(x)
-        loss = F.cross_entropy(out, y) if loss_name == "cross_entropy" else F.mse_loss(out, y)
+        if loss_name == "triplet":
+            n = out.shape[0] // 3
+            loss = F.triplet_margin_loss(out[:n], out[n:2 * n], out[2 * n:], margin=1.0, eps=1e-6)
+        elif loss_name == "cross_entropy":
+            loss = F.cross_entropy(out, y)
+        else:
+            loss = F.mse_loss(out, y)
         loss.backward()
         opt.step()
         torch_losses.append(loss.item())
@@ -184,7 +230,7 @@ def run_case(title, module, shape, loss_name, spec, workdir, steps=2):
     our_losses = []
     for x, y in zip(xs, ys):
         xa = np.ascontiguousarray(x.numpy(), dtype=np.float32)
-        ya = np.ascontiguousarray(y.numpy(), dtype=np.int64 if loss_name == "cross_entropy" else np.float32)
+        ya = np.ascontiguousarray(y.numpy(), dtype=np.float32 if loss_name == "mse" else np.int64)
         loss = ctypes.c_float(0)
         if step(model, xa.ctypes.data, ya.ctypes.data, ctypes.byref(loss)) != 0:
             raise RuntimeError(lib.cnnrt_last_error().decode())

@@ -113,7 +113,8 @@ cl::opt<bool> trainOpt("train",
                        cl::desc("Also export _train_step, "
                                 "_set_learning_rate and _save_weights"),
                        cl::init(false), cl::cat(compileCategory));
-cl::opt<std::string> lossOpt("loss", cl::desc("cross_entropy or mse"),
+cl::opt<std::string> lossOpt("loss",
+                             cl::desc("cross_entropy, mse or triplet"),
                              cl::value_desc("loss"), cl::cat(trainCategory));
 cl::opt<std::string>
     optimizerOpt("optimizer", cl::desc("sgd, sgd-momentum, adam or adamw"),
@@ -303,8 +304,9 @@ FailureOr<BuildTrainStepPassOptions> trainingOptions(ModuleOp module) {
                     "\"training\" block in the description\n";
     return failure();
   }
-  if (options.loss != "cross_entropy" && options.loss != "mse") {
-    llvm::errs() << "cnnc: --loss must be cross_entropy or mse, got '"
+  if (options.loss != "cross_entropy" && options.loss != "mse" &&
+      options.loss != "triplet") {
+    llvm::errs() << "cnnc: --loss must be cross_entropy, mse or triplet, got '"
                  << options.loss << "'\n";
     return failure();
   }
@@ -655,6 +657,13 @@ int runTrain(MLIRContext &context) {
     return 1;
   if (interface->inputs.size() != 1 || interface->outputs.size() != 1) {
     llvm::errs() << "cnnc train: the model needs one input and one output\n";
+    return 1;
+  }
+  if (options->loss == "triplet") {
+    llvm::errs() << "cnnc train: the triplet loss needs batches of "
+                    "(anchor, positive, negative) triplets, which cnnc train "
+                    "does not form; call cnn_<name>_train_step from your own "
+                    "loop\n";
     return 1;
   }
   const TensorInterface &input = interface->inputs[0];

@@ -112,8 +112,72 @@ struct MsePattern final : OpConversionPattern<MseOp> {
   }
 };
 
+/// Rows [block * n, (block + 1) * n) of a [3n, d] tensor.
+Value rowBlock(OpBuilder &b, Location loc, Value embeddings, int64_t block) {
+  auto type = cast<RankedTensorType>(embeddings.getType());
+  int64_t n = type.getDimSize(0) / 3, d = type.getDimSize(1);
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({n, d}, type.getElementType()), embeddings,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(block * n), b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(d)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+}
+
+/// loss = mean over triplets of max(d(a, p) - d(a, n) + margin, 0).
+struct TripletLossPattern final : OpConversionPattern<TripletLossOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TripletLossOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value e = adaptor.getEmbeddings();
+    double margin = op.getMargin().convertToDouble();
+    SmallVector<Value> distances;
+    for (int64_t other : {1, 2})
+      distances.push_back(tripletDistance(rewriter, loc, rowBlock(rewriter, loc, e, 0),
+                                          rowBlock(rewriter, loc, e, other),
+                                          op.getEpsilon().convertToDouble()));
+    auto rowType = cast<RankedTensorType>(distances[0].getType());
+    Value hinge = broadcastElementwise(
+        rewriter, loc, rowType, distances,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value v = arith::AddFOp::create(
+              b, l, arith::SubFOp::create(b, l, a[0], a[1]),
+              constantFloat(b, l, a[0].getType(), margin));
+          return arith::MaximumFOp::create(
+              b, l, v, constantFloat(b, l, a[0].getType(), 0.0));
+        });
+    rewriter.replaceOp(op, total(rewriter, loc, hinge, /*mean=*/true));
+    return success();
+  }
+};
+
 } // namespace
 
+/// ||x - y + eps|| per row, as [n, 1].
+Value mlir::cnn::tripletDistance(OpBuilder &b, Location loc, Value x, Value y,
+                                 double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value squares = broadcastElementwise(
+      b, loc, type, {x, y}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value diff = arith::AddFOp::create(
+            nb, l, arith::SubFOp::create(nb, l, a[0], a[1]),
+            constantFloat(nb, l, a[0].getType(), eps));
+        return arith::MulFOp::create(nb, l, diff, diff);
+      });
+  Value sum = reduceAxis(b, loc, squares, 1, 0.0,
+                         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return arith::AddFOp::create(nb, l, a[0], a[1]);
+                         });
+  return broadcastElementwise(
+      b, loc, cast<RankedTensorType>(sum.getType()), {sum},
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return math::SqrtOp::create(nb, l, a[0]);
+      });
+}
+
 void mlir::cnn::populateLossToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<CrossEntropyPattern, MsePattern>(patterns.getContext());
+  patterns.add<CrossEntropyPattern, MsePattern, TripletLossPattern>(
+      patterns.getContext());
 }

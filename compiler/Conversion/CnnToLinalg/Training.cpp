@@ -859,6 +859,125 @@ struct MseGradPattern final : OpConversionPattern<MseGradOp> {
   }
 };
 
+struct TripletLossGradPattern final : OpConversionPattern<TripletLossGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TripletLossGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value e = adaptor.getEmbeddings();
+    RankedTensorType type = tensorType(e);
+    int64_t n = type.getDimSize(0) / 3, d = type.getDimSize(1);
+    double eps = op.getEpsilon().convertToDouble();
+    double margin = op.getMargin().convertToDouble();
+    auto block = [&](int64_t i) -> Value {
+      return tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({n, d}, type.getElementType()),
+          e, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(i * n),
+                                    rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n),
+                                 rewriter.getIndexAttr(d)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                 rewriter.getIndexAttr(1)});
+    };
+    Value a = block(0), p = block(1), ng = block(2);
+    Value dap = tripletDistance(rewriter, loc, a, p, eps);
+    Value dan = tripletDistance(rewriter, loc, a, ng, eps);
+    auto blockType = RankedTensorType::get({n, d}, type.getElementType());
+    MLIRContext *context = getContext();
+    AffineMap id = rewriter.getMultiDimIdentityMap(2);
+    AffineMap row = AffineMap::get(
+        2, 0, {rewriter.getAffineDimExpr(0), rewriter.getAffineConstantExpr(0)},
+        context);
+    // which: 0 anchor (u - v), 1 positive (-u), 2 negative (v).
+    auto grad = [&](int which) {
+      return elementwise(
+          rewriter, loc, blockType, {a, p, ng, dap, dan, adaptor.getLossGrad()},
+          {id, id, id, row, row, scalarMap(context, 2)},
+          [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+            Value active = arith::CmpFOp::create(
+                b, l, arith::CmpFPredicate::OGT,
+                arith::AddFOp::create(b, l,
+                                      arith::SubFOp::create(b, l, v[3], v[4]),
+                                      cst(b, l, v[3], margin)),
+                cst(b, l, v[3], 0.0));
+            Value coef = arith::SelectOp::create(
+                b, l, active,
+                arith::DivFOp::create(b, l, v[5], cst(b, l, v[5], double(n))),
+                cst(b, l, v[5], 0.0));
+            auto unit = [&](Value y, Value dist) -> Value {
+              Value diff = arith::AddFOp::create(
+                  b, l, arith::SubFOp::create(b, l, v[0], y), cst(b, l, y, eps));
+              return arith::DivFOp::create(b, l, diff, dist);
+            };
+            Value u = unit(v[1], v[3]), w = unit(v[2], v[4]);
+            Value g = which == 0   ? Value(arith::SubFOp::create(b, l, u, w))
+                      : which == 1 ? Value(arith::NegFOp::create(b, l, u))
+                                   : w;
+            return arith::MulFOp::create(b, l, coef, g);
+          });
+    };
+    Value result = emptyLike(rewriter, loc, type);
+    for (int which = 0; which < 3; ++which)
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, grad(which), result,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(which * n),
+                                 rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n),
+                                 rewriter.getIndexAttr(d)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                 rewriter.getIndexAttr(1)});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct L2NormalizeGradPattern final : OpConversionPattern<L2NormalizeGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(L2NormalizeGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
+    RankedTensorType type = tensorType(x);
+    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    double eps = op.getEpsilon().convertToDouble();
+    auto sumOf = [&](ElementFn fn) {
+      Value products = broadcastElementwise(rewriter, loc, type, {x, dy}, fn);
+      return reduceAxis(rewriter, loc, products, axis, 0.0,
+                        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          return arith::AddFOp::create(b, l, a[0], a[1]);
+                        });
+    };
+    Value sumSq = sumOf([](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return arith::MulFOp::create(b, l, a[0], a[0]);
+    });
+    Value dot = sumOf([](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return arith::MulFOp::create(b, l, a[0], a[1]);
+    });
+    rewriter.replaceOp(
+        op, broadcastElementwise(
+                rewriter, loc, type, {x, dy, sumSq, dot},
+                [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                  Value norm = math::SqrtOp::create(b, l, a[2]);
+                  Value above = arith::CmpFOp::create(
+                      b, l, arith::CmpFPredicate::OGT, norm, cst(b, l, norm, eps));
+                  Value cube = arith::MulFOp::create(
+                      b, l, norm, arith::MulFOp::create(b, l, norm, norm));
+                  Value inside = arith::SubFOp::create(
+                      b, l, arith::DivFOp::create(b, l, a[1], norm),
+                      arith::DivFOp::create(
+                          b, l, arith::MulFOp::create(b, l, a[0], a[3]), cube));
+                  Value clamped =
+                      arith::DivFOp::create(b, l, a[1], cst(b, l, a[1], eps));
+                  return arith::SelectOp::create(b, l, above, inside, clamped);
+                }));
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Optimizer updates
 //===----------------------------------------------------------------------===//
@@ -980,5 +1099,6 @@ void mlir::cnn::populateTrainingToLinalgPatterns(RewritePatternSet &patterns) {
                MaxPoolGradPattern, AvgPoolGradPattern, ReduceSumPattern,
                BatchNormTrainPattern, BatchNormGradPattern,
                CrossEntropyGradPattern, MseGradPattern, SgdUpdatePattern,
-               AdamUpdatePattern, DropoutTrainPattern>(patterns.getContext());
+               AdamUpdatePattern, DropoutTrainPattern, TripletLossGradPattern,
+               L2NormalizeGradPattern>(patterns.getContext());
 }

@@ -75,6 +75,10 @@ inline int64_t normalizeAxis(uint64_t axis, int64_t rank) {
   return a < 0 ? a + rank : a;
 }
 
+/// The triplet loss's distance ||x - y + eps||_2 of each row of two [n, d]
+/// tensors, as [n, 1].
+Value tripletDistance(OpBuilder &b, Location loc, Value x, Value y, double eps);
+
 /// sigmoid(x) = 1 / (1 + exp(-x)).
 Value sigmoid(OpBuilder &b, Location loc, Value x);
 

@@ -43,3 +43,20 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *context,
   results.push_back(RankedTensorType::get({}, input->getElementType()));
   return success();
 }
+
+LogicalResult TripletLossOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  InferDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> e =
+      diag.tensor(adaptor.getEmbeddings(), "embeddings", 2);
+  if (failed(e))
+    return failure();
+  if (!shape::isDynamic(e->getDimSize(0)) && e->getDimSize(0) % 3)
+    return diag.error("expects anchors, positives and negatives: a multiple "
+                      "of 3 rows, got ",
+                      e->getDimSize(0));
+  results.push_back(RankedTensorType::get({}, e->getElementType()));
+  return success();
+}

@@ -50,4 +50,27 @@ def Cnn_MseOp : Cnn_Op<"mse", [AllTypesMatch<["input", "target"]>]> {
   }];
 }
 
+def Cnn_TripletLossOp : Cnn_Op<"triplet_loss"> {
+  let summary = "triplet margin loss (FaceNet)";
+  let description = [{
+    The rows of `embeddings` are three equal blocks: anchors `a`, positives
+    `p` and negatives `n`. The loss is the mean over triplets of
+    `max(d(a, p) - d(a, n) + margin, 0)` with
+    `d(x, y) = ||x - y + epsilon||_2`, as PyTorch's `TripletMarginLoss`
+    (default margin 1, epsilon 1e-6).
+
+    ```mlir
+    %l = cnn.triplet_loss %e margin 2.000000e-01 : tensor<48x128xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor2D:$embeddings,
+                       DefaultValuedAttr<F32Attr, "1.0f">:$margin,
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon);
+  let results = (outs Cnn_Scalar:$loss);
+  let assemblyFormat = [{
+    $embeddings (`margin` $margin^)? (`epsilon` $epsilon^)? attr-dict
+    `:` type($embeddings) `->` type($loss)
+  }];
+}
+
 #endif // CNN_LOSS_OPS_TD

@@ -303,3 +303,31 @@ LogicalResult DropoutTrainOp::inferReturnTypes(
   results.append({*x, *x});
   return success();
 }
+
+LogicalResult TripletLossGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  InferDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> e =
+      diag.tensor(adaptor.getEmbeddings(), "embeddings", 2);
+  if (failed(e) || failed(diag.tensor(adaptor.getLossGrad(), "loss_grad", 0)))
+    return failure();
+  if (!shape::isDynamic(e->getDimSize(0)) && e->getDimSize(0) % 3)
+    return diag.error("expects a multiple of 3 rows, got ", e->getDimSize(0));
+  results.push_back(*e);
+  return success();
+}
+
+LogicalResult L2NormalizeGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  InferDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x =
+      diag.tensorOfRankAtLeast(adaptor.getInput(), "input", 1);
+  if (failed(x) ||
+      failed(diag.axis("axis", static_cast<int64_t>(adaptor.getAxis()),
+                       x->getRank())))
+    return failure();
+  return sameAs(diag, adaptor.getInput(), "input",
+                {{adaptor.getOutputGrad(), "output_grad"}}, results);
+}

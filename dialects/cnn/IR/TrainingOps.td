@@ -280,6 +280,50 @@ def Cnn_MseGradOp : Cnn_Op<"mse_grad", [AllTypesMatch<["input", "target"]>]> {
   }];
 }
 
+def Cnn_TripletLossGradOp : Cnn_Op<"triplet_loss_grad"> {
+  let summary = "gradient of cnn.triplet_loss";
+  let description = [{
+    For each triplet with a positive hinge, `u = (a - p + eps) / d(a, p)` and
+    `v = (a - n + eps) / d(a, n)` give `da = u - v`, `dp = -u`, `dn = v`,
+    times `loss_grad / N`; zero elsewhere. The attributes are the forward
+    op's.
+
+    ```mlir
+    %de = cnn.triplet_loss_grad %e, %one : tensor<48x128xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor2D:$embeddings, Cnn_Scalar:$loss_grad,
+                       DefaultValuedAttr<F32Attr, "1.0f">:$margin,
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$epsilon);
+  let results = (outs Cnn_Tensor2D:$embeddings_grad);
+  let assemblyFormat = [{
+    $embeddings `,` $loss_grad (`margin` $margin^)? (`epsilon` $epsilon^)?
+    attr-dict `:` type($embeddings) `,` type($loss_grad)
+  }];
+}
+
+def Cnn_L2NormalizeGradOp : Cnn_Op<"l2_normalize_grad",
+    [AllTypesMatch<["input", "output_grad"]>]> {
+  let summary = "gradient of cnn.l2_normalize";
+  let description = [{
+    With `n = max(||x||, epsilon)` along `axis`:
+    `dx = dy / n - x * sum(dy * x) / n^3` where the norm exceeds epsilon, and
+    `dy / epsilon` where it does not. The attributes are the forward op's.
+
+    ```mlir
+    %dx = cnn.l2_normalize_grad %x, %dy axis 1 : tensor<8x128xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$output_grad,
+                       I64Attr:$axis,
+                       DefaultValuedAttr<F32Attr, "1.0e-12f">:$epsilon);
+  let results = (outs Cnn_Tensor:$input_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `axis` $axis (`epsilon` $epsilon^)? attr-dict
+    `:` type($input)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizer updates
 //===----------------------------------------------------------------------===//
