@@ -702,9 +702,14 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
                           << ec.message();
   // Build everything in a scratch folder inside the output folder, then
   // move the finished files in: no half-written library is ever visible.
+  // createUniqueDirectory puts a relative prefix under the system's
+  // temporary folder: anchor it here.
+  SmallString<256> prefix(options.outputDir);
+  llvm::sys::path::append(prefix, ".cnnc");
+  (void)llvm::sys::fs::make_absolute(prefix);
   SmallString<256> scratch;
-  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
-          options.outputDir + "/.cnnc", scratch))
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory(prefix, scratch))
     return emitError(loc) << "cannot create a scratch folder in "
                           << options.outputDir << ": " << ec.message();
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(scratch); });
