@@ -29,6 +29,9 @@ void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
 void populateShapeToLinalgPatterns(RewritePatternSet &patterns);
 void populateLossToLinalgPatterns(RewritePatternSet &patterns);
 void populateTrainingToLinalgPatterns(RewritePatternSet &patterns);
+/// Convolution gradients (groups 1) as forward convolutions; they outrank
+/// the direct lowerings.
+void populateConvGradientAsConvPatterns(RewritePatternSet &patterns);
 
 } // namespace cnn
 } // namespace mlir

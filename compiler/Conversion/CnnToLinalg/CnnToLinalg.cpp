@@ -65,6 +65,7 @@ struct ConvertCnnToLinalgPass final
     populateShapeToLinalgPatterns(patterns);
     populateLossToLinalgPatterns(patterns);
     populateTrainingToLinalgPatterns(patterns);
+    populateConvGradientAsConvPatterns(patterns);
 
     ConversionTarget target(*context);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,

@@ -47,19 +47,20 @@ func.func @conv_groups(%x: tensor<1x6x6x6xf32>, %w: tensor<4x3x3x3xf32>) -> tens
 
 // -----
 
-// A transposed convolution: the input spread by the stride, padded by
+// A grouped transposed convolution (groups 1 lowers through conv2d, see
+// conv-gradients.mlir): the input spread by the stride, padded by
 // dilation * (k - 1) - padding (+ output_padding at the end), convolved with
-// the flipped, transposed filter.
-// CHECK-DAG: #[[FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> ((d0 floordiv 3) * 2 + d1, d0 mod 3, -d2 + 2, -d3 + 2)>
+// the flipped, transposed filter, group by group.
+// CHECK-DAG: #[[FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> (d0 floordiv 3 + d1, d0 mod 3, -d2 + 2, -d3 + 2)>
 // CHECK-LABEL: func @conv_transpose
 // CHECK: %[[Z:.+]] = linalg.fill {{.*}} -> tensor<1x2x7x7xf32>
 // CHECK: %[[S:.+]] = tensor.insert_slice %{{.+}} into %[[Z]][0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 2, 2]
 // CHECK: tensor.pad %[[S]] low[0, 0, 1, 1] high[0, 0, 2, 2]
-// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}} ins(%{{.+}} : tensor<2x3x3x3xf32>) outs(%{{.+}} : tensor<3x2x3x3xf32>)
-// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x10x10xf32>, tensor<3x2x3x3xf32>) outs(%{{.+}} : tensor<1x3x8x8xf32>)
-func.func @conv_transpose(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> tensor<1x3x8x8xf32> {
-  %0 = cnn.conv_transpose2d %x, %w stride [2, 2] padding [1, 1, 1, 1] output_padding [1, 1] : (tensor<1x2x4x4xf32>, tensor<2x3x3x3xf32>) -> tensor<1x3x8x8xf32>
-  return %0 : tensor<1x3x8x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}} ins(%{{.+}} : tensor<2x3x3x3xf32>) outs(%{{.+}} : tensor<6x1x3x3xf32>)
+// CHECK: linalg.conv_2d_ngchw_gfchw {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x1x10x10xf32>, tensor<2x3x1x3x3xf32>) outs(%{{.+}} : tensor<1x2x3x8x8xf32>)
+func.func @conv_transpose(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> tensor<1x6x8x8xf32> {
+  %0 = cnn.conv_transpose2d %x, %w stride [2, 2] padding [1, 1, 1, 1] output_padding [1, 1] groups 2 : (tensor<1x2x4x4xf32>, tensor<2x3x3x3xf32>) -> tensor<1x6x8x8xf32>
+  return %0 : tensor<1x6x8x8xf32>
 }
 
 // -----

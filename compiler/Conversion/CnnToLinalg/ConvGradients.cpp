@@ -1,0 +1,150 @@
+//===- ConvGradients.cpp - convolution gradients as convolutions ----------===//
+//
+// The two convolution gradients become forward convolutions where the
+// shapes allow, so that they run on the NHWC, blocked and vectorized
+// convolution path instead of a scalar generic:
+//
+// - cnn.conv_transpose2d (the input gradient of a convolution, and U-Net's
+//   learned upsampling): the output gradient, spread out by the stride (zeros
+//   in between), convolved with the filter flipped in space and with its
+//   channel roles exchanged, padded by dilation * (k - 1) - padding.
+// - cnn.conv2d_filter_grad: a convolution whose batch is the input channels
+//   and whose channels are the batch; the output gradient is its filter, the
+//   forward stride its dilation and the forward dilation its stride.
+//
+// Both need groups == 1; other configurations keep their direct lowering
+// (Conv.cpp, Training.cpp), which these patterns outrank.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/CnnToLinalg/Utils.h"
+#include "compiler/Conversion/Passes.h"
+#include "dialects/cnn/IR/CnnOps.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::cnn;
+
+namespace {
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+NamedAttribute i64s(OpBuilder &b, StringRef name, ArrayRef<int64_t> values) {
+  return b.getNamedAttr(name, b.getDenseI64ArrayAttr(values));
+}
+
+Value cnnTranspose(OpBuilder &b, Location loc, Value v,
+                   ArrayRef<int64_t> perm) {
+  return TransposeOp::create(b, loc, ValueRange{v}, {i64s(b, "perm", perm)});
+}
+
+struct ConvTransposeAsConvPattern final
+    : OpConversionPattern<ConvTranspose2DOp> {
+  ConvTransposeAsConvPattern(MLIRContext *context)
+      : OpConversionPattern(context, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(ConvTranspose2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op.getGroups() != 1)
+      return failure();
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), w = adaptor.getFilter();
+    RankedTensorType xt = tensorType(x), wt = tensorType(w);
+    ArrayRef<int64_t> s = op.getStride(), p = op.getPadding(),
+                      d = op.getDilation(), op_ = op.getOutputPadding();
+    int64_t k[2] = {wt.getDimSize(2), wt.getDimSize(3)};
+    SmallVector<int64_t, 4> padding(4);
+    for (int i = 0; i < 2; ++i) {
+      padding[i] = d[i] * (k[i] - 1) - p[i];
+      padding[i + 2] = d[i] * (k[i] - 1) - p[i + 2] + op_[i];
+    }
+    if (llvm::any_of(padding, [](int64_t v) { return v < 0; }))
+      return failure();
+    Type elt = xt.getElementType();
+
+    // The input spread out by the stride.
+    if (s[0] != 1 || s[1] != 1) {
+      auto spreadType = RankedTensorType::get(
+          {xt.getDimSize(0), xt.getDimSize(1), (xt.getDimSize(2) - 1) * s[0] + 1,
+           (xt.getDimSize(3) - 1) * s[1] + 1},
+          elt);
+      SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes,
+          strides = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+                     rewriter.getIndexAttr(s[0]), rewriter.getIndexAttr(s[1])};
+      for (int64_t size : xt.getShape())
+        sizes.push_back(rewriter.getIndexAttr(size));
+      x = tensor::InsertSliceOp::create(rewriter, loc, x,
+                                        filled(rewriter, loc, spreadType, 0.0),
+                                        offsets, sizes, strides);
+    }
+    // [Cin, Cout, kh, kw] -> [Cout, Cin, kh, kw], flipped in space.
+    MLIRContext *context = getContext();
+    auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
+    auto flippedType = RankedTensorType::get(
+        {wt.getDimSize(1), wt.getDimSize(0), k[0], k[1]}, elt);
+    AffineMap read = AffineMap::get(
+        4, 0, {dim(1), dim(0), k[0] - 1 - dim(2), k[1] - 1 - dim(3)}, context);
+    Value flipped = elementwise(
+        rewriter, loc, flippedType, {w}, {read},
+        [](OpBuilder &, Location, ValueRange a) -> Value { return a[0]; });
+    SmallVector<Value> operands = {x, flipped};
+    if (adaptor.getBias())
+      operands.push_back(adaptor.getBias());
+    Value conv = Conv2DOp::create(
+        rewriter, loc, operands,
+        {i64s(rewriter, "padding", padding), i64s(rewriter, "dilation", d)});
+    if (tensorType(conv) != op.getType())
+      return failure();
+    rewriter.replaceOp(op, conv);
+    return success();
+  }
+};
+
+struct FilterGradAsConvPattern final : OpConversionPattern<Conv2DFilterGradOp> {
+  FilterGradAsConvPattern(MLIRContext *context)
+      : OpConversionPattern(context, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(Conv2DFilterGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op.getGroups() != 1)
+      return failure();
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
+    RankedTensorType xt = tensorType(x), dyt = tensorType(dy);
+    ArrayRef<int64_t> s = op.getStride(), p = op.getPadding(),
+                      d = op.getDilation(), k = op.getKernel();
+    // Trailing padding so that the output is exactly the kernel: the
+    // forward's, less the rows and columns its stride never reached.
+    SmallVector<int64_t, 4> padding = {p[0], p[1], 0, 0};
+    for (int i = 0; i < 2; ++i) {
+      padding[i + 2] = (k[i] - 1) * d[i] + s[i] * (dyt.getDimSize(2 + i) - 1) +
+                       1 - xt.getDimSize(2 + i) - p[i];
+      if (padding[i + 2] < 0)
+        return failure();
+    }
+    // x^T [C, N, H, W] convolved with dy^T [F, N, Y, X]: [C, F, kh, kw].
+    Value conv = Conv2DOp::create(
+        rewriter, loc,
+        ValueRange{cnnTranspose(rewriter, loc, x, {1, 0, 2, 3}),
+                   cnnTranspose(rewriter, loc, dy, {1, 0, 2, 3})},
+        {i64s(rewriter, "stride", d), i64s(rewriter, "padding", padding),
+         i64s(rewriter, "dilation", s)});
+    Value result = cnnTranspose(rewriter, loc, conv, {1, 0, 2, 3});
+    if (tensorType(result) != op.getType())
+      return failure();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::cnn::populateConvGradientAsConvPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConvTransposeAsConvPattern, FilterGradAsConvPattern>(
+      patterns.getContext());
+}

@@ -1,0 +1,44 @@
+// Convolution gradients with groups 1 lower to forward convolutions (the
+// NHWC, vectorized path): a transposed convolution to the output gradient
+// spread out by the stride, convolved with the filter flipped in space and
+// with its channel roles exchanged; a filter gradient to a convolution of
+// x^T by dy^T with stride and dilation exchanged. Grouped ones keep their
+// direct lowering.
+// RUN: cnn-opt %s -convert-cnn-to-linalg | FileCheck %s
+
+// CHECK-DAG: #[[FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, -d2 + 2, -d3 + 2)>
+// CHECK-LABEL: func.func @conv_transpose_stride2
+// CHECK-SAME: (%[[X:.+]]: tensor<1x4x3x3xf32>, %[[W:.+]]: tensor<4x2x3x3xf32>)
+// CHECK: %[[Z:.+]] = linalg.fill {{.+}} -> tensor<1x4x5x5xf32>
+// CHECK: %[[S:.+]] = tensor.insert_slice %[[X]] into %[[Z]][0, 0, 0, 0] [1, 4, 3, 3] [1, 1, 2, 2]
+// CHECK: %[[F:.+]] = linalg.generic {indexing_maps = [#[[FLIP]], #{{.+}}], {{.+}} ins(%[[W]] : tensor<4x2x3x3xf32>) outs(%{{.+}} : tensor<2x4x3x3xf32>)
+// CHECK: linalg.transpose ins(%[[S]] : tensor<1x4x5x5xf32>)
+// CHECK: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 2, 2, 0]
+// CHECK: linalg.transpose ins(%[[F]] : tensor<2x4x3x3xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%{{.+}}, %{{.+}} : tensor<1x8x8x4xf32>, tensor<3x3x4x2xf32>)
+func.func @conv_transpose_stride2(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x2x6x6xf32> {
+  %0 = cnn.conv_transpose2d %x, %w stride [2, 2] padding [1, 1, 1, 1] output_padding [1, 1] : (tensor<1x4x3x3xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x6x6xf32>
+  return %0 : tensor<1x2x6x6xf32>
+}
+
+// The forward stride 2 becomes the dilation; the trailing padding shrinks to
+// what the kernel reaches (0 here).
+// CHECK-LABEL: func.func @filter_grad
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x8x8xf32>, %[[DY:.+]]: tensor<2x4x4x4xf32>)
+// CHECK: linalg.transpose ins(%[[X]] : tensor<2x3x8x8xf32>) outs(%{{.+}} : tensor<3x2x8x8xf32>) permutation = [1, 0, 2, 3]
+// CHECK: linalg.transpose ins(%[[DY]] : tensor<2x4x4x4xf32>) outs(%{{.+}} : tensor<4x2x4x4xf32>) permutation = [1, 0, 2, 3]
+// CHECK: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 0, 0, 0]
+// CHECK: %[[C:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<2> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%{{.+}}, %{{.+}} : tensor<3x9x9x2xf32>, tensor<4x4x2x4xf32>) outs(%{{.+}} : tensor<3x3x3x4xf32>)
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<3x4x3x3xf32>) outs(%{{.+}} : tensor<4x3x3x3xf32>) permutation = [1, 0, 2, 3]
+func.func @filter_grad(%x: tensor<2x3x8x8xf32>, %dy: tensor<2x4x4x4xf32>) -> tensor<4x3x3x3xf32> {
+  %0 = cnn.conv2d_filter_grad %x, %dy kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] : tensor<2x3x8x8xf32>, tensor<2x4x4x4xf32> -> tensor<4x3x3x3xf32>
+  return %0 : tensor<4x3x3x3xf32>
+}
+
+// CHECK-LABEL: func.func @filter_grad_grouped
+// CHECK-NOT: linalg.conv_2d
+// CHECK: linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+func.func @filter_grad_grouped(%x: tensor<2x4x6x6xf32>, %dy: tensor<2x6x3x3xf32>) -> tensor<6x2x3x3xf32> {
+  %0 = cnn.conv2d_filter_grad %x, %dy kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] groups 2 : tensor<2x4x6x6xf32>, tensor<2x6x3x3xf32> -> tensor<6x2x3x3xf32>
+  return %0 : tensor<6x2x3x3xf32>
+}
