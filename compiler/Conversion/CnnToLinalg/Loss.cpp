@@ -112,17 +112,6 @@ struct MsePattern final : OpConversionPattern<MseOp> {
   }
 };
 
-/// Rows [block * n, (block + 1) * n) of a [3n, d] tensor.
-Value rowBlock(OpBuilder &b, Location loc, Value embeddings, int64_t block) {
-  auto type = cast<RankedTensorType>(embeddings.getType());
-  int64_t n = type.getDimSize(0) / 3, d = type.getDimSize(1);
-  return tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get({n, d}, type.getElementType()), embeddings,
-      ArrayRef<OpFoldResult>{b.getIndexAttr(block * n), b.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(d)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-}
-
 /// loss = mean over triplets of max(d(a, p) - d(a, n) + margin, 0).
 struct TripletLossPattern final : OpConversionPattern<TripletLossOp> {
   using OpConversionPattern::OpConversionPattern;

@@ -103,25 +103,10 @@ struct AvgPoolPattern final : OpConversionPattern<AvgPool2DOp> {
     Value sum = poolNhwc<linalg::PoolingNhwcSumOp>(
         rewriter, loc, adaptor.getInput(), pad, 0.0, 0.0, type, k, s, one);
 
-    // PyTorch's divisor: the window clipped to input + padding, or, without
-    // count_include_pad, to the input alone.
     int64_t oh = type.getDimSize(2), ow = type.getDimSize(3);
-    int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
-    SmallVector<float> divisors;
-    for (int64_t y = 0; y < oh; ++y) {
-      for (int64_t x = 0; x < ow; ++x) {
-        int64_t hs = y * s[0] - p[0], ws = x * s[1] - p[1];
-        int64_t he = std::min(hs + k[0], h + p[2]);
-        int64_t we = std::min(ws + k[1], w + p[3]);
-        int64_t poolSize = (he - hs) * (we - ws);
-        hs = std::max<int64_t>(hs, 0);
-        ws = std::max<int64_t>(ws, 0);
-        he = std::min(he, h);
-        we = std::min(we, w);
-        divisors.push_back(op.getCountIncludePad() ? poolSize
-                                                   : (he - hs) * (we - ws));
-      }
-    }
+    SmallVector<float> divisors =
+        avgPoolDivisors(inType.getShape(), type.getShape(), k, s, p,
+                        op.getCountIncludePad());
     auto divType = RankedTensorType::get({oh, ow}, type.getElementType());
     Value divisor = arith::ConstantOp::create(
         rewriter, loc,

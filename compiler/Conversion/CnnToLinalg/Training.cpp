@@ -355,24 +355,18 @@ struct MaxPoolGradPattern final : OpConversionPattern<MaxPool2DGradOp> {
             ValueRange{filled(rewriter, loc, dyt, -INFINITY), initIndex},
             ArrayRef<AffineMap>{xMap, windowMap, outMap, outMap}, iterators,
             [&](OpBuilder &b, Location l, ValueRange a) {
-              Value row = arith::SubIOp::create(
-                  b, l,
-                  arith::AddIOp::create(
-                      b, l,
-                      arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 2),
-                                            idx(b, l, s[0])),
-                      arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 4),
-                                            idx(b, l, d[0]))),
-                  idx(b, l, p[0]));
-              Value col = arith::SubIOp::create(
-                  b, l,
-                  arith::AddIOp::create(
-                      b, l,
-                      arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 3),
-                                            idx(b, l, s[1])),
-                      arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 5),
-                                            idx(b, l, d[1]))),
-                  idx(b, l, p[1]));
+              // The input position of window offset dims (out, off) along
+              // spatial dimension e: out * stride + off * dilation - pad.
+              auto position = [&](int e, unsigned out, unsigned off) -> Value {
+                Value at = arith::AddIOp::create(
+                    b, l,
+                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, out),
+                                          idx(b, l, s[e])),
+                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, off),
+                                          idx(b, l, d[e])));
+                return arith::SubIOp::create(b, l, at, idx(b, l, p[e]));
+              };
+              Value row = position(0, 2, 4), col = position(1, 3, 5);
               Value flat = arith::IndexCastOp::create(
                   b, l, b.getI64Type(),
                   arith::AddIOp::create(
@@ -424,23 +418,10 @@ struct AvgPoolGradPattern final : OpConversionPattern<AvgPool2DGradOp> {
     int64_t one[2] = {1, 1};
     // The forward divisors (PyTorch's rule), applied to the output gradient.
     int64_t oh = dyt.getDimSize(2), ow = dyt.getDimSize(3);
-    int64_t h = xt.getDimSize(2), w = xt.getDimSize(3);
     SmallVector<float> inverse;
-    for (int64_t y = 0; y < oh; ++y) {
-      for (int64_t x = 0; x < ow; ++x) {
-        int64_t hs = y * s[0] - p[0], ws = x * s[1] - p[1];
-        int64_t he = std::min(hs + k[0], h + p[2]);
-        int64_t we = std::min(ws + k[1], w + p[3]);
-        int64_t poolSize = (he - hs) * (we - ws);
-        hs = std::max<int64_t>(hs, 0);
-        ws = std::max<int64_t>(ws, 0);
-        he = std::min(he, h);
-        we = std::min(we, w);
-        int64_t divisor =
-            op.getCountIncludePad() ? poolSize : (he - hs) * (we - ws);
-        inverse.push_back(1.0f / static_cast<float>(divisor));
-      }
-    }
+    for (float divisor : avgPoolDivisors(xt.getShape(), dyt.getShape(), k, s,
+                                         p, op.getCountIncludePad()))
+      inverse.push_back(1.0f / divisor);
     MLIRContext *context = getContext();
     auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
     Value table = reshapeTo(
@@ -871,16 +852,7 @@ struct TripletLossGradPattern final : OpConversionPattern<TripletLossGradOp> {
     int64_t n = type.getDimSize(0) / 3, d = type.getDimSize(1);
     double eps = op.getEpsilon().convertToDouble();
     double margin = op.getMargin().convertToDouble();
-    auto block = [&](int64_t i) -> Value {
-      return tensor::ExtractSliceOp::create(
-          rewriter, loc, RankedTensorType::get({n, d}, type.getElementType()),
-          e, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(i * n),
-                                    rewriter.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n),
-                                 rewriter.getIndexAttr(d)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
-                                 rewriter.getIndexAttr(1)});
-    };
+    auto block = [&](int64_t i) { return rowBlock(rewriter, loc, e, i); };
     Value a = block(0), p = block(1), ng = block(2);
     Value dap = tripletDistance(rewriter, loc, a, p, eps);
     Value dan = tripletDistance(rewriter, loc, a, ng, eps);

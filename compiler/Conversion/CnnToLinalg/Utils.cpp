@@ -166,3 +166,36 @@ Value mlir::cnn::transpose(OpBuilder &b, Location loc, Value input,
   Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   return linalg::TransposeOp::create(b, loc, input, init, perm).getResult()[0];
 }
+
+SmallVector<float> mlir::cnn::avgPoolDivisors(
+    ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
+    ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> p,
+    bool countIncludePad) {
+  int64_t h = inShape[2], w = inShape[3];
+  SmallVector<float> divisors;
+  for (int64_t y = 0; y < outShape[2]; ++y) {
+    for (int64_t x = 0; x < outShape[3]; ++x) {
+      int64_t hs = y * s[0] - p[0], ws = x * s[1] - p[1];
+      int64_t he = std::min(hs + k[0], h + p[2]);
+      int64_t we = std::min(ws + k[1], w + p[3]);
+      int64_t poolSize = (he - hs) * (we - ws);
+      hs = std::max<int64_t>(hs, 0);
+      ws = std::max<int64_t>(ws, 0);
+      he = std::min(he, h);
+      we = std::min(we, w);
+      divisors.push_back(countIncludePad ? poolSize : (he - hs) * (we - ws));
+    }
+  }
+  return divisors;
+}
+
+Value mlir::cnn::rowBlock(OpBuilder &b, Location loc, Value embeddings,
+                          int64_t block) {
+  auto type = cast<RankedTensorType>(embeddings.getType());
+  int64_t n = type.getDimSize(0) / 3, d = type.getDimSize(1);
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({n, d}, type.getElementType()), embeddings,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(block * n), b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(d)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+}

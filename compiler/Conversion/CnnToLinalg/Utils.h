@@ -75,6 +75,20 @@ inline int64_t normalizeAxis(uint64_t axis, int64_t rank) {
   return a < 0 ? a + rank : a;
 }
 
+/// PyTorch's average-pool divisor of each [oh, ow] output cell, row-major:
+/// the window clipped to input + padding, or, without count_include_pad, to
+/// the input alone. Shared by avg_pool2d and its gradient.
+SmallVector<float> avgPoolDivisors(ArrayRef<int64_t> inShape,
+                                   ArrayRef<int64_t> outShape,
+                                   ArrayRef<int64_t> kernel,
+                                   ArrayRef<int64_t> stride,
+                                   ArrayRef<int64_t> padding,
+                                   bool countIncludePad);
+
+/// Rows [block * n, (block + 1) * n) of a [3n, d] tensor (the triplet loss's
+/// anchors, positives or negatives).
+Value rowBlock(OpBuilder &b, Location loc, Value embeddings, int64_t block);
+
 /// The triplet loss's distance ||x - y + eps||_2 of each row of two [n, d]
 /// tensors, as [n, 1].
 Value tripletDistance(OpBuilder &b, Location loc, Value x, Value y, double eps);
