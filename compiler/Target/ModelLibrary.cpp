@@ -213,6 +213,22 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
 
 namespace {
 
+/// A training instance holds, at these byte offsets of its handle: the
+/// current weights (what _infer reads) and the spare buffer train_step
+/// writes into, likewise for the optimizer state, the learning rate and step
+/// count, and the two allocations to free.
+enum TrainHandle : uint64_t {
+  kWeights = 0,
+  kSpareWeights = 8,
+  kState = 16,
+  kSpareState = 24,
+  kLearningRate = 32,
+  kStep = 36,
+  kLoaded = 40,
+  kBlock = 48,
+  kTrainHandleBytes = 56
+};
+
 /// Adds cnn_<name>_train_step, _set_learning_rate and _save_weights around
 /// the train_step function (see addApi for the handle's layout).
 LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
@@ -280,23 +296,23 @@ LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
                " pointer is NULL");
     b.CreateCall(clearError);
     llvm::Value *stepNumber = b.CreateFAdd(
-        b.CreateLoad(f32, field(h, 36)), llvm::ConstantFP::get(f32, 1.0));
-    b.CreateStore(stepNumber, field(h, 36));
+        b.CreateLoad(f32, field(h, kStep)), llvm::ConstantFP::get(f32, 1.0));
+    b.CreateStore(stepNumber, field(h, kStep));
     llvm::Value *hyper = b.CreateAlloca(llvm::ArrayType::get(f32, 2));
-    b.CreateStore(b.CreateLoad(f32, field(h, 32)), hyper);
+    b.CreateStore(b.CreateLoad(f32, field(h, kLearningRate)), hyper);
     b.CreateStore(stepNumber, b.CreateConstInBoundsGEP1_64(f32, hyper, 1));
     llvm::Value *loss = b.CreateAlloca(f32);
-    llvm::Value *weights = b.CreateLoad(ptr, field(h, 0));
-    llvm::Value *spareWeights = b.CreateLoad(ptr, field(h, 8));
-    llvm::Value *state = b.CreateLoad(ptr, field(h, 16));
-    llvm::Value *spareState = b.CreateLoad(ptr, field(h, 24));
+    llvm::Value *weights = b.CreateLoad(ptr, field(h, kWeights));
+    llvm::Value *spareWeights = b.CreateLoad(ptr, field(h, kSpareWeights));
+    llvm::Value *state = b.CreateLoad(ptr, field(h, kState));
+    llvm::Value *spareState = b.CreateLoad(ptr, field(h, kSpareState));
     b.CreateCall(step, {weights, state, trainStep->getArg(1),
                         trainStep->getArg(2), hyper, loss, spareWeights,
                         spareState});
-    b.CreateStore(spareWeights, field(h, 0));
-    b.CreateStore(weights, field(h, 8));
-    b.CreateStore(spareState, field(h, 16));
-    b.CreateStore(state, field(h, 24));
+    b.CreateStore(spareWeights, field(h, kWeights));
+    b.CreateStore(weights, field(h, kSpareWeights));
+    b.CreateStore(spareState, field(h, kState));
+    b.CreateStore(state, field(h, kSpareState));
     llvm::Value *value = b.CreateLoad(f32, loss);
     llvm::BasicBlock *store = llvm::BasicBlock::Create(ctx, "store", trainStep);
     llvm::BasicBlock *check = llvm::BasicBlock::Create(ctx, "check", trainStep);
@@ -322,7 +338,7 @@ LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
                                      lr, llvm::ConstantFP::get(f32, 0.0)))),
            prefix + "_set_learning_rate: the model is NULL or the rate is "
                     "negative or not finite");
-    b.CreateStore(lr, field(setRate->getArg(0), 32));
+    b.CreateStore(lr, field(setRate->getArg(0), kLearningRate));
     b.CreateRet(b.getInt32(0));
   }
 
@@ -338,7 +354,7 @@ LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
     b.CreateRet(b.CreateCall(
         write, {save->getArg(1), weightTable,
                 b.getInt64(tableType->getNumElements()),
-                b.CreateLoad(ptr, field(save->getArg(0), 0))}));
+                b.CreateLoad(ptr, field(save->getArg(0), kWeights))}));
   }
   return success();
 }
@@ -385,15 +401,6 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   };
   std::string prefix = "cnn_" + m.name;
 
-  // A training instance holds, at these byte offsets of its handle: the
-  // current weights (what _infer reads) and the spare buffer train_step
-  // writes into, likewise for the optimizer state, the learning rate and
-  // step count, and the two allocations to free.
-  enum : uint64_t {
-    kWeights = 0, kSpareWeights = 8, kState = 16, kSpareState = 24,
-    kLearningRate = 32, kStep = 36, kLoaded = 40, kBlock = 48,
-    kTrainHandleBytes = 56
-  };
   int64_t weightFloats = std::max<int64_t>(m.weightsSize, 1);
   auto field = [&](llvm::Value *handle, uint64_t offset) {
     return b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), handle, offset);
