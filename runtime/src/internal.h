@@ -92,4 +92,13 @@ CNNRT_INTERNAL const char *cnnrt_strerror(int err, char *buf, size_t size);
 } /* extern "C" */
 #endif
 
+/* Writes all n bytes to fd (short writes and EINTR retried, chunks of at
+ * most 1 GiB). Returns 0, or -1 with errno set. */
+int cnnrt_write_full(int fd, const void *buf, size_t n);
+
+/* Creates a fresh temporary file next to `path` (same file system, so
+ * rename() over `path` is atomic). Returns the descriptor and the malloc'd
+ * name in *temp_path, or -1 with errno set. */
+int cnnrt_create_temp(const char *path, char **temp_path);
+
 #endif /* CNNRT_INTERNAL_H */

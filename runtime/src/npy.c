@@ -376,21 +376,6 @@ void cnnrt_array_free(cnnrt_array *a) {
 
 /* ---- Writing ------------------------------------------------------------ */
 
-static int write_full(int fd, const void *buf, size_t n) {
-  const char *p = buf;
-  while (n > 0) {
-    ssize_t put = write(fd, p, n);
-    if (put < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += put;
-    n -= (size_t)put;
-  }
-  return 0;
-}
-
 /* Builds the preamble and header exactly as NumPy's format 1.0 writer does:
  * the dict, spaces, '\n', the total a multiple of 64 so the data is
  * aligned. Returns the length, or 0 if buf is too small. */
@@ -419,38 +404,6 @@ static size_t format_header(char *buf, size_t size, const cnnrt_array *a) {
   memset(buf + 10 + n, ' ', total - 10 - (size_t)n - 1);
   buf[total - 1] = '\n';
   return total;
-}
-
-/* Creates a fresh temporary file next to `path` (same directory, hence same
- * file system, so rename() is atomic). The name is unique without global
- * state: a clock- and address-derived suffix, retried on collision. */
-static int create_temp(const char *path, char **temp_path) {
-  size_t n = strlen(path) + 32;
-  char *name = malloc(n);
-  if (!name) {
-    errno = ENOMEM;
-    return -1;
-  }
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  uint64_t seed = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30) ^
-                  ((uint64_t)getpid() << 20) ^ (uint64_t)(uintptr_t)&now;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    snprintf(name, n, "%s.tmp-%08x", path, (unsigned)(seed >> 32));
-    /* 0666 so that the umask, not us, decides the final permissions. */
-    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      *temp_path = name;
-      return fd;
-    }
-    if (errno != EEXIST)
-      break;
-  }
-  int saved = errno;
-  free(name);
-  errno = saved;
-  return -1;
 }
 
 int cnnrt_npy_write(const char *path, const cnnrt_array *in) {
@@ -491,15 +444,15 @@ int cnnrt_npy_write(const char *path, const cnnrt_array *in) {
   char header[1024];
   size_t header_len = format_header(header, sizeof header, in);
   char *temp_path = NULL;
-  int fd = create_temp(path, &temp_path);
+  int fd = cnnrt_create_temp(path, &temp_path);
   if (fd < 0) {
     cnnrt_set_error("%s: cannot create a temporary file next to it: %s", path,
                     cnnrt_strerror(errno, why, sizeof why));
     return CNNRT_ERROR;
   }
   const char *step;
-  if (write_full(fd, header, header_len) != 0 ||
-      write_full(fd, in->data, in->nbytes) != 0)
+  if (cnnrt_write_full(fd, header, header_len) != 0 ||
+      cnnrt_write_full(fd, in->data, in->nbytes) != 0)
     step = "cannot write";
   /* fsync before rename: otherwise a crash can leave a complete-looking
    * name pointing at an empty file. */

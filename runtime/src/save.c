@@ -237,57 +237,6 @@ static void build_header(sink *s, const cnnrt_weight_entry *table,
   put(s, "}", 1);
 }
 
-/* ---- Writing ---------------------------------------------------------------
- * write_full and create_temp are the same as npy.c's. */
-
-static int write_full(int fd, const void *buf, size_t n) {
-  const char *p = buf;
-  while (n > 0) {
-    /* Some kernels cap a single write near 2 GiB. */
-    size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
-    ssize_t wrote = write(fd, p, chunk);
-    if (wrote < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += wrote;
-    n -= (size_t)wrote;
-  }
-  return 0;
-}
-
-/* A fresh temporary file next to `path` (same file system, so rename() is
- * atomic), named with a clock- and address-derived suffix. */
-static int create_temp(const char *path, char **temp_path) {
-  size_t n = strlen(path) + 32;
-  char *name = malloc(n);
-  if (!name) {
-    errno = ENOMEM;
-    return -1;
-  }
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  uint64_t seed = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30) ^
-                  ((uint64_t)getpid() << 20) ^ (uint64_t)(uintptr_t)&now;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    snprintf(name, n, "%s.tmp-%08x", path, (unsigned)(seed >> 32));
-    /* 0666 so that the umask, not us, decides the final permissions. */
-    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      *temp_path = name;
-      return fd;
-    }
-    if (errno != EEXIST)
-      break;
-  }
-  int saved = errno;
-  free(name);
-  errno = saved;
-  return -1;
-}
-
 int cnnrt_save_weights(const char *path, const cnnrt_weight_entry *table,
                        int64_t count, const float *buffer) {
   char why[128];
@@ -345,7 +294,7 @@ int cnnrt_save_weights(const char *path, const cnnrt_weight_entry *table,
   memset(header + 8 + text.len, ' ', header_len - text.len);
 
   char *temp_path = NULL;
-  int fd = create_temp(path, &temp_path);
+  int fd = cnnrt_create_temp(path, &temp_path);
   if (fd < 0) {
     cnnrt_set_error("%s: cannot create a temporary file next to it: %s", path,
                     cnnrt_strerror(errno, why, sizeof why));
@@ -354,11 +303,11 @@ int cnnrt_save_weights(const char *path, const cnnrt_weight_entry *table,
     return CNNRT_ERROR;
   }
   const char *step = NULL;
-  if (write_full(fd, header, 8 + header_len) != 0)
+  if (cnnrt_write_full(fd, header, 8 + header_len) != 0)
     step = "cannot write";
   /* Little-endian in memory and on disk (see internal.h). */
   for (int64_t i = 0; i < count && !step; ++i)
-    if (elements[i] > 0 && write_full(fd, buffer + table[i].offset,
+    if (elements[i] > 0 && cnnrt_write_full(fd, buffer + table[i].offset,
                    (size_t)elements[i] * sizeof(float)) != 0)
       step = "cannot write";
   /* fsync before rename: otherwise a crash can leave a complete-looking
