@@ -40,6 +40,35 @@ def PropagateTransposesPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FuseElementwisePass
+    : Pass<"cnn-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg chains; reshapes fold into "
+                "elementwise ops only";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (elementwise producer-consumer
+    fusion, reshape propagation by expansion, constant folding of linalg
+    ops), except that a `tensor.collapse_shape` or `tensor.expand_shape`
+    folds only into an all-parallel linalg op. Folded into a contraction,
+    the flatten before a dense layer would turn its `linalg.matmul` into a
+    generic with three reduction dimensions, which
+    `cnn-block-weights` and `cnn-cpu-tile-and-vectorize` leave as scalar
+    loops.
+
+    ```mlir
+    %f = tensor.collapse_shape %x [[0], [1, 2, 3]]
+           : tensor<1x512x7x7xf32> into tensor<1x25088xf32>
+    %y = linalg.matmul ins(%f, %w : tensor<1x25088xf32>,
+           tensor<25088x4096xf32>) outs(%b : tensor<1x4096xf32>)
+    %r = linalg.generic {... relu ...} ins(%y) ...
+    ```
+    keeps the collapse and the matmul; elementwise chains around them fuse
+    as upstream does.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def TileAndVectorizePass
     : Pass<"cnn-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops into register blocks and vectorize them";

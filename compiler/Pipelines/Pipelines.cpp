@@ -28,7 +28,7 @@ namespace {
 const char *const kToLinalg =
     "func.func(cnn-fold-batch-norm),canonicalize,"
     "func.func(convert-cnn-to-linalg),canonicalize,cse,"
-    "func.func(cnn-propagate-transposes,linalg-fuse-elementwise-ops),"
+    "func.func(cnn-propagate-transposes,cnn-fuse-elementwise),"
     "canonicalize,cse";
 
 /// linalg on tensors -> LLVM dialect, first part (on tensors): filters

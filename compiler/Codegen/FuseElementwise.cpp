@@ -1,0 +1,73 @@
+//===- FuseElementwise.cpp - fuse elementwise chains, keep contractions ---===//
+//
+// Upstream's elementwise fusion, with one difference in what reshapes may
+// fold into: a reshape folds into (or out of) an elementwise generic only.
+// Folding the flatten before a dense layer into its matmul turns the matmul
+// into a generic contraction over the flattened dimensions, which the
+// tiling and blocking passes do not recognise, so it would run as scalar
+// loops; here the matmul stays a matmul and reads the collapsed tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::cnn {
+#define GEN_PASS_DEF_FUSEELEMENTWISEPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace mlir::cnn
+
+using namespace mlir;
+
+namespace {
+
+/// Whether `op` is a linalg op whose loops are all parallel.
+bool isElementwise(Operation *op) {
+  auto linalgOp = dyn_cast_if_present<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
+}
+
+struct FuseElementwisePass final
+    : cnn::impl::FuseElementwisePassBase<FuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    // A producer is fused into its consumer when this is its only use.
+    linalg::ControlFusionFn singleUse = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      return producer && producer->hasOneUse();
+    };
+    // A reshape folds only where the linalg op on the other side is
+    // elementwise: `fused` is either a linalg op's operand produced by a
+    // reshape, or a reshape's operand produced by a linalg op.
+    linalg::ControlFusionFn reshapeIntoElementwise =
+        [singleUse](OpOperand *fused) {
+          Operation *linalgSide = isa<linalg::LinalgOp>(fused->getOwner())
+                                      ? fused->getOwner()
+                                      : fused->get().getDefiningOp();
+          return isElementwise(linalgSide) && singleUse(fused);
+        };
+    RewritePatternSet patterns(context);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, singleUse);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
+                                                      reshapeIntoElementwise);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
+    context->getLoadedDialect<linalg::LinalgDialect>()
+        ->getCanonicalizationPatterns(patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, singleUse);
+    if (failed(applyPatternsGreedily(
+            getOperation(), std::move(patterns),
+            GreedyRewriteConfig().setUseTopDownTraversal())))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
