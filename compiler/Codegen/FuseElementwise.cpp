@@ -1,7 +1,8 @@
 //===- FuseElementwise.cpp - fuse elementwise chains, keep contractions ---===//
 //
-// Upstream's elementwise fusion, with one difference in what reshapes may
-// fold into: a reshape folds into (or out of) an elementwise generic only.
+// Upstream's elementwise fusion, with two differences. A reshape folds into
+// (or out of) an elementwise generic only, and a producer never fuses into a
+// consumer that broadcasts it.
 // Folding the flatten before a dense layer into its matmul turns the matmul
 // into a generic contraction over the flattened dimensions, which the
 // tiling and blocking passes do not recognise, so it would run as scalar
@@ -51,8 +52,18 @@ struct FuseElementwisePass final
                                       : fused->get().getDefiningOp();
           return isElementwise(linalgSide) && singleUse(fused);
         };
+    // A producer does not fuse into a consumer that broadcasts it: the
+    // fused op would recompute the producer once per broadcast element.
+    // Per-channel work such as a folded batch norm's bias stays a small op
+    // on the weights, which cnn-hoist-weight-packing moves to load time,
+    // instead of running sqrt and div over every output element.
+    linalg::ControlFusionFn withoutRecompute = [singleUse](OpOperand *fused) {
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return singleUse(fused) && consumer &&
+             consumer.getMatchingIndexingMap(fused).isPermutation();
+    };
     RewritePatternSet patterns(context);
-    linalg::populateElementwiseOpsFusionPatterns(patterns, singleUse);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, withoutRecompute);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
                                                       reshapeIntoElementwise);
     tensor::populateBubbleUpExpandShapePatterns(patterns);

@@ -69,6 +69,33 @@ def FuseElementwisePass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def DecomposePadsPass
+    : Pass<"cnn-decompose-pads", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite tensor.pad as a fill and an insert_slice";
+  let description = [{
+    A `tensor.pad` with a constant padding value, whose source has no other
+    use, becomes a `linalg.fill` of the padded tensor and a
+    `tensor.insert_slice` of the source into it.
+    Bufferized as it is, a pad allocates, fills and then copies its source
+    into the interior; after this rewrite `eliminate-empty-tensors` lets the
+    op that produces the source compute into the interior directly, so no
+    copy is left.
+
+    ```mlir
+    %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero }
+           : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
+    ```
+    becomes
+    ```mlir
+    %e = tensor.empty() : tensor<1x10x10x16xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x10x10x16xf32>)
+    %p = tensor.insert_slice %x into %f[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def TileAndVectorizePass
     : Pass<"cnn-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops into register blocks and vectorize them";

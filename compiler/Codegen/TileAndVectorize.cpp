@@ -57,6 +57,11 @@ int64_t laneTile(int64_t n, int64_t width) {
     return 2 * width;
   if (n % width == 0)
     return width;
+  // Lanes that are not whole vectors lower to shuffles: prefer a narrower
+  // vector that divides `n`.
+  for (int64_t narrow = width / 2; narrow >= 4; narrow /= 2)
+    if (n % narrow == 0)
+      return narrow;
   return divisorAtMost(n, 2 * width);
 }
 

@@ -34,12 +34,15 @@ const char *const kToLinalg =
 /// linalg on tensors -> LLVM dialect, first part (on tensors): filters
 /// blocked, weight-only work moved to load time, register tiles vectorized
 /// (accumulators hoisted out of the reduction loops), everything else plain
-/// loops. @W is the target's vector width.
+/// loops; producers of padded tensors compute into the padded tensor. @W is
+/// the target's vector width. It ends before lowerModule makes the returned
+/// tensors distinct: eliminate-empty-tensors would undo those copies.
 const char *const kTileAndVectorize =
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
     "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"
-    "loop-invariant-subset-hoisting,canonicalize,cse";
+    "loop-invariant-subset-hoisting,canonicalize,cse,"
+    "func.func(cnn-decompose-pads),eliminate-empty-tensors";
 
 /// The rest of linalg -> LLVM. Buffers: one-shot bufferization with identity
 /// layouts at the function boundary, results turned into caller-provided

@@ -75,3 +75,39 @@ func.func @elementwise_chain(%x: tensor<1x4x2x2xf32>, %y: tensor<1x4x2x2xf32>)
   } -> tensor<1x16xf32>
   return %r : tensor<1x16xf32>
 }
+
+// -----
+
+// A per-channel computation (a folded batch norm's bias) is not fused into
+// the generic that broadcasts it over the output: fused, it would run its
+// sqrt and div once per output element instead of once per channel.
+
+#ch = affine_map<(d0) -> (d0)>
+#bcast = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-LABEL: func.func @bias_broadcast
+// CHECK:         %[[B:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<16xf32>, tensor<16xf32>) outs(%{{.+}} : tensor<16xf32>)
+// CHECK:           math.sqrt
+// CHECK:         linalg.generic {{.*}} ins(%[[B]] : tensor<16xf32>) outs(%{{.+}} : tensor<1x8x8x16xf32>)
+// CHECK-NOT:       math.sqrt
+// CHECK:           linalg.yield
+func.func @bias_broadcast(%var: tensor<16xf32>, %beta: tensor<16xf32>)
+    -> tensor<1x8x8x16xf32> {
+  %e = tensor.empty() : tensor<16xf32>
+  %b = linalg.generic {indexing_maps = [#ch, #ch, #ch],
+                       iterator_types = ["parallel"]}
+      ins(%var, %beta : tensor<16xf32>, tensor<16xf32>)
+      outs(%e : tensor<16xf32>) {
+  ^bb0(%v: f32, %be: f32, %out: f32):
+    %s = math.sqrt %v : f32
+    %d = arith.divf %be, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<16xf32>
+  %e4 = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#bcast, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e4 : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x8x16xf32>
+  return %r : tensor<1x8x8x16xf32>
+}

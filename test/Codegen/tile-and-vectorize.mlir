@@ -21,6 +21,21 @@ func.func @conv(%x: tensor<1x58x58x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: ten
 
 // -----
 
+// 24 filters are not a whole number of 16-lane vectors: the filter tile is
+// 8 lanes (a narrower vector) rather than 24, whose contraction would lower
+// to shuffles, and the pixel tile grows to use the 16 accumulators.
+// CHECK-LABEL: func @conv_24_filters
+// CHECK: scf.for %{{.+}} = %c0 to %c24 step %c8
+// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c14
+// CHECK:   vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x8xf32> into vector<1x14x8xf32>
+func.func @conv_24_filters(%x: tensor<1x56x56x16xf32>, %w: tensor<1x1x16x24xf32>, %acc: tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x56x56x16xf32>, tensor<1x1x16x24xf32>) outs(%acc : tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32>
+  return %0 : tensor<1x56x56x24xf32>
+}
+
+// -----
+
 // An elementwise generic: threads over the outer dimensions, one vector
 // of the innermost (64 = 4 x 16 lanes) per iteration.
 // CHECK-LABEL: func @relu
