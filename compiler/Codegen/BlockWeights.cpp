@@ -54,10 +54,12 @@ struct BlockWeightsPass final
     ArrayRef<int64_t> w = weightType.getShape();
     ArrayRef<int64_t> y = outType.getShape();
     int64_t rank = w.size(), channels = w.back();
+    // Two vectors, one, or half of one (1000 classes, 24 channels): the
+    // widest that divides the channels.
     int64_t tile = 2 * vectorWidth;
-    if (channels % tile != 0)
-      tile = vectorWidth;
-    if (channels % tile != 0 || channels == tile)
+    while (tile >= vectorWidth / 2 && channels % tile != 0)
+      tile /= 2;
+    if (tile < vectorWidth / 2 || channels == tile)
       return;
     int64_t blocks = channels / tile;
     Type elem = weightType.getElementType();

@@ -170,8 +170,9 @@ def BlockWeightsPass
     contiguous, so the convolution kernel streams it instead of striding by
     F floats per input channel (which for F = 512 maps every row of a
     tile onto the same few cache sets). tf is two vectors
-    (2 x `vector-width` floats) or one; convolutions with a single block, or
-    whose F neither divides, are left alone. The forall's iterations are
+    (2 x `vector-width` floats), one or half of one, the widest that
+    divides F (half a vector serves F = 24 and a 1000-class classifier);
+    ops with a single block, or whose F none divides, are left alone. The forall's iterations are
     independent: they are the convolution's parallel dimension.
 
     ```mlir

@@ -20,19 +20,32 @@ func.func @blocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %acc: tens
 
 // -----
 
-// One block (32 filters), or a count no vector divides (24 is neither 16
-// nor 32 times anything): left alone.
+// One block (32 filters), or a count no vector or half vector divides (20
+// is not a multiple of 8): left alone.
 // CHECK-LABEL: func @unblocked
 // CHECK-NOT: scf.forall
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x32xf32>
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x24xf32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x20xf32>
 func.func @unblocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %acc: tensor<1x7x7x32xf32>,
-                     %w2: tensor<3x3x8x24xf32>, %acc2: tensor<1x7x7x24xf32>) -> (tensor<1x7x7x32xf32>, tensor<1x7x7x24xf32>) {
+                     %w2: tensor<3x3x8x20xf32>, %acc2: tensor<1x7x7x20xf32>) -> (tensor<1x7x7x32xf32>, tensor<1x7x7x20xf32>) {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%acc : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
   %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w2 : tensor<1x9x9x8xf32>, tensor<3x3x8x24xf32>) outs(%acc2 : tensor<1x7x7x24xf32>) -> tensor<1x7x7x24xf32>
-  return %0, %1 : tensor<1x7x7x32xf32>, tensor<1x7x7x24xf32>
+         ins(%x, %w2 : tensor<1x9x9x8xf32>, tensor<3x3x8x20xf32>) outs(%acc2 : tensor<1x7x7x20xf32>) -> tensor<1x7x7x20xf32>
+  return %0, %1 : tensor<1x7x7x32xf32>, tensor<1x7x7x20xf32>
+}
+
+// -----
+
+// 1000 classes: no multiple of 16, so blocks of half a vector (8 columns),
+// read contiguously instead of 8 floats out of every 1000.
+// CHECK-LABEL: func @matmul_1000
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<16x125x8xf32>) outs(%{{.+}} : tensor<125x16x8xf32>)
+// CHECK: scf.forall (%{{.+}}) in (125)
+// CHECK:   linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<1x16xf32>, tensor<16x8xf32>) outs(%{{.+}} : tensor<1x8xf32>)
+func.func @matmul_1000(%a: tensor<1x16xf32>, %b: tensor<16x1000xf32>, %acc: tensor<1x1000xf32>) -> tensor<1x1000xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<1x16xf32>, tensor<16x1000xf32>) outs(%acc : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  return %0 : tensor<1x1000xf32>
 }
 
 // -----
