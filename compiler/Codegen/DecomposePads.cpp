@@ -2,16 +2,17 @@
 //
 // A `tensor.pad` bufferizes into a new buffer, a fill of the padding value
 // and a strided copy of the source into its interior: one more pass over
-// every padded activation. Rewritten as a fill of the padded tensor and an
+// every padded activation. Rewritten as fills of the border and an
 // insert_slice of the source, the copy can vanish: eliminate-empty-tensors
 // then lets the op producing the source write straight into the interior of
-// the padded buffer.
+// the padded buffer, and only the border is filled.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
 
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::cnn {
@@ -23,17 +24,61 @@ using namespace mlir;
 
 namespace {
 
-/// Upstream's decomposition, for pads whose source has no other use. A
-/// source used elsewhere as well (a model output, say) would become a view
-/// of the padded buffer, and the buffer passes expect returned buffers to
-/// be allocations of their own.
-struct DecomposeSoleUsePad final : linalg::DecomposePadOpPattern {
-  using DecomposePadOpPattern::DecomposePadOpPattern;
+/// A pad whose source has no other use (a source used elsewhere as well, a
+/// model output say, would become a view of the padded buffer, and the
+/// buffer passes expect returned buffers to be allocations of their own),
+/// with a constant padding value and static sizes: the border slabs are
+/// filled one by one, then the source is inserted into the interior. Slab
+/// d covers the padding of dimension d, restricted to the interior in the
+/// dimensions before d, so every padding element is written once and no
+/// interior element is written twice.
+struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
+  using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tensor::PadOp pad,
                                 PatternRewriter &rewriter) const override {
-    if (!pad.getSource().hasOneUse())
-      return rewriter.notifyMatchFailure(pad, "the source has other uses");
-    return DecomposePadOpPattern::matchAndRewrite(pad, rewriter);
+    Value source = pad.getSource();
+    Value padValue = pad.getConstantPaddingValue();
+    RankedTensorType type = pad.getResultType();
+    if (!source.hasOneUse() || !padValue || !type.hasStaticShape() ||
+        ShapedType::isDynamicShape(pad.getStaticLow()) ||
+        ShapedType::isDynamicShape(pad.getStaticHigh()))
+      return rewriter.notifyMatchFailure(pad, "not a sole-use static pad");
+    ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
+    ArrayRef<int64_t> inner = pad.getSourceType().getShape();
+    ArrayRef<int64_t> outer = type.getShape();
+    int64_t rank = type.getRank();
+    Location loc = pad.getLoc();
+    auto indices = [&](ArrayRef<int64_t> values) {
+      return getAsIndexOpFoldResult(rewriter.getContext(), values);
+    };
+    SmallVector<OpFoldResult> ones(rank, rewriter.getIndexAttr(1));
+
+    Value dest = tensor::EmptyOp::create(rewriter, loc, outer,
+                                         type.getElementType());
+    for (int64_t d = 0; d < rank; ++d) {
+      for (bool before : {true, false}) {
+        int64_t width = before ? low[d] : high[d];
+        if (width == 0)
+          continue;
+        SmallVector<int64_t> offsets(rank, 0), sizes(outer);
+        for (int64_t e = 0; e < d; ++e) {
+          offsets[e] = low[e];
+          sizes[e] = inner[e];
+        }
+        offsets[d] = before ? 0 : low[d] + inner[d];
+        sizes[d] = width;
+        Value slab = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                             type.getElementType());
+        slab = linalg::FillOp::create(rewriter, loc, padValue, slab)
+                   .getResult(0);
+        dest = tensor::InsertSliceOp::create(rewriter, loc, slab, dest,
+                                             indices(offsets), indices(sizes),
+                                             ones);
+      }
+    }
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        pad, source, dest, indices(low), indices(inner), ones);
+    return success();
   }
 };
 
@@ -41,7 +86,7 @@ struct DecomposePadsPass final
     : cnn::impl::DecomposePadsPassBase<DecomposePadsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposeSoleUsePad>(&getContext());
+    patterns.add<DecomposePad>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

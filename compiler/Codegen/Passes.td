@@ -71,15 +71,18 @@ def FuseElementwisePass
 
 def DecomposePadsPass
     : Pass<"cnn-decompose-pads", "::mlir::func::FuncOp"> {
-  let summary = "Rewrite tensor.pad as a fill and an insert_slice";
+  let summary = "Rewrite tensor.pad as border fills and an insert_slice";
   let description = [{
-    A `tensor.pad` with a constant padding value, whose source has no other
-    use, becomes a `linalg.fill` of the padded tensor and a
-    `tensor.insert_slice` of the source into it.
-    Bufferized as it is, a pad allocates, fills and then copies its source
-    into the interior; after this rewrite `eliminate-empty-tensors` lets the
-    op that produces the source compute into the interior directly, so no
-    copy is left.
+    A static `tensor.pad` with a constant padding value, whose source has no
+    other use, becomes fills of its border slabs (for each padded
+    dimension, the slabs before and after the interior, limited to the
+    interior in the dimensions already handled, so each padding element is
+    written once) and a `tensor.insert_slice` of the source into the
+    interior. Bufferized as it is, a pad allocates, fills the whole buffer
+    and then copies its source into the interior; after this rewrite
+    `eliminate-empty-tensors` lets the op that produces the source compute
+    into the interior directly, so no copy is left and only the border is
+    written twice.
 
     ```mlir
     %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero }
@@ -88,8 +91,10 @@ def DecomposePadsPass
     becomes
     ```mlir
     %e = tensor.empty() : tensor<1x10x10x16xf32>
-    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x10x10x16xf32>)
-    %p = tensor.insert_slice %x into %f[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+    %t = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x1x10x16xf32>)
+    %0 = tensor.insert_slice %t into %e[0, 0, 0, 0] [1, 1, 10, 16] [1, 1, 1, 1]
+    ... the bottom row, then the left and right columns of rows 1 to 8 ...
+    %p = tensor.insert_slice %x into %3[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",

@@ -1,22 +1,31 @@
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-decompose-pads))' | FileCheck %s
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-decompose-pads),eliminate-empty-tensors)' | FileCheck %s --check-prefix=INPLACE
 
-// The pad becomes a fill of the padded tensor and an insert_slice of the
-// source into its interior.
+// The pad becomes fills of its border (rows above and below, then columns
+// left and right of the interior rows: each padding element once) and an
+// insert_slice of the source into the interior.
 // CHECK-LABEL: func.func @relu_then_pad
 // CHECK-NOT:     tensor.pad
 // CHECK:         %[[R:.+]] = linalg.generic
 // CHECK:         %[[E:.+]] = tensor.empty() : tensor<1x10x10x16xf32>
-// CHECK:         %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[E]] : tensor<1x10x10x16xf32>)
-// CHECK:         tensor.insert_slice %[[R]] into %[[F]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK:         %[[F0:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x10x16xf32>)
+// CHECK:         %[[I0:.+]] = tensor.insert_slice %[[F0]] into %[[E]][0, 0, 0, 0] [1, 1, 10, 16]
+// CHECK:         %[[F1:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x10x16xf32>)
+// CHECK:         %[[I1:.+]] = tensor.insert_slice %[[F1]] into %[[I0]][0, 9, 0, 0] [1, 1, 10, 16]
+// CHECK:         %[[F2:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x1x16xf32>)
+// CHECK:         %[[I2:.+]] = tensor.insert_slice %[[F2]] into %[[I1]][0, 1, 0, 0] [1, 8, 1, 16]
+// CHECK:         %[[F3:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x1x16xf32>)
+// CHECK:         %[[I3:.+]] = tensor.insert_slice %[[F3]] into %[[I2]][0, 1, 9, 0] [1, 8, 1, 16]
+// CHECK:         tensor.insert_slice %[[R]] into %[[I3]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 
 // After eliminate-empty-tensors the relu computes into the padded tensor's
-// interior: its init is a slice of the fill, so bufferization copies nothing.
+// interior: its init is a slice of the bordered tensor, so bufferization
+// copies nothing.
 // INPLACE-LABEL: func.func @relu_then_pad
-// INPLACE:         %[[F:.+]] = linalg.fill
-// INPLACE:         %[[S:.+]] = tensor.extract_slice %[[F]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 16]
+// INPLACE:         %[[S:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 // INPLACE:         %[[R:.+]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x8x8x16xf32>)
-// INPLACE:         tensor.insert_slice %[[R]] into %[[F]][0, 1, 1, 0]
+// INPLACE:         tensor.insert_slice %[[R]] into %[[B]][0, 1, 1, 0]
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @relu_then_pad(%x: tensor<1x8x8x16xf32>) -> tensor<1x10x10x16xf32> {
   %zero = arith.constant 0.0 : f32
