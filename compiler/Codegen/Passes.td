@@ -20,11 +20,13 @@ def PropagateTransposesPass
       result of a parallel `linalg.generic` becomes that generic computing
       its result in NHWC directly (other users of the old result read it
       through the inverse transpose, which folds into them in turn);
+    * a transpose to NHWC of a concatenation (insert_slices into an empty
+      tensor) becomes the concatenation, in NHWC, of the transposed parts;
     * transposes of transposes compose, and identity transposes vanish.
 
     The result: chains of convolutions, pools and elementwise layers run in
     NHWC, with layout changes left only where the model needs NCHW (its
-    inputs and outputs, flatten, concat).
+    inputs and outputs, flatten).
 
     ```mlir
     %t = linalg.transpose ins(%conv : tensor<1x8x8x16xf32>)

@@ -92,7 +92,10 @@ struct FoldNhwcTransposeIntoProducer final
     auto type = cast<RankedTensorType>(op.getResult()[0].getType());
     maps.push_back(rewriter.getMultiDimIdentityMap(type.getRank()));
 
+    // At the producer: its other users, which may come before the
+    // transpose, read the new result.
     Location loc = producer.getLoc();
+    rewriter.setInsertionPointAfter(producer);
     Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
                                           type.getElementType());
     SmallVector<utils::IteratorType> iterators(type.getRank(),
@@ -116,6 +119,68 @@ struct FoldNhwcTransposeIntoProducer final
     } else {
       rewriter.eraseOp(producer);
     }
+    return success();
+  }
+};
+
+/// A transpose to NHWC of a concatenation (a chain of insert_slices into an
+/// empty tensor, as concat lowers): the concatenation is built in NHWC from
+/// the transposed parts. Those transposes then fold into the parts'
+/// producers, so an inception block's branches write NHWC straight into
+/// their channel range and the consumers of the concatenation read it
+/// without a transpose.
+struct ConcatInNhwc final : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    if (perm != ArrayRef<int64_t>{0, 2, 3, 1})
+      return failure();
+    // The chain, last insert first; every link but the last has no other
+    // use.
+    SmallVector<tensor::InsertSliceOp> chain;
+    Value value = op.getInput();
+    while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
+      if (!chain.empty() && !value.hasOneUse())
+        return failure();
+      if (insert.getSourceType().getRank() != 4 ||
+          !insert.hasUnitStride() ||
+          ShapedType::isDynamicShape(insert.getStaticOffsets()) ||
+          ShapedType::isDynamicShape(insert.getStaticSizes()))
+        return failure();
+      chain.push_back(insert);
+      value = insert.getDest();
+    }
+    if (chain.empty() || !value.getDefiningOp<tensor::EmptyOp>() ||
+        (chain.size() > 1 && !value.hasOneUse()))
+      return failure();
+
+    Location loc = op.getLoc();
+    auto permuted = [&](ArrayRef<int64_t> v) {
+      return applyPermutation(v, perm);
+    };
+    auto type = cast<RankedTensorType>(op.getResult()[0].getType());
+    Value dest = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
+    for (tensor::InsertSliceOp insert : llvm::reverse(chain)) {
+      RankedTensorType sourceType = insert.getSourceType();
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, permuted(sourceType.getShape()),
+          sourceType.getElementType());
+      Value source = linalg::TransposeOp::create(rewriter, loc,
+                                                 insert.getSource(), init, perm)
+                         .getResult()[0];
+      dest = tensor::InsertSliceOp::create(
+          rewriter, loc, source, dest,
+          getAsIndexOpFoldResult(getContext(),
+                                 permuted(insert.getStaticOffsets())),
+          getAsIndexOpFoldResult(getContext(),
+                                 permuted(insert.getStaticSizes())),
+          ones);
+    }
+    rewriter.replaceOp(op, dest);
     return success();
   }
 };
@@ -149,7 +214,7 @@ struct PropagateTransposesPass final
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldTransposeIntoGenericInput, FoldNhwcTransposeIntoProducer,
-                 ComposeTransposes>(&getContext());
+                 ConcatInNhwc, ComposeTransposes>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -68,3 +68,44 @@ func.func @inverse(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
   %u = linalg.transpose ins(%t : tensor<1x3x4x2xf32>) outs(%e1 : tensor<1x2x3x4xf32>) permutation = [0, 3, 1, 2]
   return %u : tensor<1x2x3x4xf32>
 }
+
+// -----
+
+// A channel concatenation of two NHWC layers' results, read by an NHWC
+// layer: the concatenation is built in NHWC (channel offsets move to the
+// last dimension), the branches' relus write NHWC, and no transpose is left.
+// CHECK-LABEL: func.func @concat
+// CHECK-NOT:     linalg.transpose
+// CHECK:         %[[A:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4x4x8xf32>)
+// CHECK:         %[[B:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4x4x16xf32>)
+// CHECK:         %[[E:.+]] = tensor.empty() : tensor<1x4x4x24xf32>
+// CHECK:         %[[I:.+]] = tensor.insert_slice %[[A]] into %[[E]][0, 0, 0, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// CHECK:         %[[R:.+]] = tensor.insert_slice %[[B]] into %[[I]][0, 0, 0, 8] [1, 4, 4, 16] [1, 1, 1, 1]
+// CHECK-NOT:     linalg.transpose
+// CHECK:         return %[[R]] : tensor<1x4x4x24xf32>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @concat(%a: tensor<1x4x4x8xf32>, %b: tensor<1x4x4x16xf32>) -> tensor<1x4x4x24xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ea = tensor.empty() : tensor<1x8x4x4xf32>
+  %ta = linalg.transpose ins(%a : tensor<1x4x4x8xf32>) outs(%ea : tensor<1x8x4x4xf32>) permutation = [0, 3, 1, 2]
+  %ra = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%ta : tensor<1x8x4x4xf32>) outs(%ea : tensor<1x8x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x4x4xf32>
+  %eb = tensor.empty() : tensor<1x16x4x4xf32>
+  %tb = linalg.transpose ins(%b : tensor<1x4x4x16xf32>) outs(%eb : tensor<1x16x4x4xf32>) permutation = [0, 3, 1, 2]
+  %rb = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%tb : tensor<1x16x4x4xf32>) outs(%eb : tensor<1x16x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x4x4xf32>
+  %e = tensor.empty() : tensor<1x24x4x4xf32>
+  %c0 = tensor.insert_slice %ra into %e[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x24x4x4xf32>
+  %c1 = tensor.insert_slice %rb into %c0[0, 8, 0, 0] [1, 16, 4, 4] [1, 1, 1, 1] : tensor<1x16x4x4xf32> into tensor<1x24x4x4xf32>
+  %en = tensor.empty() : tensor<1x4x4x24xf32>
+  %t = linalg.transpose ins(%c1 : tensor<1x24x4x4xf32>) outs(%en : tensor<1x4x4x24xf32>) permutation = [0, 2, 3, 1]
+  return %t : tensor<1x4x4x24xf32>
+}
