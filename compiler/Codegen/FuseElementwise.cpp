@@ -1,12 +1,12 @@
 //===- FuseElementwise.cpp - fuse elementwise chains, keep contractions ---===//
 //
-// Upstream's elementwise fusion, with two differences. A reshape folds into
-// (or out of) an elementwise generic only, and a producer never fuses into a
-// consumer that broadcasts it.
-// Folding the flatten before a dense layer into its matmul turns the matmul
-// into a generic contraction over the flattened dimensions, which the
-// tiling and blocking passes do not recognise, so it would run as scalar
-// loops; here the matmul stays a matmul and reads the collapsed tensor.
+// Upstream's elementwise fusion, with two differences:
+//  * a reshape folds into (or out of) an elementwise generic only. Folding
+//    the flatten before a dense layer into its matmul turns the matmul into
+//    a generic contraction over the flattened dimensions, which the tiling
+//    and blocking passes do not recognise, so it would run as scalar loops;
+//  * a producer never fuses into a consumer that broadcasts it, which would
+//    recompute it once per broadcast element.
 //
 //===----------------------------------------------------------------------===//
 

@@ -50,11 +50,15 @@ def FuseElementwisePass
     Upstream's `linalg-fuse-elementwise-ops` (elementwise producer-consumer
     fusion, reshape propagation by expansion, constant folding of linalg
     ops), except that a `tensor.collapse_shape` or `tensor.expand_shape`
-    folds only into an all-parallel linalg op. Folded into a contraction,
-    the flatten before a dense layer would turn its `linalg.matmul` into a
-    generic with three reduction dimensions, which
+    folds only into an all-parallel linalg op, and a producer never fuses
+    into a consumer whose indexing map for it is not a permutation (a
+    broadcast would recompute it per broadcast element). Folded into a
+    contraction, the flatten before a dense layer would turn its
+    `linalg.matmul` into a generic with three reduction dimensions, which
     `cnn-block-weights` and `cnn-cpu-tile-and-vectorize` leave as scalar
-    loops.
+    loops; fused into the broadcast of a bias over a convolution's output,
+    a folded batch norm's per-channel arithmetic (a sqrt and a div) would
+    run once per output element instead of once per channel at load time.
 
     ```mlir
     %f = tensor.collapse_shape %x [[0], [1, 2, 3]]
@@ -83,8 +87,8 @@ def DecomposePadsPass
     interior. Bufferized as it is, a pad allocates, fills the whole buffer
     and then copies its source into the interior; after this rewrite
     `eliminate-empty-tensors` lets the op that produces the source compute
-    into the interior directly, so no copy is left and only the border is
-    written twice.
+    into the interior directly: no copy is left, and only the border is
+    filled.
 
     ```mlir
     %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero }
@@ -179,8 +183,9 @@ def BlockWeightsPass
     tile onto the same few cache sets). tf is two vectors
     (2 x `vector-width` floats), one or half of one, the widest that
     divides F (half a vector serves F = 24 and a 1000-class classifier);
-    ops with a single block, or whose F none divides, are left alone. The forall's iterations are
-    independent: they are the convolution's parallel dimension.
+    ops with a single block, or whose F none divides, are left alone. The
+    forall's iterations are independent: they are the convolution's
+    parallel dimension.
 
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,

@@ -152,8 +152,7 @@ struct ConcatInNhwc final : OpRewritePattern<linalg::TransposeOp> {
       chain.push_back(insert);
       value = insert.getDest();
     }
-    if (chain.empty() || !value.getDefiningOp<tensor::EmptyOp>() ||
-        (chain.size() > 1 && !value.hasOneUse()))
+    if (chain.empty() || !value.getDefiningOp<tensor::EmptyOp>())
       return failure();
 
     Location loc = op.getLoc();
