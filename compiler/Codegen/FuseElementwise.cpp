@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -26,12 +27,6 @@ namespace mlir::cnn {
 using namespace mlir;
 
 namespace {
-
-/// Whether `op` is a linalg op whose loops are all parallel.
-bool isElementwise(Operation *op) {
-  auto linalgOp = dyn_cast_if_present<linalg::LinalgOp>(op);
-  return linalgOp && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
-}
 
 struct FuseElementwisePass final
     : cnn::impl::FuseElementwisePassBase<FuseElementwisePass> {
@@ -47,10 +42,12 @@ struct FuseElementwisePass final
     // reshape, or a reshape's operand produced by a linalg op.
     linalg::ControlFusionFn reshapeIntoElementwise =
         [singleUse](OpOperand *fused) {
-          Operation *linalgSide = isa<linalg::LinalgOp>(fused->getOwner())
-                                      ? fused->getOwner()
-                                      : fused->get().getDefiningOp();
-          return isElementwise(linalgSide) && singleUse(fused);
+          auto linalgSide = dyn_cast_if_present<linalg::LinalgOp>(
+              isa<linalg::LinalgOp>(fused->getOwner())
+                  ? fused->getOwner()
+                  : fused->get().getDefiningOp());
+          return linalgSide && linalg::isElementwise(linalgSide) &&
+                 singleUse(fused);
         };
     // A producer does not fuse into a consumer that broadcasts it: the
     // fused op would recompute the producer once per broadcast element.

@@ -88,17 +88,17 @@ CNNRT_INTERNAL int cnnrt_shape_elements(const int64_t *shape, int ndim,
  * string. */
 CNNRT_INTERNAL const char *cnnrt_strerror(int err, char *buf, size_t size);
 
-#ifdef __cplusplus
-} /* extern "C" */
-#endif
-
 /* Writes all n bytes to fd (short writes and EINTR retried, chunks of at
  * most 1 GiB). Returns 0, or -1 with errno set. */
-int cnnrt_write_full(int fd, const void *buf, size_t n);
+CNNRT_INTERNAL int cnnrt_write_full(int fd, const void *buf, size_t n);
 
 /* Creates a fresh temporary file next to `path` (same file system, so
  * rename() over `path` is atomic). Returns the descriptor and the malloc'd
  * name in *temp_path, or -1 with errno set. */
-int cnnrt_create_temp(const char *path, char **temp_path);
+CNNRT_INTERNAL int cnnrt_create_temp(const char *path, char **temp_path);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* CNNRT_INTERNAL_H */
