@@ -347,8 +347,13 @@ class Bench:
         m = re.search(r"total: ([\d,]+) parameters, ([\d,]+) MACs", inspect.stdout)
         if inspect.returncode != 0 or not m:
             raise BenchError("cnnc inspect: no 'total: ... MACs' line")
+        # The planned activation arena and the liveness lower bound.
+        arena = re.search(rf"#define CNN_{upper}_ARENA_BYTES (\d+)", header)
+        bound = re.search(r"the most bytes live at once is (\d+)", header)
+        memory = {"arena_bytes": int(arena.group(1)),
+                  "arena_lower_bound": int(bound.group(1))} if arena and bound else {}
         lib = os.path.join(libdir, f"lib{name}.so")
-        return {"compile_s": round(seconds, 3), "lib": lib,
+        return {"compile_s": round(seconds, 3), "lib": lib, **memory,
                 "lib_mb": round(os.path.getsize(lib) / 2**20, 2),
                 "parameters": int(m.group(1).replace(",", "")),
                 "macs": int(m.group(2).replace(",", "")), **sizes}
@@ -630,8 +635,9 @@ def render_markdown(meta: Dict[str, Any], results: List[Dict[str, Any]],
           "Peak RSS is the largest over the thread counts, of the whole process "
           "(interpreter and framework included for PyTorch and ORT).", "",
           "| model | input | batch | cnnc compile s | library MB | GMACs "
+          "| arena MB | arena / liveness bound "
           "| ours peak RSS MB | PyTorch peak RSS MB | ORT peak RSS MB |",
-          "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+          "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for c in compiles:
         rows = [r for r in results if r["model"] == c["model"] and r["batch"] == c["batch"]]
 
@@ -642,6 +648,8 @@ def render_markdown(meta: Dict[str, Any], results: List[Dict[str, Any]],
                  f"| {compile_cell(c)} "
                  f"| {fmt_num(c.get('lib_mb'), 1)} "
                  f"| {fmt_num(c['macs'] / 1e9, 2) if 'macs' in c else '–'} "
+                 f"| {fmt_num(c['arena_bytes'] / 2**20, 1) if 'arena_bytes' in c else '–'} "
+                 f"| {fmt_num(c['arena_bytes'] / c['arena_lower_bound'], 2) if c.get('arena_lower_bound') else '–'} "
                  f"| {peak_rss('ours')} | {peak_rss('pytorch')} | {peak_rss('ort')} |")
     if errors:
         L += ["", "## Errors", ""] + [f"- {e}" for e in dict.fromkeys(errors)]

@@ -245,24 +245,29 @@ def PlanMemoryPass : Pass<"cnn-plan-memory", "::mlir::ModuleOp"> {
     On the bufferized model function `forward`, before deallocations are
     inserted: every statically shaped `memref.alloc` of the function's top
     level that does not escape becomes a `memref.view` at a fixed offset of
-    one arena (a single 64-byte aligned i8 allocation). A buffer lives from
+    one arena, a new last argument of the function: the caller provides it
+    (the library's `_infer` from a cached block, `_infer_with_arena` from
+    the user), 64-byte aligned. A buffer lives from
     its allocation to the last use of it or of any view of it, in program
     order (uses inside loops count at the loop); buffers whose lifetimes
     overlap get disjoint bytes, others may share. Offsets come from the
     greedy-by-size heuristic (largest first, each at the lowest aligned
     offset free during its lifetime). The module records the arena size
-    (`cnn.arena_bytes`) and the liveness lower bound, the most bytes live at
-    one point (`cnn.arena_lower_bound`).
+    (`cnn.arena_bytes`), its alignment (`cnn.arena_alignment`) and the
+    liveness lower bound, the most bytes live at one point
+    (`cnn.arena_lower_bound`).
 
     ```mlir
-    %a = memref.alloc() : memref<1x8x8x16xf32>   // dead before %b
-    %b = memref.alloc() : memref<1x8x8x16xf32>
+    func.func @forward(%x: memref<...>, %out: memref<...>) {
+      %a = memref.alloc() : memref<1x8x8x16xf32>   // dead before %b
+      %b = memref.alloc() : memref<1x8x8x16xf32>
     ```
     becomes
     ```mlir
-    %arena = memref.alloc() {alignment = 64} : memref<4096xi8>
-    %a = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x8x16xf32>
-    %b = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x8x16xf32>
+    func.func @forward(%x: memref<...>, %out: memref<...>,
+                       %arena: memref<4096xi8>) {
+      %a = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x8x16xf32>
+      %b = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x8x16xf32>
     ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",

@@ -7,9 +7,11 @@
 // order) overlap get disjoint bytes, the others may share. Offsets come
 // from the greedy-by-size heuristic: the largest buffers are placed first,
 // each at the lowest 64-byte aligned offset that fits next to the buffers
-// already placed whose lifetimes it meets. The arena is one allocation per
-// call; its size and the liveness lower bound (the most bytes live at any
-// point) go on the module as cnn.arena_bytes and cnn.arena_lower_bound.
+// already placed whose lifetimes it meets. The arena is the caller's: a new
+// last argument of the function, which the library's
+// entry points allocate or take from the user. Its size and the liveness
+// lower bound (the most bytes live at any point) go on the module as
+// cnn.arena_bytes and cnn.arena_lower_bound (with cnn.arena_alignment).
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,8 +118,9 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
     std::vector<Buffer *> order;
     for (Buffer &buffer : buffers)
       order.push_back(&buffer);
-    llvm::stable_sort(order, [](const Buffer *a, const Buffer *b) {
-      return a->bytes > b->bytes;
+    llvm::sort(order, [](const Buffer *a, const Buffer *b) {
+      return std::make_pair(-a->bytes, a->first) <
+             std::make_pair(-b->bytes, b->first);
     });
     int64_t arenaBytes = 0;
     std::vector<Buffer *> placed;
@@ -139,13 +142,14 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
       placed.push_back(buffer);
     }
 
-    // One arena, the buffers views of it.
+    // One arena, passed in, the buffers views of it.
     OpBuilder b(&getContext());
-    b.setInsertionPointToStart(&block);
-    Location loc = func.getLoc();
     auto arenaType = MemRefType::get({arenaBytes}, b.getI8Type());
-    Value arena = memref::AllocOp::create(
-        b, loc, arenaType, b.getI64IntegerAttr(kArenaAlignment));
+    unsigned index = func.getNumArguments();
+    if (failed(func.insertArgument(index, arenaType, DictionaryAttr(),
+                                   func.getLoc())))
+      return signalPassFailure();
+    Value arena = func.getArgument(index);
     for (Buffer &buffer : buffers) {
       for (Operation *user : llvm::make_early_inc_range(buffer.alloc->getUsers()))
         if (isa<memref::DeallocOp>(user))
@@ -161,6 +165,7 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
     }
     module->setAttr("cnn.arena_bytes", b.getI64IntegerAttr(arenaBytes));
     module->setAttr("cnn.arena_lower_bound", b.getI64IntegerAttr(lowerBound));
+    module->setAttr("cnn.arena_alignment", b.getI64IntegerAttr(kArenaAlignment));
   }
 };
 

@@ -105,6 +105,23 @@ void mlir::cnn::readTrainingLayout(ModuleOp module,
   interface.stateSize = cast<IntegerAttr>(train.get("state_size")).getInt();
 }
 
+void mlir::cnn::readLoweredLayout(ModuleOp module,
+                                  ModelInterface &interface) {
+  if (auto packed = module->getAttrOfType<IntegerAttr>("cnn.packed_weights_size"))
+    interface.packedWeightsSize = packed.getInt();
+  if (auto offsets =
+          module->getAttrOfType<DenseI64ArrayAttr>("cnn.packed_weights"))
+    interface.packedWeightOffsets.assign(offsets.asArrayRef().begin(),
+                                         offsets.asArrayRef().end());
+  if (auto bytes = module->getAttrOfType<IntegerAttr>("cnn.arena_bytes"))
+    interface.arenaBytes = bytes.getInt();
+  if (auto bound = module->getAttrOfType<IntegerAttr>("cnn.arena_lower_bound"))
+    interface.arenaLowerBound = bound.getInt();
+  if (auto alignment =
+          module->getAttrOfType<IntegerAttr>("cnn.arena_alignment"))
+    interface.arenaAlignment = alignment.getInt();
+}
+
 std::string mlir::cnn::generateHeader(const ModelInterface &m) {
   std::string upper = llvm::StringRef(m.name).upper();
   std::string h;
@@ -115,11 +132,13 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << "/** An instance of the model (its weights); safe to use for inference "
         "from several threads at once. */\n"
      << "typedef struct cnn_" << m.name << " cnn_" << m.name << ";\n\n";
-  if (m.arenaBytes)
-    os << "/** Activation memory of one inference, in bytes: one arena planned "
-          "by liveness\n    (the most bytes live at once is "
-       << m.arenaLowerBound << "). */\n"
-       << "#define CNN_" << upper << "_ARENA_BYTES " << m.arenaBytes << "\n\n";
+  os << "/** Activation memory of one inference, in bytes: one arena planned "
+        "by liveness\n    (the most bytes live at once is "
+     << m.arenaLowerBound << "), and the alignment _infer_with_arena needs "
+        "of it. */\n"
+     << "#define CNN_" << upper << "_ARENA_BYTES " << m.arenaBytes << "\n"
+     << "#define CNN_" << upper << "_ARENA_ALIGNMENT " << m.arenaAlignment
+     << "\n\n";
   auto describe = [&](const std::vector<TensorInterface> &tensors,
                       StringRef kind) {
     os << "#define CNN_" << upper << "_NUM_" << StringRef(kind).upper() << "S "
@@ -162,7 +181,19 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
   for (const TensorInterface &t : m.outputs)
     os << ", float *" << t.name;
   os << ");\n\n"
-     << "/** The same with the input and output pointers in one array. */\n"
+     << "/** The same in caller-owned activation memory: arena holds "
+        "CNN_" << upper << "_ARENA_BYTES bytes\n    aligned to CNN_" << upper
+     << "_ARENA_ALIGNMENT (NULL when that size is 0). The library allocates "
+        "no\n    activation memory for the call. One arena serves one "
+        "inference at a time. */\n"
+     << "int cnn_" << m.name << "_infer_with_arena(cnn_" << m.name
+     << " *model, void *arena";
+  for (const TensorInterface &t : m.inputs)
+    os << ", const float *" << t.name;
+  for (const TensorInterface &t : m.outputs)
+    os << ", float *" << t.name;
+  os << ");\n\n"
+     << "/** _infer with the input and output pointers in one array. */\n"
      << "int cnn_" << m.name << "_infer_packed(cnn_" << m.name
      << " *model, void **inputs_then_outputs);\n\n"
      << "void cnn_" << m.name << "_destroy(cnn_" << m.name << " *model);\n\n";
@@ -542,26 +573,85 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     b.CreateRet(handle);
   }
 
-  // infer: checks every pointer, then runs the model.
+  // infer: checks every pointer, then runs the model in an activation arena
+  // of the runtime's (a cached block: no fresh pages after the first call).
+  // infer_with_arena: the same in the caller's arena.
   size_t numArgs = m.inputs.size() + m.outputs.size();
+  auto callForward = [&](llvm::Function *f, unsigned firstTensor,
+                         llvm::Value *arena) {
+    SmallVector<llvm::Value *> args;
+    if (m.outlinedWeights)
+      args.push_back(b.CreateLoad(ptr, f->getArg(0)));
+    for (size_t i = 0; i < numArgs; ++i)
+      args.push_back(f->getArg(firstTensor + i));
+    if (m.arenaBytes)
+      args.push_back(arena);
+    b.CreateCall(forward, args);
+  };
+  auto checkPointers = [&](llvm::Function *f, ArrayRef<llvm::Value *> values,
+                           const std::string &message) {
+    llvm::BasicBlock *error = fail(f, message, b.getInt32(1));
+    llvm::Value *anyNull = b.getFalse();
+    for (llvm::Value *v : values)
+      anyNull = b.CreateOr(anyNull, b.CreateIsNull(v));
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", f);
+    b.CreateCondBr(anyNull, error, ok);
+    b.SetInsertPoint(ok);
+  };
+  auto tensorArgs = [&](llvm::Function *f, unsigned first) {
+    SmallVector<llvm::Value *> values = {f->getArg(0)};
+    for (size_t i = 0; i < numArgs; ++i)
+      values.push_back(f->getArg(first + i));
+    return values;
+  };
+  const std::string nullMessage = ": a model, input or output pointer is NULL";
+
   SmallVector<llvm::Type *> inferParams(numArgs + 1, ptr);
   llvm::Function *infer = define(prefix + "_infer", i32, inferParams);
   {
-    llvm::BasicBlock *error =
-        fail(infer, prefix + "_infer: a model, input or output pointer is NULL",
-             b.getInt32(1));
-    llvm::Value *anyNull = b.getFalse();
-    for (llvm::Argument &arg : infer->args())
-      anyNull = b.CreateOr(anyNull, b.CreateIsNull(&arg));
-    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", infer);
-    b.CreateCondBr(anyNull, error, ok);
-    b.SetInsertPoint(ok);
-    SmallVector<llvm::Value *> args;
-    if (m.outlinedWeights)
-      args.push_back(b.CreateLoad(ptr, infer->getArg(0)));
-    for (size_t i = 1; i <= numArgs; ++i)
-      args.push_back(infer->getArg(i));
-    b.CreateCall(forward, args);
+    checkPointers(infer, tensorArgs(infer, 1), prefix + "_infer" + nullMessage);
+    llvm::Value *arena = nullptr;
+    if (m.arenaBytes) {
+      llvm::FunctionCallee acquire =
+          declare("_mlir_memref_to_llvm_alloc", ptr, {i64});
+      arena = b.CreateCall(acquire, {b.getInt64(m.arenaBytes)});
+      checkPointers(infer, {arena},
+                    llvm::formatv("{0}_infer: out of memory for the "
+                                  "activation arena ({1} bytes)",
+                                  prefix, m.arenaBytes)
+                        .str());
+    }
+    callForward(infer, 1, arena);
+    if (arena)
+      b.CreateCall(declare("_mlir_memref_to_llvm_free", b.getVoidTy(), {ptr}),
+                   {arena});
+    b.CreateRet(b.getInt32(0));
+  }
+
+  SmallVector<llvm::Type *> arenaParams(numArgs + 2, ptr);
+  llvm::Function *withArena =
+      define(prefix + "_infer_with_arena", i32, arenaParams);
+  {
+    checkPointers(withArena, tensorArgs(withArena, 2),
+                  prefix + "_infer_with_arena" + nullMessage);
+    llvm::Value *arena = withArena->getArg(1);
+    if (m.arenaBytes) {
+      llvm::Value *misaligned = b.CreateICmpNE(
+          b.CreateAnd(b.CreatePtrToInt(arena, i64),
+                      b.getInt64(m.arenaAlignment - 1)),
+          b.getInt64(0));
+      llvm::BasicBlock *error = fail(
+          withArena,
+          llvm::formatv("{0}_infer_with_arena: the arena is NULL or not "
+                        "aligned to {1} bytes",
+                        prefix, m.arenaAlignment)
+              .str(),
+          b.getInt32(1));
+      llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "aligned", withArena);
+      b.CreateCondBr(b.CreateOr(b.CreateIsNull(arena), misaligned), error, ok);
+      b.SetInsertPoint(ok);
+    }
+    callForward(withArena, 2, arena);
     b.CreateRet(b.getInt32(0));
   }
 
@@ -672,15 +762,9 @@ LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
     return emitError(loc) << "translation to LLVM IR failed";
   module->setTargetTriple(machine->getTargetTriple());
   module->setDataLayout(machine->createDataLayout());
-  ModelInterface withPacking = interface;
-  if (auto packed =
-          llvmModule->getAttrOfType<IntegerAttr>("cnn.packed_weights_size"))
-    withPacking.packedWeightsSize = packed.getInt();
-  if (auto offsets =
-          llvmModule->getAttrOfType<DenseI64ArrayAttr>("cnn.packed_weights"))
-    withPacking.packedWeightOffsets.assign(offsets.asArrayRef().begin(),
-                                           offsets.asArrayRef().end());
-  if (failed(addApi(*module, withPacking)))
+  ModelInterface lowered = interface;
+  readLoweredLayout(llvmModule, lowered);
+  if (failed(addApi(*module, lowered)))
     return emitError(loc) << "the lowered module has no function 'forward'";
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, machine.get())(module.get()))
@@ -759,13 +843,9 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
                           << (linkError.empty() ? "" : ": " + linkError);
 
   std::string header = interface.name + ".h";
-  ModelInterface withArena = interface;
-  if (auto bytes = llvmModule->getAttrOfType<IntegerAttr>("cnn.arena_bytes"))
-    withArena.arenaBytes = bytes.getInt();
-  if (auto bound =
-          llvmModule->getAttrOfType<IntegerAttr>("cnn.arena_lower_bound"))
-    withArena.arenaLowerBound = bound.getInt();
-  if (failed(writeFile(loc, in(header), generateHeader(withArena))))
+  ModelInterface lowered = interface;
+  readLoweredLayout(llvmModule, lowered);
+  if (failed(writeFile(loc, in(header), generateHeader(lowered))))
     return failure();
 
   std::vector<std::string> files = {archive, shared, header};

@@ -46,9 +46,11 @@ struct ModelInterface {
   /// (cnn-hoist-weight-packing), when the module has one.
   int64_t packedWeightsSize = 0;
   /// Activation memory of one inference (cnn-plan-memory): the arena's
-  /// bytes and the liveness lower bound; 0 when unknown.
+  /// bytes, the liveness lower bound and the alignment the arena needs. With
+  /// arenaBytes 0 the model function takes no arena.
   int64_t arenaBytes = 0;
   int64_t arenaLowerBound = 0;
+  int64_t arenaAlignment = 64;
   /// Where forward_prepare's results go in the packed buffer (in floats).
   std::vector<int64_t> packedWeightOffsets;
   /// The file create(NULL) loads.
@@ -72,6 +74,10 @@ void readWeightsLayout(ModuleOp module, ModelInterface &interface);
 
 /// Reads the training step cnn-build-train-step left on `module`, if any.
 void readTrainingLayout(ModuleOp module, ModelInterface &interface);
+
+/// Reads what lowering left on `module`: the packed weights
+/// (cnn-hoist-weight-packing) and the activation arena (cnn-plan-memory).
+void readLoweredLayout(ModuleOp module, ModelInterface &interface);
 
 /// Reads the interface of the model function `forward` of a cnn module.
 FailureOr<ModelInterface> readModelInterface(ModuleOp module);

@@ -107,3 +107,15 @@ void mlir::cnn::printLayerTable(llvm::raw_ostream &os, StringRef modelName,
   os << llvm::formatv("total: {0} parameters, {1} MACs ({2:F2} GMACs)\n",
                       grouped(params), grouped(macs), macs / 1e9);
 }
+
+void mlir::cnn::printActivationMemory(llvm::raw_ostream &os,
+                                      int64_t arenaBytes, int64_t lowerBound) {
+  os << llvm::formatv("activation memory: {0} bytes ({1:F1} MiB) in one "
+                      "arena; liveness lower bound {2} bytes",
+                      grouped(arenaBytes), arenaBytes / 1048576.0,
+                      grouped(lowerBound));
+  if (lowerBound)
+    os << llvm::formatv(" (arena {0:F2}x the bound)",
+                        double(arenaBytes) / lowerBound);
+  os << "\n";
+}

@@ -26,6 +26,11 @@ std::vector<LayerStats> collectLayerStats(ModuleOp module);
 void printLayerTable(llvm::raw_ostream &os, llvm::StringRef modelName,
                      const std::vector<LayerStats> &stats);
 
+/// Prints the planned activation memory: the arena's bytes and the liveness
+/// lower bound (the most bytes live at once).
+void printActivationMemory(llvm::raw_ostream &os, int64_t arenaBytes,
+                           int64_t lowerBound);
+
 } // namespace mlir::cnn
 
 #endif // CNN_TOOLS_CNNC_INSPECT_H

@@ -75,6 +75,13 @@ cl::opt<uint64_t> seedOpt("seed",
                           cl::init(0), cl::cat(commonCategory));
 
 cl::OptionCategory runCategory("Options of 'cnnc run'");
+cl::OptionCategory inspectCategory("Options of 'cnnc inspect'");
+cl::opt<bool> memoryOpt(
+    "memory",
+    cl::desc("Also lower the model as 'cnnc compile' does and print its "
+             "activation memory: the arena's bytes and the liveness lower "
+             "bound (takes about as long as a compile)"),
+    cl::init(false), cl::cat(inspectCategory));
 cl::OptionCategory trainLoopCategory("Options of 'cnnc train'");
 
 enum class Emit { Cnn, Linalg, Llvm, Obj, Lib };
@@ -100,7 +107,7 @@ cl::opt<std::string>
            cl::desc("Target CPU, e.g. x86-64-v3 or x86-64-v4 (default: this "
                     "machine's CPU and its features)"),
            cl::value_desc("name"), cl::init("host"), cl::cat(compileCategory),
-           cl::cat(runCategory));
+           cl::cat(runCategory), cl::cat(inspectCategory));
 cl::opt<bool> embedWeightsOpt(
     "embed-weights",
     cl::desc("Embed the weights in the library (default: the library loads "
@@ -183,7 +190,7 @@ Commands:
             (--x X.npy --y Y.npy [--val-x --val-y] --epochs N --batch B
             --seed S -o weights.safetensors)
   inspect   Print MODEL's layers with output shapes, parameters and MACs,
-            and their totals
+            and their totals (--memory: and its planned activation memory)
 
 MODEL is a JSON model description with its weights in safetensors
 (docs/model-format.md). 'cnnc <command> --help' lists a command's options.
@@ -196,12 +203,13 @@ LogicalResult rejectForeignOptions(StringRef command,
     cl::Option *option = entry.second;
     if (option->getNumOccurrences() == 0)
       continue;
-    bool isCnncOption =
-        llvm::is_contained(option->Categories, &commonCategory) ||
-        llvm::is_contained(option->Categories, &compileCategory) ||
-        llvm::is_contained(option->Categories, &runCategory) ||
-        llvm::is_contained(option->Categories, &trainCategory) ||
-        llvm::is_contained(option->Categories, &trainLoopCategory);
+    bool isCnncOption = llvm::any_of(
+        std::initializer_list<cl::OptionCategory *>{
+            &commonCategory, &compileCategory, &runCategory, &trainCategory,
+            &trainLoopCategory, &inspectCategory},
+        [&](cl::OptionCategory *c) {
+          return llvm::is_contained(option->Categories, c);
+        });
     if (!isCnncOption)
       continue;
     if (llvm::any_of(option->Categories, [&](cl::OptionCategory *c) {
@@ -867,14 +875,30 @@ int runTrain(MLIRContext &context) {
 }
 
 int runInspect(MLIRContext &context) {
-  // Statistics need shapes, not weight values.
+  // Statistics need shapes, not weight values; planning memory lowers the
+  // model, whose weights fold like a compile's.
   OwningOpRef<ModuleOp> module = importFromOptions(
-      context, /*shapesOnly=*/!weightsOpt.getNumOccurrences());
+      context,
+      /*shapesOnly=*/!memoryOpt && !weightsOpt.getNumOccurrences());
   if (!module)
     return 1;
   auto name = (*module)->getAttrOfType<StringAttr>(kModelNameAttr);
   printLayerTable(llvm::outs(), name ? name.getValue() : "model",
                   collectLayerStats(*module));
+  if (!memoryOpt)
+    return 0;
+  // As buildLibrary lowers it: weights in one buffer, packed at load time.
+  stripInterfaceNames(*module);
+  PassManager pm(&context);
+  pm.addPass(createOutlineWeightsPass());
+  if (failed(pm.run(*module)) ||
+      failed(lowerModule(*module, Phase::Llvm,
+                         CpuTarget{targetVectorWidth(cpuOpt)})))
+    return 1;
+  ModelInterface lowered;
+  readLoweredLayout(*module, lowered);
+  printActivationMemory(llvm::outs(), lowered.arenaBytes,
+                        lowered.arenaLowerBound);
   return 0;
 }
 
@@ -902,7 +926,9 @@ int main(int argc, char **argv) {
     categories.push_back(&runCategory);
   else if (command == "train")
     categories.push_back(&trainLoopCategory);
-  else if (command != "inspect") {
+  else if (command == "inspect")
+    categories.push_back(&inspectCategory);
+  else {
     llvm::errs() << "cnnc: unknown command '" << command
                  << "' (commands: compile, run, train, inspect; see cnnc --help)\n";
     return 1;

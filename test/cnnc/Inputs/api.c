@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,24 @@ int main(int argc, char **argv) {
   for (int i = 0; i < CNN_TINY_OUTPUT0_SIZE; ++i)
     sum += expected[i];
   printf("output sum %.4f\n", sum);
+
+  /* Caller-owned activation memory: the same result, and a misaligned or
+   * missing arena is refused. */
+  static unsigned char raw[CNN_TINY_ARENA_BYTES + CNN_TINY_ARENA_ALIGNMENT];
+  unsigned char *arena =
+      raw + (-(uintptr_t)raw & (CNN_TINY_ARENA_ALIGNMENT - 1));
+  float out[CNN_TINY_OUTPUT0_SIZE];
+  memset(raw, 0x7f, sizeof raw); /* garbage the model must not depend on */
+  if (cnn_tiny_infer_with_arena(model, arena, input, out) != 0)
+    return 14;
+  printf("caller arena (%d bytes): %s\n", CNN_TINY_ARENA_BYTES,
+         memcmp(out, expected, sizeof out) ? "MISMATCH" : "identical");
+  if (cnn_tiny_infer_with_arena(model, arena + 4, input, out) != 1)
+    return 15;
+  printf("misaligned arena: %s\n", cnnrt_last_error());
+  if (cnn_tiny_infer_with_arena(model, NULL, input, out) != 1)
+    return 16;
+  printf("null arena: %s\n", cnnrt_last_error());
 
   pthread_t threads[4];
   for (int t = 0; t < 4; ++t)
