@@ -15,8 +15,9 @@
 //  * parallel generics: one vector along the innermost dimension.
 //
 // Tile sizes divide the op's static sizes, so every tile has the same static
-// shape and no masks are needed. The vector width comes from the target:
-// 16 floats with AVX-512, 8 with AVX2.
+// shape and no masks are needed; an output width without a good divisor is
+// first split into a divisible part and a tail. The vector width comes from
+// the target: 16 floats with AVX-512, 8 with AVX2.
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,17 +80,49 @@ struct TileLevel {
 /// previous one produced. Empty when the op is left alone.
 using TilePlan = SmallVector<TileLevel, 2>;
 
+/// Registers for accumulators: 16 vectors leaves room for operands.
+constexpr int64_t kAccumulators = 16;
+
+/// The most pixels of a register tile whose rows hold `lanes` channels.
+int64_t pixelsPerTile(int64_t lanes, int64_t width) {
+  int64_t vectorsPerRow = (lanes + width - 1) / width;
+  return std::max<int64_t>(1, kAccumulators / vectorsPerRow);
+}
+
+/// Convolutions and pools whose output width has no divisor near a register
+/// tile's pixels (17, 71, 73 and 149 are prime) would get tiles of one
+/// pixel: two accumulators, bound by the FMA latency. Such an op is split
+/// along the output width into a part that whole tiles divide and a
+/// narrower tail; both are tiled as usual.
+void splitRaggedWidths(func::FuncOp func, int64_t width) {
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk([&](linalg::LinalgOp op) {
+    if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+            linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op) &&
+        op.hasPureTensorSemantics() && !op.hasDynamicShape())
+      ops.push_back(op);
+  });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::LinalgOp op : ops) {
+    // Every op here has (n, oh, ow, channels, ...) loops; channels in lanes.
+    SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+    int64_t pixels = pixelsPerTile(laneTile(sizes[3], width), width);
+    int64_t ow = sizes[2];
+    if (ow <= pixels || 2 * divisorAtMost(ow, pixels) > pixels)
+      continue;
+    rewriter.setInsertionPoint(op);
+    linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                    /*dimension=*/2, rewriter.getIndexAttr(ow - ow % pixels));
+  }
+}
+
 /// The tiles for `op`.
 TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
     return {};
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-  // Registers for accumulators: 16 vectors leaves room for operands.
-  constexpr int64_t kAccumulators = 16;
   auto rowTile = [&](int64_t rows, int64_t lanes) {
-    int64_t vectorsPerRow = (lanes + width - 1) / width;
-    return divisorAtMost(rows, std::max<int64_t>(1, kAccumulators /
-                                                        vectorsPerRow));
+    return divisorAtMost(rows, pixelsPerTile(lanes, width));
   };
   // Ops not already inside a parallel loop (cnn-block-weights) get one
   // over their outer dimensions.
@@ -155,7 +188,8 @@ struct TileAndVectorizePass final
     MLIRContext *context = &getContext();
     IRRewriter rewriter(context);
 
-    // 1. Tile.
+    // 1. Tile, after splitting widths that no good tile divides.
+    splitRaggedWidths(func, vectorWidth);
     std::vector<std::pair<linalg::LinalgOp, TilePlan>> work;
     func.walk([&](linalg::LinalgOp op) {
       TilePlan plan = tilePlanFor(op, vectorWidth);

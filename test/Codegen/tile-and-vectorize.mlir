@@ -36,6 +36,25 @@ func.func @conv_24_filters(%x: tensor<1x56x56x16xf32>, %w: tensor<1x1x16x24xf32>
 
 // -----
 
+// 17 output columns (prime) would give tiles of one pixel. The op is split
+// at column 16: two tiles of 8 pixels, then a tail of one.
+// CHECK-LABEL: func @conv_ragged_width
+// CHECK: %[[HEAD:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 17, 16, 32] [1, 1, 1, 1]
+// CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[HEAD]])
+// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c8
+// CHECK:   vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
+// CHECK: %[[TAIL:.+]] = tensor.extract_slice %{{.+}}[0, 0, 16, 0] [1, 17, 1, 32] [1, 1, 1, 1]
+// CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[TAIL]])
+// CHECK:   vector.contract {{.*}} : vector<1x1x1xf32>, vector<1x32xf32> into vector<1x1x32xf32>
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 16, 0] [1, 17, 1, 32] [1, 1, 1, 1]
+func.func @conv_ragged_width(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x19x19x16xf32>, tensor<3x3x16x32xf32>) outs(%acc : tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32>
+  return %0 : tensor<1x17x17x32xf32>
+}
+
+// -----
+
 // An elementwise generic: threads over the outer dimensions, one vector
 // of the innermost (64 = 4 x 16 lanes) per iteration.
 // CHECK-LABEL: func @relu

@@ -69,3 +69,17 @@ cases = [
 ]
 
 harness.check("conv", cases, x, expected=43)
+
+# Output widths without a divisor near the register tile (19 and 9 here)
+# are split into whole tiles and a narrower tail.
+x_ragged = harness.seeded_input((2, 16, 19, 19))
+ragged = [
+    ("ragged_conv3x3_p1", nn.Conv2d(16, 32, 3, padding=1)),
+    ("ragged_conv1x7", nn.Conv2d(16, 32, (1, 7), padding=(0, 3))),
+    ("ragged_conv3x3_s2", nn.Conv2d(16, 32, 3, stride=2)),
+    ("ragged_conv48_relu", nn.Sequential(nn.Conv2d(16, 48, 3, padding=1), nn.ReLU())),
+    ("ragged_depthwise", nn.Conv2d(16, 16, 3, padding=1, groups=16)),
+    ("ragged_maxpool", nn.MaxPool2d(3, stride=1, padding=1)),
+    ("ragged_avgpool", nn.AvgPool2d(3, stride=1, padding=1)),
+]
+harness.check("conv_ragged", ragged, x_ragged, expected=7)
