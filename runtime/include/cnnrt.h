@@ -165,8 +165,9 @@ int cnnrt_num_threads(void);
 void cnnrt_set_num_threads(int n);
 
 /* One parallel loop of generated code: calls fn(ctx, begin, end) on
- * disjoint ranges covering [0, n), spread over cnnrt_num_threads() threads
- * (the caller is one of them), and returns when all are done. Calls made
+ * disjoint ranges covering [0, n), which cnnrt_num_threads() threads (the
+ * caller is one of them) take in turn as they finish the previous one, and
+ * returns when all are done. Calls made
  * from inside a loop, or while another thread's loop holds the pool, run
  * on the calling thread alone. */
 typedef void (*cnnrt_task_fn)(void *ctx, int64_t begin, int64_t end);

@@ -39,8 +39,12 @@ int cnnrt_num_threads(void) {
 /* ---- The pool ------------------------------------------------------------
  *
  * Workers are started on first use and live for the process. A job is
- * published by bumping `generation`; worker k runs chunk k + 1 of it while
- * the caller runs chunk 0, and the caller waits until `pending` reaches 0.
+ * published by bumping `generation`; the caller and the workers then take
+ * chunks of its iterations from a shared counter until none is left, so a
+ * thread that runs slower (an uneven split, or a CPU shared with another
+ * program) leaves more of the loop to the others. Chunks are an eighth of
+ * a thread's share, at least one iteration. The caller waits until
+ * `pending` (the workers still in the job) reaches 0.
  * Workers spin briefly for the next job (inference runs loops back to back)
  * and then sleep on a condition variable. One job runs at a time: a caller
  * that finds the pool busy (another thread's inference) or that is itself
@@ -59,21 +63,27 @@ static struct {
   cnnrt_task_fn fn;
   void *ctx;
   int64_t n;
-  int chunks; /* caller + workers taking part */
+  int64_t chunk; /* iterations taken at a time */
 } job;
-/* The job's generation (high bits) and chunk count (low 16 bits), published
- * together: a worker that sits a job out reads nothing else of it, so it can
- * never pair one job's generation with a later job's chunk count. */
+static atomic_int_fast64_t next_iteration;
+/* The job's generation (high bits) and the threads taking part (low 16
+ * bits), published together: a worker that sits a job out reads nothing
+ * else of it, so it can never pair one job's generation with a later job's
+ * thread count. */
 #define CHUNK_BITS 16
 static atomic_uint_fast64_t state;
 static atomic_int pending;
 static _Thread_local int inside_job;
 
-static void run_chunk(int index) {
-  int64_t begin = job.n * index / job.chunks;
-  int64_t end = job.n * (index + 1) / job.chunks;
-  if (begin < end)
+static void run_chunks(void) {
+  for (;;) {
+    int64_t begin = atomic_fetch_add_explicit(&next_iteration, job.chunk,
+                                              memory_order_relaxed);
+    if (begin >= job.n)
+      return;
+    int64_t end = job.n - begin < job.chunk ? job.n : begin + job.chunk;
     job.fn(job.ctx, begin, end);
+  }
 }
 
 static void *worker_main(void *arg) {
@@ -95,7 +105,7 @@ static void *worker_main(void *arg) {
     }
     seen = now >> CHUNK_BITS;
     if (index < (int)(now & ((1u << CHUNK_BITS) - 1))) {
-      run_chunk(index);
+      run_chunks();
       atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
     }
   }
@@ -128,7 +138,10 @@ void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
   job.fn = fn;
   job.ctx = ctx;
   job.n = n;
-  job.chunks = threads;
+  job.chunk = n / (8 * (int64_t)threads);
+  if (job.chunk < 1)
+    job.chunk = 1;
+  atomic_store_explicit(&next_iteration, 0, memory_order_relaxed);
   atomic_store_explicit(&pending, threads - 1, memory_order_relaxed);
   pthread_mutex_lock(&sleep_lock);
   uint_fast64_t next =
@@ -140,7 +153,7 @@ void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
   pthread_mutex_unlock(&sleep_lock);
 
   inside_job = 1;
-  run_chunk(0);
+  run_chunks();
   inside_job = 0;
   while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
     ;

@@ -1,5 +1,5 @@
 // cnnrt_parallel_for: every index of [0, n) exactly once, in disjoint
-// ranges spread over cnnrt_num_threads() threads; nested and concurrent
+// chunks taken by cnnrt_num_threads() threads in turn; nested and concurrent
 // calls; cnnrt_set_num_threads and its interplay with CNNC_NUM_THREADS.
 #include "cnnrt.h"
 
@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -133,28 +134,57 @@ TEST_F(Parallel, EmptyLoopDoesNotCallFn) {
   }
 }
 
-// With the pool free, the loop is split into one range per thread (the
-// caller runs one of them), on as many distinct threads.
+// With the pool free, the threads take chunks of the loop in turn: each
+// takes part (the caller included), and a chunk is at most an eighth of a
+// thread's share (at least one iteration).
+struct Slow : Visits {
+  using Visits::Visits;
+  static void visit(void *ctx, int64_t begin, int64_t end) {
+    Visits::visit(ctx, begin, end);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+};
+
 TEST_F(Parallel, SplitsOverThreads) {
   for (int threads : {1, 2, 4}) {
     cnnrt_set_num_threads(threads);
-    Visits v(1000);
-    cnnrt_parallel_for(&Visits::visit, &v, 1000);
+    Slow v(64 * threads);
+    cnnrt_parallel_for(&Slow::visit, &v, 64 * threads);
     ASSERT_EQ(v.coverageError(), "") << threads << " threads";
     ASSERT_EQ(v.rangesError(), "") << threads << " threads";
-    EXPECT_EQ(v.ranges.size(), static_cast<size_t>(threads));
     std::set<std::thread::id> distinct(v.threads.begin(), v.threads.end());
     EXPECT_EQ(distinct.size(), static_cast<size_t>(threads));
     EXPECT_EQ(distinct.count(std::this_thread::get_id()), 1u)
-        << "the caller runs a range itself";
-    // Balanced: sizes differ by at most one.
-    int64_t smallest = INT64_MAX, largest = 0;
-    for (auto [begin, end] : v.ranges) {
-      smallest = std::min(smallest, end - begin);
-      largest = std::max(largest, end - begin);
-    }
-    EXPECT_LE(largest - smallest, 1) << threads << " threads";
+        << "the caller runs ranges itself";
+    for (auto [begin, end] : v.ranges)
+      EXPECT_EQ(end - begin, threads == 1 ? 64 : 8) << threads << " threads";
   }
+}
+
+// A thread that is slower than the others leaves them more of the loop.
+struct Uneven : Visits {
+  using Visits::Visits;
+  std::thread::id slowThread;
+  static void visit(void *ctx, int64_t begin, int64_t end) {
+    auto *self = static_cast<Uneven *>(ctx);
+    Visits::visit(ctx, begin, end);
+    if (std::this_thread::get_id() == self->slowThread)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+};
+
+TEST_F(Parallel, SlowThreadTakesLess) {
+  cnnrt_set_num_threads(2);
+  Uneven v(64);
+  v.slowThread = std::this_thread::get_id();
+  cnnrt_parallel_for(&Uneven::visit, &v, 64);
+  ASSERT_EQ(v.coverageError(), "");
+  ASSERT_EQ(v.rangesError(), "");
+  int64_t callerIterations = 0;
+  for (size_t i = 0; i < v.ranges.size(); ++i)
+    if (v.threads[i] == v.slowThread)
+      callerIterations += v.ranges[i].second - v.ranges[i].first;
+  EXPECT_LT(callerIterations, 32) << "the caller sleeps after every chunk";
 }
 
 // Fewer iterations than threads: one single-index range each, none empty.
@@ -229,7 +259,7 @@ TEST_F(Parallel, NestedCallRunsSerially) {
   Visits v(100);
   cnnrt_parallel_for(&Visits::visit, &v, 100);
   EXPECT_EQ(v.coverageError(), "");
-  EXPECT_EQ(v.ranges.size(), 4u);
+  EXPECT_EQ(v.rangesError(), "");
 }
 
 // Several application threads running loops at once: one holds the pool,
@@ -309,7 +339,9 @@ TEST_F(Parallel, LoopFollowsEnvironmentCount) {
   Visits v(100);
   cnnrt_parallel_for(&Visits::visit, &v, 100);
   EXPECT_EQ(v.coverageError(), "");
-  EXPECT_EQ(v.ranges.size(), 2u);
+  // Chunks of an eighth of each of 2 threads' shares: 100 / 16 = 6.
+  for (auto [begin, end] : v.ranges)
+    EXPECT_LE(end - begin, 6);
 
   setenv("CNNC_NUM_THREADS", "1", 1);
   Visits one(100);
