@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -127,6 +129,165 @@ struct BlockWeightsPass final
     tensor::ParallelInsertSliceOp::create(b, loc, tileOp->getResult(0), shared,
                                           outOffsets, outSizes, outStrides);
     b.replaceOp(op, forall.getResults());
+    fuseIntoBlocks(b, forall, tileInit.getDefiningOp<tensor::ExtractSliceOp>());
+  }
+
+  /// Computes the op's initial value (a fill or a broadcast bias) and its
+  /// elementwise consumer (the epilogue: activation, residual add) block by
+  /// block inside the forall, so that each block of the output is still in
+  /// cache when it is initialized, accumulated and finished, instead of three
+  /// passes over the whole activation.
+  void fuseIntoBlocks(IRRewriter &b, scf::ForallOp forall,
+                      tensor::ExtractSliceOp initSlice) {
+    SmallVector<LoopLikeOpInterface> loops = {forall};
+    collapseInit(b, forall);
+    Operation *init = forall.getOutputs()[0].getDefiningOp();
+    if (init && initSlice && isa<linalg::FillOp, linalg::GenericOp>(init) &&
+        isElementwiseInit(cast<linalg::LinalgOp>(init)) && init->hasOneUse())
+      (void)scf::tileAndFuseProducerOfSlice(b, initSlice, loops);
+    // The block's result moves into the consumer's buffer below, so the
+    // forall's own initial value must be one that nothing reads.
+    Value result = forall.getResult(0);
+    if (!result.hasOneUse() ||
+        !forall.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+      return;
+    auto consumer = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+    if (!consumer || !isFusableEpilogue(consumer, result))
+      return;
+    if (failed(scf::tileAndFuseConsumer(b, consumer, loops)))
+      return;
+    // The forall now also yields the consumer's result, last. Each block
+    // is accumulated in the consumer's buffer, which the consumer then
+    // updates in place: the op's own result is no longer yielded.
+    auto fused = cast<scf::ForallOp>(loops.front().getOperation());
+    BlockArgument own = fused.getRegionIterArgs().front();
+    BlockArgument epilogue = fused.getRegionIterArgs().back();
+    for (OpOperand &use : llvm::make_early_inc_range(own.getUses())) {
+      if (isa<tensor::ParallelInsertSliceOp>(use.getOwner()))
+        b.eraseOp(use.getOwner());
+      else
+        use.set(epilogue);
+    }
+    // The tiled consumer updates the block's result in place (when its
+    // payload does not read its own initial value): the result becomes its
+    // init, read through the payload's output argument. One buffer, and
+    // tiling it later keeps it in place.
+    for (Operation *user : llvm::to_vector(epilogue.getUsers())) {
+      auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(user);
+      auto tiled = insert ? insert.getSource().getDefiningOp<linalg::GenericOp>()
+                          : linalg::GenericOp();
+      if (tiled)
+        updateInPlace(b, tiled);
+    }
+    b.replaceOp(consumer, fused.getResults().back());
+  }
+
+  /// Rewrites `op` (elementwise, identity maps for the block result and
+  /// init) to take the block result, a convolution's or matmul's, as its init.
+  static void updateInPlace(IRRewriter &b, linalg::GenericOp op) {
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (op.payloadUsesValueFromOperand(init))
+      return;
+    OpOperand *block = nullptr;
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (isa_and_nonnull<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(
+              input->get().getDefiningOp()))
+        block = input;
+    if (!block)
+      return;
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (input != block) {
+        inputs.push_back(input->get());
+        maps.push_back(op.getMatchingIndexingMap(input));
+      }
+    maps.push_back(op.getMatchingIndexingMap(init));
+    b.setInsertionPoint(op);
+    auto updated = linalg::GenericOp::create(
+        b, op.getLoc(), op->getResultTypes(), inputs, ValueRange{block->get()},
+        maps, op.getIteratorTypesArray());
+    Block &body = op.getRegion().front();
+    SmallVector<Type> argTypes;
+    SmallVector<Location> argLocs;
+    for (Value v : inputs) {
+      argTypes.push_back(getElementTypeOrSelf(v.getType()));
+      argLocs.push_back(op.getLoc());
+    }
+    argTypes.push_back(getElementTypeOrSelf(block->get().getType()));
+    argLocs.push_back(op.getLoc());
+    Block *newBody = b.createBlock(&updated.getRegion(), {}, argTypes, argLocs);
+    IRMapping mapping;
+    unsigned next = 0;
+    for (OpOperand *input : op.getDpsInputOperands())
+      mapping.map(body.getArgument(input->getOperandNumber()),
+                  input == block ? newBody->getArguments().back()
+                                 : newBody->getArgument(next++));
+    mapping.map(body.getArguments().back(), newBody->getArguments().back());
+    b.setInsertionPointToStart(newBody);
+    for (Operation &inner : body)
+      b.clone(inner, mapping);
+    b.replaceOp(op, updated->getResults());
+  }
+
+  /// A bias broadcast in a grouped shape ([..., 1, F], collapsed to
+  /// [..., F]) becomes a broadcast in the op's shape, which can be fused.
+  static void collapseInit(IRRewriter &b, scf::ForallOp forall) {
+    auto collapse = forall.getOutputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    if (!collapse || !collapse->hasOneUse())
+      return;
+    auto producer = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+    if (!producer || !producer->hasOneUse() || !isElementwiseInit(producer) ||
+        !producer.getIndexingMapsArray().back().isIdentity())
+      return;
+    SmallVector<ReassociationIndices> dims = collapse.getReassociationIndices();
+    b.setInsertionPoint(producer);
+    FailureOr<linalg::CollapseResult> collapsed =
+        linalg::collapseOpIterationDims(producer, dims, b);
+    if (failed(collapsed))
+      return;
+    linalg::LinalgOp op = collapsed->collapsedOp;
+    b.replaceOp(collapse, op->getResults());
+    b.replaceOp(producer, collapsed->results);
+    for (Value v : collapsed->results)
+      if (Operation *reshape = v.getDefiningOp(); reshape && v.use_empty())
+        b.eraseOp(reshape);
+    // Its destination, a collapsed empty tensor, is an empty tensor.
+    OpOperand *dest = op.getDpsInitOperand(0);
+    if (auto reshape = dest->get().getDefiningOp<tensor::CollapseShapeOp>();
+        reshape && reshape.getSrc().getDefiningOp<tensor::EmptyOp>()) {
+      auto type = cast<RankedTensorType>(reshape.getType());
+      b.setInsertionPoint(op);
+      Value empty = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
+                                            type.getElementType());
+      b.modifyOpInPlace(op, [&] { dest->set(empty); });
+      Operation *source = reshape.getSrc().getDefiningOp();
+      if (reshape->use_empty())
+        b.eraseOp(reshape);
+      if (source->use_empty())
+        b.eraseOp(source);
+    }
+  }
+
+  /// A fill, or a generic with only parallel loops and no inputs but
+  /// broadcasts (a bias over the output).
+  static bool isElementwiseInit(linalg::LinalgOp op) {
+    return op.getNumLoops() == op.getNumParallelLoops() &&
+           op->getNumResults() == 1 && !op.hasIndexSemantics();
+  }
+
+  /// An all-parallel generic with one result of `value`'s type that reads
+  /// `value` and writes its result element by element in the same layout
+  /// (identity maps), so that it can work in the buffer of `value`.
+  static bool isFusableEpilogue(linalg::GenericOp op, Value value) {
+    if (op.getNumReductionLoops() != 0 || op.getNumResults() != 1 ||
+        op.hasIndexSemantics() || op->getResult(0).getType() != value.getType())
+      return false;
+    for (OpOperand &operand : op->getOpOperands())
+      if ((operand.get() == value || op.isDpsInit(&operand)) &&
+          !op.getMatchingIndexingMap(&operand).isIdentity())
+        return false;
+    return true;
   }
 };
 

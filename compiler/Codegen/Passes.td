@@ -187,6 +187,15 @@ def BlockWeightsPass
     forall's iterations are independent: they are the convolution's
     parallel dimension.
 
+    The op's initial value, when a fill or broadcast (the bias) computes
+    it, and its sole consumer, when an elementwise generic in the same
+    layout (the epilogue: activation, residual add), move into the forall
+    (upstream producer and consumer fusion into the loop): each block is
+    initialized, accumulated and finished while it is in cache. The tiled
+    epilogue takes the block's result as its init and reads it through its
+    output argument, so it updates the result in place and the forall
+    yields the epilogue's result instead of the op's.
+
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,
            tensor<3x3x8x64xf32>) outs(%acc : tensor<1x7x7x64xf32>)

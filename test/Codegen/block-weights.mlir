@@ -63,3 +63,75 @@ func.func @matmul(%a: tensor<2x16xf32>, %b: tensor<16x64xf32>, %acc: tensor<2x64
   %0 = linalg.matmul ins(%a, %b : tensor<2x16xf32>, tensor<16x64xf32>) outs(%acc : tensor<2x64xf32>) -> tensor<2x64xf32>
   return %0 : tensor<2x64xf32>
 }
+
+// -----
+
+// The bias broadcast that initializes the convolution and its epilogue (a
+// residual add and ReLU) move into the forall: each block of 32 channels is
+// initialized, accumulated and finished while it is in cache. The epilogue
+// updates the block's result in place: the result is its init, read through
+// the payload's output argument, and the forall yields only the epilogue.
+// CHECK-LABEL: func @fused_epilogue
+// CHECK-SAME: (%[[X:.+]]: tensor<1x9x9x8xf32>, %[[W:.+]]: tensor<3x3x8x64xf32>, %[[BIAS:.+]]: tensor<64xf32>, %[[SKIP:.+]]: tensor<1x7x7x64xf32>)
+// CHECK: %[[R:.+]]:2 = scf.forall (%[[I:.+]]) in (2) shared_outs(%{{.+}} = %{{.+}}, %[[O:.+]] = %{{.+}})
+// CHECK:   %[[BS:.+]] = tensor.extract_slice %[[BIAS]][%{{.+}}] [32] [1]
+// CHECK:   %[[OS:.+]] = tensor.extract_slice %[[O]][0, 0, 0, %{{.+}}] [1, 7, 7, 32] [1, 1, 1, 1]
+// CHECK:   %[[INIT:.+]] = linalg.generic {{.*}} ins(%[[BS]] : tensor<32xf32>) outs(%[[OS]] : tensor<1x7x7x32xf32>)
+// CHECK:   %[[C:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} outs(%[[INIT]] : tensor<1x7x7x32xf32>)
+// CHECK:   %[[SS:.+]] = tensor.extract_slice %[[SKIP]][0, 0, 0, %{{.+}}] [1, 7, 7, 32] [1, 1, 1, 1]
+// CHECK:   %[[E:.+]] = linalg.generic {{.*}} ins(%[[SS]] : tensor<1x7x7x32xf32>) outs(%[[C]] : tensor<1x7x7x32xf32>)
+// CHECK:   ^bb0(%[[IN:.+]]: f32, %[[OUT:.+]]: f32):
+// CHECK:     %[[SUM:.+]] = arith.addf %[[OUT]], %[[IN]] : f32
+// CHECK:     arith.maximumf %[[SUM]]
+// CHECK:   scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[E]] into %[[O]][0, 0, 0, %{{.+}}] [1, 7, 7, 32] [1, 1, 1, 1]
+// CHECK-NEXT: }
+// CHECK: return %[[R]]#1
+#bias = affine_map<(n, h, w, c) -> (c)>
+#id = affine_map<(n, h, w, c) -> (n, h, w, c)>
+func.func @fused_epilogue(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %bias: tensor<64xf32>,
+                          %skip: tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x7x7x64xf32>
+  %init = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : tensor<64xf32>) outs(%e : tensor<1x7x7x64xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<1x7x7x64xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x64xf32>) outs(%init : tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32>
+  %e2 = tensor.empty() : tensor<1x7x7x64xf32>
+  %out = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%conv, %skip : tensor<1x7x7x64xf32>, tensor<1x7x7x64xf32>) outs(%e2 : tensor<1x7x7x64xf32>) {
+  ^bb0(%c: f32, %s: f32, %o: f32):
+    %sum = arith.addf %c, %s : f32
+    %r = arith.maximumf %sum, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<1x7x7x64xf32>
+  return %out : tensor<1x7x7x64xf32>
+}
+
+// -----
+
+// A bias broadcast built in the grouped shape [n, h, w, 1, F] and collapsed
+// is first rebuilt in the convolution's shape, then fused like any other.
+// CHECK-LABEL: func @grouped_bias
+// CHECK-NOT: tensor<1x7x7x1x64xf32>
+// CHECK: scf.forall (%{{.+}}) in (2)
+// CHECK:   linalg.generic {{.*}} ins(%{{.+}} : tensor<32xf32>) outs(%{{.+}} : tensor<1x7x7x32xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf
+#bias5 = affine_map<(n, h, w, g, c) -> (g, c)>
+#id5 = affine_map<(n, h, w, g, c) -> (n, h, w, g, c)>
+func.func @grouped_bias(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %bias: tensor<64xf32>) -> tensor<1x7x7x64xf32> {
+  %b2 = tensor.expand_shape %bias [[0, 1]] output_shape [1, 64] : tensor<64xf32> into tensor<1x64xf32>
+  %e = tensor.empty() : tensor<1x7x7x1x64xf32>
+  %init5 = linalg.generic {indexing_maps = [#bias5, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%b2 : tensor<1x64xf32>) outs(%e : tensor<1x7x7x1x64xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<1x7x7x1x64xf32>
+  %init = tensor.collapse_shape %init5 [[0], [1], [2], [3, 4]] : tensor<1x7x7x1x64xf32> into tensor<1x7x7x64xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x64xf32>) outs(%init : tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32>
+  return %conv : tensor<1x7x7x64xf32>
+}
