@@ -7,7 +7,8 @@
 // each tile one contiguous run. The op becomes a loop (scf.forall, one
 // iteration per block, which is also the parallel dimension) over ops on tf
 // output channels; the blocking is weight-only work that
-// cnn-hoist-weight-packing moves to load time.
+// cnn-hoist-weight-packing moves to load time. The op's initial value (bias)
+// and its elementwise epilogue are fused into the same loop, block by block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +16,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -269,8 +270,8 @@ struct BlockWeightsPass final
     }
   }
 
-  /// A fill, or a generic with only parallel loops and no inputs but
-  /// broadcasts (a bias over the output).
+  /// A fill, or a generic with only parallel loops (a bias broadcast over
+  /// the output): computing it block by block does the same work.
   static bool isElementwiseInit(linalg::LinalgOp op) {
     return op.getNumLoops() == op.getNumParallelLoops() &&
            op->getNumResults() == 1 && !op.hasIndexSemantics();

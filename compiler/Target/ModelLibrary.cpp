@@ -170,29 +170,26 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
     os << "\n/** Creates an instance. weights_path must be NULL: this library "
           "embeds the weights it was compiled with. Returns NULL on error "
           "(see cnnrt_last_error). */\n";
+  // ", const float *x, float *y": the inputs, then the outputs.
+  std::string tensorParams;
+  for (const TensorInterface &t : m.inputs)
+    tensorParams += ", const float *" + t.name;
+  for (const TensorInterface &t : m.outputs)
+    tensorParams += ", float *" + t.name;
   os
      << "cnn_" << m.name << " *cnn_" << m.name
      << "_create(const char *weights_path);\n\n"
      << "/** Runs the model: inputs, then outputs, as dense row-major float "
         "arrays of the sizes above. Returns 0 on success. */\n"
-     << "int cnn_" << m.name << "_infer(cnn_" << m.name << " *model";
-  for (const TensorInterface &t : m.inputs)
-    os << ", const float *" << t.name;
-  for (const TensorInterface &t : m.outputs)
-    os << ", float *" << t.name;
-  os << ");\n\n"
+     << "int cnn_" << m.name << "_infer(cnn_" << m.name << " *model"
+     << tensorParams << ");\n\n"
      << "/** The same in caller-owned activation memory: arena holds "
         "CNN_" << upper << "_ARENA_BYTES bytes\n    aligned to CNN_" << upper
      << "_ARENA_ALIGNMENT (NULL when that size is 0). The library allocates "
         "no\n    activation memory for the call. One arena serves one "
         "inference at a time. */\n"
      << "int cnn_" << m.name << "_infer_with_arena(cnn_" << m.name
-     << " *model, void *arena";
-  for (const TensorInterface &t : m.inputs)
-    os << ", const float *" << t.name;
-  for (const TensorInterface &t : m.outputs)
-    os << ", float *" << t.name;
-  os << ");\n\n"
+     << " *model, void *arena" << tensorParams << ");\n\n"
      << "/** _infer with the input and output pointers in one array. */\n"
      << "int cnn_" << m.name << "_infer_packed(cnn_" << m.name
      << " *model, void **inputs_then_outputs);\n\n"
