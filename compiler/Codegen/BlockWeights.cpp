@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -21,6 +22,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::cnn {
 #define GEN_PASS_DEF_BLOCKWEIGHTSPASS
@@ -177,58 +179,24 @@ struct BlockWeightsPass final
       auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(user);
       auto tiled = insert ? insert.getSource().getDefiningOp<linalg::GenericOp>()
                           : linalg::GenericOp();
-      if (tiled)
-        updateInPlace(b, tiled);
+      if (!tiled)
+        continue;
+      for (OpOperand *input : tiled.getDpsInputOperands())
+        if (isa_and_nonnull<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(
+                input->get().getDefiningOp())) {
+          (void)cnn::updateInPlace(b, tiled, input);
+          break;
+        }
     }
     b.replaceOp(consumer, fused.getResults().back());
-  }
-
-  /// Rewrites `op` (elementwise, identity maps for the block result and
-  /// init) to take the block result, a convolution's or matmul's, as its init.
-  static void updateInPlace(IRRewriter &b, linalg::GenericOp op) {
-    OpOperand *init = op.getDpsInitOperand(0);
-    if (op.payloadUsesValueFromOperand(init))
-      return;
-    OpOperand *block = nullptr;
-    for (OpOperand *input : op.getDpsInputOperands())
-      if (isa_and_nonnull<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(
-              input->get().getDefiningOp()))
-        block = input;
-    if (!block)
-      return;
-    SmallVector<Value> inputs;
-    SmallVector<AffineMap> maps;
-    for (OpOperand *input : op.getDpsInputOperands())
-      if (input != block) {
-        inputs.push_back(input->get());
-        maps.push_back(op.getMatchingIndexingMap(input));
-      }
-    maps.push_back(op.getMatchingIndexingMap(init));
-    b.setInsertionPoint(op);
-    auto updated = linalg::GenericOp::create(
-        b, op.getLoc(), op->getResultTypes(), inputs, ValueRange{block->get()},
-        maps, op.getIteratorTypesArray());
-    Block &body = op.getRegion().front();
-    SmallVector<Type> argTypes;
-    SmallVector<Location> argLocs;
-    for (Value v : inputs) {
-      argTypes.push_back(getElementTypeOrSelf(v.getType()));
-      argLocs.push_back(op.getLoc());
-    }
-    argTypes.push_back(getElementTypeOrSelf(block->get().getType()));
-    argLocs.push_back(op.getLoc());
-    Block *newBody = b.createBlock(&updated.getRegion(), {}, argTypes, argLocs);
-    IRMapping mapping;
-    unsigned next = 0;
-    for (OpOperand *input : op.getDpsInputOperands())
-      mapping.map(body.getArgument(input->getOperandNumber()),
-                  input == block ? newBody->getArguments().back()
-                                 : newBody->getArgument(next++));
-    mapping.map(body.getArguments().back(), newBody->getArguments().back());
-    b.setInsertionPointToStart(newBody);
-    for (Operation &inner : body)
-      b.clone(inner, mapping);
-    b.replaceOp(op, updated->getResults());
+    // The slices the fusion went through are dead now; later passes match
+    // the op's sole use.
+    SmallVector<Operation *> ops;
+    for (Operation &op : fused.getBody()->without_terminator())
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (isOpTriviallyDead(op))
+        b.eraseOp(op);
   }
 
   /// A bias broadcast in a grouped shape ([..., 1, F], collapsed to

@@ -119,8 +119,9 @@ def TileAndVectorizePass
       filters, accumulated over one input channel and one window position
       per step. The 2-D tile is decomposed into a 1-D convolution and
       vectorized into outer products (FMAs);
-    * `linalg.depthwise_conv_2d_nhwc_hwc` and the NHWC max/sum pools with
-      [1, 1, tw, tc, 1, 1] (channels in the vector lanes);
+    * `linalg.depthwise_conv_2d_nhwc_hwc` the same way with
+      [1, 1, tw, tc, 1, 1] (channels in the vector lanes), and the NHWC
+      max/sum pools;
     * `linalg.matmul` with [tm, tn, 1];
     * parallel `linalg.generic`s with one vector along the innermost
       dimension.
@@ -130,6 +131,16 @@ def TileAndVectorizePass
     (16 vectors); all tile sizes divide the static sizes so no tile needs
     a mask. Run `loop-invariant-subset-hoisting` afterwards to keep the
     accumulators in registers across the reduction loops.
+
+    A convolution's tile is computed whole, as a fusion group: the tiling
+    starts from its elementwise epilogue (the sole user of its result, with
+    identity maps: activation, residual add), which is rewritten to update
+    the result in place, and fuses the convolution and its initial value
+    (a fill or bias broadcast) into each tile. So a tile is initialized,
+    summed over all its input channels and window, and finished while it is
+    in L1, and the output is written in one pass. A convolution inside a
+    filter block's `scf.forall` (`cnn-block-weights`) is tiled within it;
+    other convolutions first get threads over output rows.
 
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x8xf32>,

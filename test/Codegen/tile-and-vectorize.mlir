@@ -88,3 +88,89 @@ func.func @max_pool(%x: tensor<1x17x17x32xf32>, %init: tensor<1x8x8x32xf32>) -> 
          ins(%x, %k : tensor<1x17x17x32xf32>, tensor<3x3xf32>) outs(%init : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
   return %0 : tensor<1x8x8x32xf32>
 }
+
+// -----
+
+// A convolution's fusion group: the bias broadcast that initializes it and
+// the ReLU that finishes it are computed tile by tile with it, in one loop
+// nest. Each tile of 8 pixels x 32 filters reads the bias as its initial
+// accumulator, sums all 128 input channels (no channel blocks: the sums are
+// complete) over the window with the accumulator in registers, then applies
+// the ReLU and stores into the result, which the ReLU updates in place.
+// CHECK-LABEL: func @conv_bias_relu
+// CHECK-SAME: %[[BIAS:[a-z0-9]+]]: tensor<32xf32>
+// CHECK:      scf.forall (%{{.+}}) in (8) shared_outs(%[[OUT:.+]] = %{{.+}})
+// CHECK-NOT:  scf.forall
+// CHECK:        %[[INIT:.+]] = vector.transfer_read %[[BIAS]]{{.*}} : tensor<32xf32>, vector<1x1x8x32xf32>
+// CHECK:        vector.transfer_write %[[INIT]]
+// CHECK:        scf.for %{{.+}} = %c0 to %c3 step %c1 {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:          scf.for %{{.+}} = %c0 to %c3 step %c1 {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:            scf.for %{{.+}} = %c0 to %c128 step %c1 {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:              vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
+// CHECK:        %[[SUM:.+]] = vector.transfer_read {{.*}} : tensor<1x1x8x32xf32>, vector<1x1x8x32xf32>
+// CHECK:        %[[RELU:.+]] = arith.maximumf %[[SUM]], %{{.+}} : vector<1x1x8x32xf32>
+// CHECK:        vector.transfer_write %[[RELU]]
+// CHECK:        tensor.parallel_insert_slice %{{.+}} into %[[OUT]]
+// CHECK-NOT:  linalg.generic
+// CHECK-NOT:  arith.maximumf
+// CHECK:      return
+func.func @conv_bias_relu(%x: tensor<1x10x10x128xf32>, %w: tensor<3x3x128x32xf32>, %b: tensor<32xf32>) -> tensor<1x8x8x32xf32> {
+  %e = tensor.empty() : tensor<1x8x8x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x8x8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x8x32xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x10x10x128xf32>, tensor<3x3x128x32xf32>) outs(%init : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<1x8x8x32xf32>) outs(%e2 : tensor<1x8x8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x32xf32>
+  return %r : tensor<1x8x8x32xf32>
+}
+
+// -----
+
+// A depthwise convolution's fusion group, the same way: tiles of 8 pixels
+// x 32 channels, one FMA per window position, then a clamp (ReLU6).
+// CHECK-LABEL: func @depthwise_bias_relu6
+// CHECK:      scf.forall (%{{.+}}) in (16)
+// CHECK-NOT:  scf.forall
+// CHECK:        vector.transfer_read %{{.+}} : tensor<32xf32>, vector<1x1x8x32xf32>
+// CHECK:        scf.for %{{.+}} = %c0 to %c3 step %c1 {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:          scf.for %{{.+}} = %c0 to %c3 step %c1 {{.*}} -> (vector<1x8x32xf32>)
+// CHECK:            vector.fma {{.*}} : vector<1x8x32xf32>
+// CHECK:        arith.maximumf {{.*}} : vector<1x1x8x32xf32>
+// CHECK:        arith.minimumf {{.*}} : vector<1x1x8x32xf32>
+// CHECK-NOT:  linalg.generic
+// CHECK:      return
+func.func @depthwise_bias_relu6(%x: tensor<1x18x18x32xf32>, %w: tensor<3x3x32xf32>, %b: tensor<32xf32>) -> tensor<1x16x16x32xf32> {
+  %e = tensor.empty() : tensor<1x16x16x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x16x16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x16x32xf32>
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x18x18x32xf32>, tensor<3x3x32xf32>) outs(%init : tensor<1x16x16x32xf32>) -> tensor<1x16x16x32xf32>
+  %e2 = tensor.empty() : tensor<1x16x16x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<1x16x16x32xf32>) outs(%e2 : tensor<1x16x16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %lo = arith.constant 0.0 : f32
+    %hi = arith.constant 6.0 : f32
+    %m = arith.maximumf %in, %lo : f32
+    %n = arith.minimumf %m, %hi : f32
+    linalg.yield %n : f32
+  } -> tensor<1x16x16x32xf32>
+  return %r : tensor<1x16x16x32xf32>
+}

@@ -1,0 +1,50 @@
+//===- Utils.cpp - helpers shared by the codegen passes -------------------===//
+
+#include "compiler/Codegen/Utils.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+linalg::GenericOp mlir::cnn::updateInPlace(RewriterBase &rewriter,
+                                           linalg::GenericOp op,
+                                           OpOperand *input) {
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (op.getNumDpsInits() != 1 || op.payloadUsesValueFromOperand(init) ||
+      input->get().getType() != init->get().getType() ||
+      op.getMatchingIndexingMap(input) != op.getMatchingIndexingMap(init))
+    return {};
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *other : op.getDpsInputOperands())
+    if (other != input) {
+      inputs.push_back(other->get());
+      maps.push_back(op.getMatchingIndexingMap(other));
+    }
+  maps.push_back(op.getMatchingIndexingMap(init));
+  rewriter.setInsertionPoint(op);
+  auto updated = linalg::GenericOp::create(
+      rewriter, op.getLoc(), op->getResultTypes(), inputs,
+      ValueRange{input->get()}, maps, op.getIteratorTypesArray());
+  Block &body = op.getRegion().front();
+  SmallVector<Type> argTypes;
+  for (Value v : inputs)
+    argTypes.push_back(getElementTypeOrSelf(v.getType()));
+  argTypes.push_back(getElementTypeOrSelf(input->get().getType()));
+  SmallVector<Location> argLocs(argTypes.size(), op.getLoc());
+  Block *newBody =
+      rewriter.createBlock(&updated.getRegion(), {}, argTypes, argLocs);
+  IRMapping mapping;
+  unsigned next = 0;
+  for (OpOperand *other : op.getDpsInputOperands())
+    mapping.map(body.getArgument(other->getOperandNumber()),
+                other == input ? newBody->getArguments().back()
+                               : newBody->getArgument(next++));
+  mapping.map(body.getArguments().back(), newBody->getArguments().back());
+  rewriter.setInsertionPointToStart(newBody);
+  for (Operation &inner : body)
+    rewriter.clone(inner, mapping);
+  rewriter.replaceOp(op, updated->getResults());
+  return updated;
+}
