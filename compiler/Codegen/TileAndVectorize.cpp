@@ -198,8 +198,8 @@ linalg::GenericOp epilogueOf(linalg::LinalgOp op) {
 /// The fusion group of a convolution or depthwise convolution: its register
 /// tiles computed whole, the initial value (a fill or broadcast bias) written
 /// into the accumulators, every input channel and window position
-/// accumulated, and the epilogue (activation, residual add) applied before
-/// the one store of the tile. Returns the tiling of the group's parallel
+/// accumulated, and the epilogue (activation, residual add) applied while
+/// the tile is in L1. Returns the tiling of the group's parallel
 /// (n, oh, ow, channel) loops, outer levels first, and sets `reduction` to
 /// the tile sizes of the op's window loops; an empty plan for other ops.
 ///
