@@ -22,7 +22,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::cnn {
 #define GEN_PASS_DEF_BLOCKWEIGHTSPASS
@@ -145,8 +145,7 @@ struct BlockWeightsPass final
     SmallVector<LoopLikeOpInterface> loops = {forall};
     collapseInit(b, forall);
     Operation *init = forall.getOutputs()[0].getDefiningOp();
-    if (init && initSlice && isa<linalg::FillOp, linalg::GenericOp>(init) &&
-        isElementwiseInit(cast<linalg::LinalgOp>(init)) && init->hasOneUse())
+    if (initSlice && cnn::isElementwiseInit(init) && init->hasOneUse())
       (void)scf::tileAndFuseProducerOfSlice(b, initSlice, loops);
     // The block's result moves into the consumer's buffer below, so the
     // forall's own initial value must be one that nothing reads.
@@ -155,7 +154,7 @@ struct BlockWeightsPass final
         !forall.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
       return;
     auto consumer = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
-    if (!consumer || !isFusableEpilogue(consumer, result))
+    if (!consumer || !cnn::isInPlaceEpilogue(consumer, result))
       return;
     if (failed(scf::tileAndFuseConsumer(b, consumer, loops)))
       return;
@@ -191,12 +190,7 @@ struct BlockWeightsPass final
     b.replaceOp(consumer, fused.getResults().back());
     // The slices the fusion went through are dead now; later passes match
     // the op's sole use.
-    SmallVector<Operation *> ops;
-    for (Operation &op : fused.getBody()->without_terminator())
-      ops.push_back(&op);
-    for (Operation *op : llvm::reverse(ops))
-      if (isOpTriviallyDead(op))
-        b.eraseOp(op);
+    (void)runRegionDCE(b, fused->getRegions());
   }
 
   /// A bias broadcast in a grouped shape ([..., 1, F], collapsed to
@@ -206,8 +200,8 @@ struct BlockWeightsPass final
     if (!collapse || !collapse->hasOneUse())
       return;
     auto producer = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
-    if (!producer || !producer->hasOneUse() || !isElementwiseInit(producer) ||
-        !producer.getIndexingMapsArray().back().isIdentity())
+    if (!producer || !producer->hasOneUse() ||
+        !cnn::isElementwiseInit(producer) || !producer.getIndexingMapsArray().back().isIdentity())
       return;
     SmallVector<ReassociationIndices> dims = collapse.getReassociationIndices();
     b.setInsertionPoint(producer);
@@ -236,27 +230,6 @@ struct BlockWeightsPass final
       if (source->use_empty())
         b.eraseOp(source);
     }
-  }
-
-  /// A fill, or a generic with only parallel loops (a bias broadcast over
-  /// the output): computing it block by block does the same work.
-  static bool isElementwiseInit(linalg::LinalgOp op) {
-    return op.getNumLoops() == op.getNumParallelLoops() &&
-           op->getNumResults() == 1 && !op.hasIndexSemantics();
-  }
-
-  /// An all-parallel generic with one result of `value`'s type that reads
-  /// `value` and writes its result element by element in the same layout
-  /// (identity maps), so that it can work in the buffer of `value`.
-  static bool isFusableEpilogue(linalg::GenericOp op, Value value) {
-    if (op.getNumReductionLoops() != 0 || op.getNumResults() != 1 ||
-        op.hasIndexSemantics() || op->getResult(0).getType() != value.getType())
-      return false;
-    for (OpOperand &operand : op->getOpOperands())
-      if ((operand.get() == value || op.isDpsInit(&operand)) &&
-          !op.getMatchingIndexingMap(&operand).isIdentity())
-        return false;
-    return true;
   }
 };
 

@@ -33,7 +33,6 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -173,25 +172,15 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
 }
 
 /// The elementwise op that finishes `op`'s result (activation, residual
-/// add), when it can be computed on `op`'s register tiles: the sole user of
-/// the result, all-parallel over the same iteration space, reading the result
-/// and writing its own with identity maps.
+/// add) on `op`'s register tiles: the sole user of the result, computing
+/// it in place (see isInPlaceEpilogue).
 linalg::GenericOp epilogueOf(linalg::LinalgOp op) {
   Value result = op->getResult(0);
   if (!result.hasOneUse())
     return {};
-  OpOperand &use = *result.getUses().begin();
-  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-  if (!generic || generic.getNumResults() != 1 ||
-      generic.getNumReductionLoops() != 0 || generic.hasIndexSemantics() ||
-      generic.getResult(0).getType() != result.getType() ||
-      !generic.getMatchingIndexingMap(&use).isIdentity() ||
-      !generic.getIndexingMapMatchingResult(generic->getResult(0))
-           .isIdentity())
+  auto generic = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!generic || !cnn::isInPlaceEpilogue(generic, result))
     return {};
-  for (AffineMap map : generic.getIndexingMapsArray())
-    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
-      return {};
   return generic;
 }
 
@@ -239,9 +228,7 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
                               ArrayRef<int64_t> reductionSizes) {
   MLIRContext *context = rewriter.getContext();
   Operation *init = op.getDpsInits()[0].getDefiningOp();
-  if (!isa_and_nonnull<linalg::FillOp, linalg::GenericOp>(init) ||
-      !init->hasOneUse() ||
-      !linalg::isElementwise(cast<linalg::LinalgOp>(init)))
+  if (!cnn::isElementwiseInit(init) || !init->hasOneUse())
     init = nullptr;
   // The epilogue updates the op's result in place, so that the op's tiles
   // (and their initial value) are computed in the epilogue's output tiles.

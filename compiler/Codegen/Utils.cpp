@@ -48,3 +48,25 @@ linalg::GenericOp mlir::cnn::updateInPlace(RewriterBase &rewriter,
   rewriter.replaceOp(op, updated->getResults());
   return updated;
 }
+
+bool mlir::cnn::isElementwiseInit(Operation *op) {
+  if (!isa_and_nonnull<linalg::FillOp, linalg::GenericOp>(op))
+    return false;
+  auto linalgOp = cast<linalg::LinalgOp>(op);
+  return linalgOp.getNumLoops() == linalgOp.getNumParallelLoops() &&
+         op->getNumResults() == 1 && !linalgOp.hasIndexSemantics();
+}
+
+bool mlir::cnn::isInPlaceEpilogue(linalg::GenericOp op, Value value) {
+  if (op.getNumReductionLoops() != 0 || op.getNumResults() != 1 ||
+      op.hasIndexSemantics() || op->getResult(0).getType() != value.getType())
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true) ||
+        ((operand.get() == value || op.isDpsInit(&operand)) &&
+         !map.isIdentity()))
+      return false;
+  }
+  return true;
+}

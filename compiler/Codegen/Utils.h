@@ -19,6 +19,16 @@ namespace mlir::cnn {
 linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp op,
                                 OpOperand *input);
 
+/// Whether `op` is a fill or an all-parallel generic with one result (a
+/// bias broadcast over an output): an initial value that can be computed
+/// tile by tile with the op it initializes.
+bool isElementwiseInit(Operation *op);
+
+/// Whether `op` can finish `value` in place, tile by tile: all-parallel,
+/// one result of `value`'s type, projected-permutation maps, and identity
+/// maps for `value` and for its init.
+bool isInPlaceEpilogue(linalg::GenericOp op, Value value);
+
 } // namespace mlir::cnn
 
 #endif // CNN_CODEGEN_UTILS_H
