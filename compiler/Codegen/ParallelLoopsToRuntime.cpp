@@ -68,6 +68,18 @@ struct ParallelLoopsToRuntimePass final
     }
   }
 
+  /// The first layer name (NameLoc) in `loc`, as a symbol-safe suffix.
+  static std::optional<std::string> layerName(Location loc) {
+    auto named = LocationAttr(loc).findInstanceOf<NameLoc>();
+    if (!named)
+      return std::nullopt;
+    std::string name = named.getName().str();
+    for (char &c : name)
+      if (!llvm::isAlnum(c))
+        c = '_';
+    return name;
+  }
+
   LogicalResult outline(scf::ForallOp loop, func::FuncOp parent,
                         unsigned index, FunctionType bodyType,
                         const LLVMTypeConverter &converter) {
@@ -123,9 +135,12 @@ struct ParallelLoopsToRuntimePass final
           ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
     };
 
-    // The body function.
+    // The body function, named after the layer the loop computes where its
+    // location names one, so that profiles (perf) read per layer.
     OpBuilder b(parent);
     std::string name = (parent.getName() + "_parallel" + Twine(index)).str();
+    if (std::optional<std::string> layer = layerName(loc))
+      name += "_" + *layer;
     auto body = func::FuncOp::create(b, loc, name, bodyType);
     body.setPrivate();
     Block *entry = body.addEntryBlock();

@@ -302,6 +302,9 @@ def ParallelLoopsToRuntimePass
     call `cnnrt_parallel_for(@body, %ctx, trip_count)`. The new private
     function `@<func>_parallel<k>(%ctx: !llvm.ptr, %begin: i64, %end: i64)`
     runs iterations [begin, end) of the loop's linearized iteration space;
+    where the loop's location names a layer (a `NameLoc` from the importer)
+    the name gets `_<layer>` appended (`@forward_parallel12_layer2_0_conv1`),
+    so that a profile of the library (`bench/profile.py`) reads per layer.
     `%ctx` points to a stack struct with the values the loop body uses from
     outside (memref descriptors, index values as i64, scalars). The runtime
     splits [0, trip_count) over its thread pool. Foralls nested in another

@@ -191,3 +191,24 @@ func.func @in_loop(%buf: memref<4x8xf32>, %s: f32) {
   }
   return
 }
+
+// -----
+
+// A loop whose location names a layer (the importer's name locations,
+// possibly fused or nested) gets a body function named after it, with the
+// characters a symbol should not carry replaced, so that a profile of the
+// library reads per layer.
+// CHECK-LABEL: func.func private @named_parallel0_layer1_0_conv1
+// CHECK-LABEL: func.func private @named_parallel1_fc
+// CHECK-LABEL: func.func @named
+// CHECK: constant @named_parallel0_layer1_0_conv1
+// CHECK: constant @named_parallel1_fc
+func.func @named(%buf: memref<8xf32>, %s: f32) {
+  scf.forall (%i) in (8) {
+    memref.store %s, %buf[%i] : memref<8xf32>
+  } loc("layer1.0/conv1"("model.json":3:5))
+  scf.forall (%i) in (8) {
+    memref.store %s, %buf[%i] : memref<8xf32>
+  } loc(fused["model.json":9:1, "fc"("model.json":9:1)])
+  return
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Per-layer CPU profile of a cnnc-compiled model, from `perf record`.
+
+    /usr/bin/python3 bench/profile.py resnet50 --batch 8 --threads 1
+
+compiles the model (`models/<name>.json`, or a path to a description) with
+`cnnc compile --batch N`, runs its library through bench/driver.c under
+`perf record`, and prints one row per layer: the CPU time it took per
+inference, its share, its MACs (from `cnnc inspect`) and its GFLOP/s per
+core. cnnc names each parallel loop it outlines after the layer it computes
+(`forward_parallel12_layer2_0_conv1`), which is what ties samples to layers;
+a fusion group's elementwise layers (bias, batch norm, activation, residual
+add) run inside its root's loop and are counted there.
+
+CPU time is summed over threads, so with --threads 2 a balanced layer's wall
+time is about half of it. Samples outside the forward pass's loops (the
+library's one-time weight preparation, loading, the kernel) are left out of
+the table and summarized below it. Needs Linux `perf` (linux-perf).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Dict, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# `<function>_parallel<N>[_<layer>]`, the loop bodies cnnc outlines.
+LOOP_SYMBOL = re.compile(r"^forward_parallel\d+(?:_(\w+))?$")
+
+
+def run(cmd: List[str], **kw) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if proc.returncode != 0:
+        raise SystemExit(f"profile.py: {' '.join(cmd)} failed "
+                         f"(exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def layer_macs(cnnc: str, model: str, batch: int) -> Dict[str, Tuple[str, int]]:
+    """Layer name -> (op, MACs), from `cnnc inspect`'s table."""
+    out = run([cnnc, "inspect", model, f"--batch={batch}"]).stdout
+    layers = {}
+    for line in out.splitlines():
+        cols = line.split()
+        if len(cols) == 5 and re.fullmatch(r"[\d,]+", cols[4]) and cols[0] != "layer":
+            layers[cols[0]] = (cols[1], int(cols[4].replace(",", "")))
+    if not layers:
+        raise SystemExit("profile.py: cnnc inspect printed no layer table")
+    return layers
+
+
+def perf_periods(data: str) -> Dict[str, int]:
+    """Symbol -> CPU nanoseconds sampled in it (cpu-clock periods)."""
+    out = run(["perf", "report", "-i", data, "--stdio", "-F", "period,sym"]).stdout
+    periods: Dict[str, int] = collections.Counter()
+    for line in out.splitlines():
+        m = re.match(r"^\s*(\d+)\s+\[.\]\s+(\S+)", line)
+        if m:
+            periods[m.group(2)] += int(m.group(1))
+    return periods
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("model", help="a name in models/ or a model description (.json)")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=4.0,
+                   help="keep running inferences for this long under perf (4)")
+    p.add_argument("--out", default=None, help="work folder (default: a new one in /tmp)")
+    p.add_argument("--cnnc", default=os.path.join(ROOT, "build", "bin", "cnnc"))
+    p.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    p.add_argument("--top", type=int, default=0, help="print only the N costliest layers")
+    a = p.parse_args(argv)
+
+    if not shutil.which("perf"):
+        raise SystemExit("profile.py: needs Linux perf (apt-get install linux-perf)")
+    model = a.model if a.model.endswith(".json") else os.path.join(ROOT, "models", a.model + ".json")
+    if not os.path.isfile(model):
+        raise SystemExit(f"profile.py: no model description {model}")
+    out = a.out or run(["mktemp", "-d", "/tmp/cnnc-profile.XXXXXX"]).stdout.strip()
+    os.makedirs(out, exist_ok=True)
+
+    libdir = os.path.join(out, "lib")
+    run([a.cnnc, "compile", model, "-o", libdir, f"--batch={a.batch}"])
+    header = [f for f in os.listdir(libdir) if f.endswith(".h")]
+    if len(header) != 1:
+        raise SystemExit(f"profile.py: expected one header in {libdir}")
+    name = header[0][:-2]
+    with open(os.path.join(libdir, header[0]), encoding="utf-8") as f:
+        text = f.read()
+    sizes = {kind: re.findall(rf"#define CNN_{name.upper()}_{kind}\d+_SIZE (\d+)", text)
+             for kind in ("INPUT", "OUTPUT")}
+    macs = layer_macs(a.cnnc, model, a.batch)
+
+    driver = os.path.join(out, "driver")
+    run([a.cc, "-O2", "-std=gnu11", "-o", driver, os.path.join(HERE, "driver.c"), "-ldl"])
+    cmd = [driver, os.path.join(libdir, f"lib{name}.so"), name, "--threads", str(a.threads),
+           "--warmup", "1", "--repeat", "3", "--budget", str(a.seconds)]
+    for kind, flag in (("INPUT", "--in"), ("OUTPUT", "--out")):
+        for n in sizes[kind]:
+            cmd += [flag, n]
+    weights = os.path.join(libdir, f"{name}.safetensors")
+    if os.path.isfile(weights):
+        cmd += ["--weights", weights]
+    data = os.path.join(out, "perf.data")
+    env = dict(os.environ, CNNC_NUM_THREADS=str(a.threads))
+    proc = run(["perf", "record", "-q", "-o", data, "--"] + cmd, env=env)
+    timing = json.loads(proc.stdout.strip().splitlines()[-1])
+    inferences = timing["runs"] + 1  # and the warmup
+
+    rows: Dict[str, int] = collections.Counter()
+    rest: Dict[str, int] = collections.Counter()
+    for sym, ns in perf_periods(data).items():
+        m = LOOP_SYMBOL.match(sym)
+        if m:
+            rows[m.group(1) or "(unnamed loop)"] += ns
+        else:
+            rest[sym] += ns
+    if not rows:
+        raise SystemExit("profile.py: no samples in forward_parallel* loops; "
+                         "is this library built by this cnnc?")
+    total = sum(rows.values())
+
+    print(f"# {name}, batch {a.batch}, {a.threads} thread(s): median {timing['median_ms']:.2f} ms "
+          f"over {timing['runs']} runs; {total / 1e6 / inferences:.2f} CPU ms per inference "
+          "in the layers' loops")
+    print(f"{'layer':32} {'op':16} {'CPU ms':>9} {'share':>7} {'MMACs':>10} {'GFLOP/s':>8}")
+    ranked = sorted(rows.items(), key=lambda kv: -kv[1])
+    for layer, ns in ranked[:a.top or None]:
+        ms = ns / 1e6 / inferences
+        op, mac = macs.get(layer, ("?", 0))
+        gflops = f"{2 * mac / ms / 1e6:8.1f}" if mac else f"{'':8}"
+        print(f"{layer:32} {op:16} {ms:9.3f} {100 * ns / total:6.1f}% {mac / 1e6:10.1f} {gflops}")
+    forward_rest = sum(ns for sym, ns in rest.items() if "prepare" not in sym)
+    print(f"\noutside the layers' loops, per inference (includes one-time loading): "
+          f"{forward_rest / 1e6 / inferences:.2f} CPU ms; costliest:")
+    for sym, ns in sorted(rest.items(), key=lambda kv: -kv[1])[:6]:
+        print(f"  {sym:50} {ns / 1e6 / inferences:8.3f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
