@@ -207,6 +207,15 @@ def BlockWeightsPass
     output argument, so it updates the result in place and the forall
     yields the epilogue's result instead of the op's.
 
+    A convolution whose filter is at most 1 MiB and smaller than its input
+    loops over output rows outside the blocks instead: the forall runs over
+    (n, oh, block), each iteration convolving the input rows one output row
+    reads (`oh * stride` onwards, `(kh - 1) * dilation + 1` of them) with
+    one block. Each row of input is then read once for all blocks while the
+    filter stays in L2, where the blocks-outside loop reads the whole input
+    once per block (a 1x1 convolution of 64 to 256 channels at 56x56: eight
+    times, from memory at batch 8).
+
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,
            tensor<3x3x8x64xf32>) outs(%acc : tensor<1x7x7x64xf32>)

@@ -135,3 +135,60 @@ func.func @grouped_bias(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %bias
          ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x64xf32>) outs(%init : tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32>
   return %conv : tensor<1x7x7x64xf32>
 }
+
+// -----
+
+// An input larger than a small filter: the forall runs over output rows
+// outside the filter blocks, (n, oh, block), so each output row's input rows
+// (3 rows at oh * 2 for a 3x3 window of stride 2) are read once for all
+// blocks while the blocked filter stays in cache. The bias and the epilogue
+// are fused per row and block as before.
+// CHECK-LABEL: func @rows_outer
+// CHECK-SAME: (%[[X:.+]]: tensor<2x19x19x8xf32>, %[[W:.+]]: tensor<3x3x8x64xf32>, %[[BIAS:.+]]: tensor<64xf32>)
+// CHECK: %[[B:.+]] = linalg.transpose {{.*}} permutation = [3, 0, 1, 2, 4]
+// CHECK: scf.forall (%[[N:.+]], %[[H:.+]], %[[I:.+]]) in (2, 9, 2) shared_outs(%{{.+}} = %{{.+}}, %[[O:.+]] = %{{.+}})
+// CHECK:   %[[F:.+]] = tensor.extract_slice %[[B]][%[[I]], 0, 0, 0, 0] [1, 3, 3, 8, 32]
+// CHECK:   %[[ROW:.+]] = arith.muli %[[H]], %c2
+// CHECK:   %[[XS:.+]] = tensor.extract_slice %[[X]][%[[N]], %[[ROW]], 0, 0] [1, 3, 19, 8] [1, 1, 1, 1] : tensor<2x19x19x8xf32> to tensor<1x3x19x8xf32>
+// CHECK:   %[[OS:.+]] = tensor.extract_slice %[[O]][%[[N]], %[[H]], 0, %{{.+}}] [1, 1, 9, 32] [1, 1, 1, 1]
+// CHECK:   %[[INIT:.+]] = linalg.generic {{.*}} outs(%[[OS]] : tensor<1x1x9x32xf32>)
+// CHECK:   %[[C:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XS]], %[[F]] : tensor<1x3x19x8xf32>, tensor<3x3x8x32xf32>) outs(%[[INIT]] : tensor<1x1x9x32xf32>)
+// CHECK:   %[[E:.+]] = linalg.generic {{.*}} outs(%[[C]] : tensor<1x1x9x32xf32>)
+// CHECK:     arith.maximumf
+// CHECK:   scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[E]] into %[[O]][%[[N]], %[[H]], 0, %{{.+}}] [1, 1, 9, 32] [1, 1, 1, 1]
+#bias_r = affine_map<(n, h, w, c) -> (c)>
+#id_r = affine_map<(n, h, w, c) -> (n, h, w, c)>
+func.func @rows_outer(%x: tensor<2x19x19x8xf32>, %w: tensor<3x3x8x64xf32>, %bias: tensor<64xf32>) -> tensor<2x9x9x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x9x9x64xf32>
+  %init = linalg.generic {indexing_maps = [#bias_r, #id_r], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : tensor<64xf32>) outs(%e : tensor<2x9x9x64xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<2x9x9x64xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x, %w : tensor<2x19x19x8xf32>, tensor<3x3x8x64xf32>) outs(%init : tensor<2x9x9x64xf32>) -> tensor<2x9x9x64xf32>
+  %e2 = tensor.empty() : tensor<2x9x9x64xf32>
+  %out = linalg.generic {indexing_maps = [#id_r, #id_r], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%conv : tensor<2x9x9x64xf32>) outs(%e2 : tensor<2x9x9x64xf32>) {
+  ^bb0(%c: f32, %o: f32):
+    %r = arith.maximumf %c, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<2x9x9x64xf32>
+  return %out : tensor<2x9x9x64xf32>
+}
+
+// -----
+
+// A filter over 1 MiB (512 x 1024 floats, 2 MiB) keeps the filter blocks
+// outermost even though the input is larger: each block streams the input.
+// CHECK-LABEL: func @large_filter_blocks_outer
+// CHECK: scf.forall (%{{.+}}) in (32)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x32x32x512xf32>, tensor<1x1x512x32xf32>)
+func.func @large_filter_blocks_outer(%x: tensor<1x32x32x512xf32>, %w: tensor<1x1x512x1024xf32>,
+                                     %acc: tensor<1x32x32x1024xf32>) -> tensor<1x32x32x1024xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x32x32x512xf32>, tensor<1x1x512x1024xf32>) outs(%acc : tensor<1x32x32x1024xf32>) -> tensor<1x32x32x1024xf32>
+  return %0 : tensor<1x32x32x1024xf32>
+}
