@@ -247,6 +247,10 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
       return scf::SCFTileAndFuseOptions::ControlFnResult{};
     return std::nullopt;
   };
+  // The group's loops carry the convolution's location first, so that its
+  // outlined loop bodies are named after the convolution's layer rather
+  // than its activation's.
+  Location groupLoc = rewriter.getFusedLoc({op.getLoc(), root->getLoc()});
   Operation *target = root;
   SetVector<Operation *> tiles;
   for (const TileLevel &level : plan) {
@@ -266,6 +270,8 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
             rewriter, cast<TilingInterface>(target), options);
     if (failed(fused))
       return failure();
+    for (LoopLikeOpInterface loop : fused->loops)
+      loop->setLoc(groupLoc);
     for (OpResult result : target->getResults())
       rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
     // The untiled ops, now dead, in use order (the root is the window op
