@@ -125,10 +125,17 @@ def TileAndVectorizePass
     * `linalg.matmul` with [tm, tn, 1];
     * parallel `linalg.generic`s with one vector along the innermost
       dimension.
+    * reduction `linalg.generic`s whose operands all have the same parallel
+      dimension innermost (a global pool's sum over NHWC, with the epilogue
+      of the layer before fused in): threads over the parallel dimensions,
+      one vector of the innermost, one step per reduction iteration with
+      the vector accumulator in registers.
 
     tf, tc and tn are two vectors (2 x `vector-width` floats) where that
     divides the size, tw and tm fill the remaining accumulator registers
-    (16 vectors); all tile sizes divide the static sizes so no tile needs
+    (28 vectors for a `conv_2d_nhwc_hwcf` with 16-float vectors, whose
+    pixels are broadcast from memory into the FMAs; 16 for the other ops
+    and with 8-float vectors); all tile sizes divide the static sizes so no tile needs
     a mask. Run `loop-invariant-subset-hoisting` afterwards to keep the
     accumulators in registers across the reduction loops.
 
@@ -147,7 +154,8 @@ def TileAndVectorizePass
            tensor<3x3x8x32xf32>) outs(%acc : tensor<1x8x8x32xf32>)
     ```
     becomes loops over ow, f, kh, kw and c around
-    `vector.contract` ops on `vector<1x8x32xf32>` accumulators.
+    `vector.contract` ops on `vector<1x8x32xf32>` accumulators (8 columns
+    divide the 8 output columns; 14 would for 56).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",

@@ -1,18 +1,18 @@
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-cpu-tile-and-vectorize{vector-width=16}),canonicalize,cse,loop-invariant-subset-hoisting,canonicalize)" --split-input-file | FileCheck %s
 
 // An NHWC convolution: threads over output rows (scf.forall), then tiles of
-// 8 pixels x 32 filters whose accumulator stays a vector across the kh, kw
+// 14 pixels x 32 filters (28 accumulator registers) whose accumulator stays a vector across the kh, kw
 // and input-channel loops, updated by one contraction (outer product) per
 // input channel.
 // CHECK-LABEL: func @conv
 // CHECK: scf.forall (%{{.+}}) in (56)
-// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c8
-// CHECK:   %[[ACC:.+]] = vector.transfer_read {{.*}} : tensor<1x8x32xf32>, vector<1x8x32xf32>
-// CHECK:   scf.for {{.*}} iter_args(%{{.+}} = %[[ACC]]) -> (vector<1x8x32xf32>)
-// CHECK:     scf.for {{.*}} -> (vector<1x8x32xf32>)
-// CHECK:       scf.for {{.*}} -> (vector<1x8x32xf32>)
-// CHECK:         vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
-// CHECK:   vector.transfer_write {{.*}} : vector<1x8x32xf32>, tensor<1x8x32xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c14
+// CHECK:   %[[ACC:.+]] = vector.transfer_read {{.*}} : tensor<1x14x32xf32>, vector<1x14x32xf32>
+// CHECK:   scf.for {{.*}} iter_args(%{{.+}} = %[[ACC]]) -> (vector<1x14x32xf32>)
+// CHECK:     scf.for {{.*}} -> (vector<1x14x32xf32>)
+// CHECK:       scf.for {{.*}} -> (vector<1x14x32xf32>)
+// CHECK:         vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x32xf32> into vector<1x14x32xf32>
+// CHECK:   vector.transfer_write {{.*}} : vector<1x14x32xf32>, tensor<1x14x32xf32>
 func.func @conv(%x: tensor<1x58x58x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: tensor<1x56x56x32xf32>) -> tensor<1x56x56x32xf32> {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x58x58x16xf32>, tensor<3x3x16x32xf32>) outs(%acc : tensor<1x56x56x32xf32>) -> tensor<1x56x56x32xf32>
@@ -23,11 +23,11 @@ func.func @conv(%x: tensor<1x58x58x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: ten
 
 // 24 filters are not a whole number of 16-lane vectors: the filter tile is
 // 8 lanes (a narrower vector) rather than 24, whose contraction would lower
-// to shuffles, and the pixel tile grows to use the 16 accumulators.
+// to shuffles, and the pixel tile grows to use the 28 accumulators.
 // CHECK-LABEL: func @conv_24_filters
 // CHECK: scf.for %{{.+}} = %c0 to %c24 step %c8
-// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c14
-// CHECK:   vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x8xf32> into vector<1x14x8xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c28
+// CHECK:   vector.contract {{.*}} : vector<1x28x1xf32>, vector<1x8xf32> into vector<1x28x8xf32>
 func.func @conv_24_filters(%x: tensor<1x56x56x16xf32>, %w: tensor<1x1x16x24xf32>, %acc: tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32> {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x56x56x16xf32>, tensor<1x1x16x24xf32>) outs(%acc : tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32>
@@ -37,16 +37,15 @@ func.func @conv_24_filters(%x: tensor<1x56x56x16xf32>, %w: tensor<1x1x16x24xf32>
 // -----
 
 // 17 output columns (prime) would give tiles of one pixel. The op is split
-// at column 16: two tiles of 8 pixels, then a tail of one.
+// at column 14: one tile of 14 pixels, then a tail of three.
 // CHECK-LABEL: func @conv_ragged_width
-// CHECK: %[[HEAD:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 17, 16, 32] [1, 1, 1, 1]
+// CHECK: %[[HEAD:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 17, 14, 32] [1, 1, 1, 1]
 // CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[HEAD]])
-// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c8
-// CHECK:   vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
-// CHECK: %[[TAIL:.+]] = tensor.extract_slice %{{.+}}[0, 0, 16, 0] [1, 17, 1, 32] [1, 1, 1, 1]
+// CHECK:   vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x32xf32> into vector<1x14x32xf32>
+// CHECK: %[[TAIL:.+]] = tensor.extract_slice %{{.+}}[0, 0, 14, 0] [1, 17, 3, 32] [1, 1, 1, 1]
 // CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[TAIL]])
-// CHECK:   vector.contract {{.*}} : vector<1x1x1xf32>, vector<1x32xf32> into vector<1x1x32xf32>
-// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 16, 0] [1, 17, 1, 32] [1, 1, 1, 1]
+// CHECK:   vector.contract {{.*}} : vector<1x3x1xf32>, vector<1x32xf32> into vector<1x3x32xf32>
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 14, 0] [1, 17, 3, 32] [1, 1, 1, 1]
 func.func @conv_ragged_width(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32> {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x19x19x16xf32>, tensor<3x3x16x32xf32>) outs(%acc : tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32>
