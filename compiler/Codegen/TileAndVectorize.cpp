@@ -142,6 +142,42 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
   }
 }
 
+/// A reduction generic whose operands all have the same parallel dimension
+/// innermost (a global pool over NHWC, with the epilogue of the layer
+/// before it fused in): threads over the parallel dimensions, one vector of
+/// the innermost, then one step per reduction iteration with the vector
+/// accumulator in registers. Other reductions are left alone.
+TilePlan reductionPlan(linalg::GenericOp op, ArrayRef<int64_t> sizes,
+                       int64_t width, bool threads) {
+  std::optional<unsigned> lanes;
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    if (map.getNumResults() == 0)
+      return {};
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!last || (lanes && *lanes != last.getPosition()))
+      return {};
+    lanes = last.getPosition();
+  }
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (!linalg::isParallelIterator(iterators[*lanes]))
+    return {};
+  int64_t vector = divisorAtMost(sizes[*lanes], 4 * width);
+  SmallVector<int64_t> outer(sizes.size()), inner(sizes.size());
+  for (auto [d, iterator] : llvm::enumerate(iterators)) {
+    bool parallel = linalg::isParallelIterator(iterator);
+    outer[d] = parallel ? 1 : 0;
+    inner[d] = parallel ? (threads ? 0 : 1) : 1;
+  }
+  outer[*lanes] = vector;
+  if (!threads)
+    inner[*lanes] = vector;
+  TilePlan plan;
+  if (threads)
+    plan.push_back({outer, {}, true});
+  plan.push_back({inner});
+  return plan;
+}
+
 /// The tiles for `op`.
 TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
@@ -169,13 +205,14 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     return plan;
   }
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || generic.getNumReductionLoops() != 0 ||
-      generic.getNumResults() != 1 || generic.hasIndexSemantics() ||
-      sizes.empty())
+  if (!generic || generic.getNumResults() != 1 ||
+      generic.hasIndexSemantics() || sizes.empty())
     return {};
   for (AffineMap map : generic.getIndexingMapsArray())
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
       return {};
+  if (generic.getNumReductionLoops() != 0)
+    return reductionPlan(generic, sizes, width, threads);
   // Threads over all but the innermost dimension (or over vectors of a 1-D
   // op), then one vector along the innermost.
   int64_t vector = divisorAtMost(sizes.back(), 4 * width);

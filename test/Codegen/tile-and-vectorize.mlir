@@ -173,3 +173,37 @@ func.func @depthwise_bias_relu6(%x: tensor<1x18x18x32xf32>, %w: tensor<3x3x32xf3
   } -> tensor<1x16x16x32xf32>
   return %r : tensor<1x16x16x32xf32>
 }
+
+// -----
+
+// A global average pool's sum over an NHWC activation, with the residual
+// add and ReLU of the layer before it fused in: threads over (n, channel
+// vectors of 64), then one step per (h, w) with the 64-channel accumulator
+// in registers; the channels are contiguous in every operand.
+// CHECK-LABEL: func @global_pool_sum
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (2, 512) step (1, 64)
+// CHECK:   %[[ACC:.+]] = vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x64xf32>
+// CHECK:   scf.for %{{.+}} = %c0 to %c7 step %c1 iter_args(%{{.+}} = %[[ACC]]) -> (vector<1x64xf32>)
+// CHECK:     scf.for %{{.+}} = %c0 to %c7 step %c1 {{.*}} -> (vector<1x64xf32>)
+// CHECK:       %[[SUM:.+]] = arith.addf {{.*}} : vector<1x64x1x1xf32>
+// CHECK:       %[[RELU:.+]] = arith.maximumf %[[SUM]], {{.*}} : vector<1x64x1x1xf32>
+// CHECK:       %[[ROW:.+]] = vector.shape_cast %[[RELU]] : vector<1x64x1x1xf32> to vector<1x64xf32>
+// CHECK:       arith.addf %{{.+}}, %[[ROW]] : vector<1x64xf32>
+// CHECK:   vector.transfer_write {{.*}} : vector<1x64xf32>, tensor<1x64xf32>
+// CHECK-NOT: linalg.generic
+func.func @global_pool_sum(%x: tensor<2x7x7x512xf32>, %skip: tensor<2x7x7x512xf32>) -> tensor<2x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x512xf32>) -> tensor<2x512xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, h, w, c)>, affine_map<(n, c, h, w) -> (n, h, w, c)>,
+                                        affine_map<(n, c, h, w) -> (n, c)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %skip : tensor<2x7x7x512xf32>, tensor<2x7x7x512xf32>) outs(%f : tensor<2x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    %m = arith.maximumf %s, %zero : f32
+    %t = arith.addf %m, %out : f32
+    linalg.yield %t : f32
+  } -> tensor<2x512xf32>
+  return %r : tensor<2x512xf32>
+}
