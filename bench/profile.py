@@ -10,7 +10,7 @@ inference, its share, its MACs (from `cnnc inspect`) and its GFLOP/s per
 core. cnnc names each parallel loop it outlines after the layer it computes
 (`forward_parallel12_layer2_0_conv1`), which is what ties samples to layers;
 a fusion group's elementwise layers (bias, batch norm, activation, residual
-add) run inside its root's loop and are counted there.
+add) run inside its convolution's loop and are counted there.
 
 CPU time is summed over threads, so with --threads 2 a balanced layer's wall
 time is about half of it. Samples outside the forward pass's loops (the
@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from typing import Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,7 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     model = a.model if a.model.endswith(".json") else os.path.join(ROOT, "models", a.model + ".json")
     if not os.path.isfile(model):
         raise SystemExit(f"profile.py: no model description {model}")
-    out = a.out or run(["mktemp", "-d", "/tmp/cnnc-profile.XXXXXX"]).stdout.strip()
+    out = a.out or tempfile.mkdtemp(prefix="cnnc-profile.")
     os.makedirs(out, exist_ok=True)
 
     libdir = os.path.join(out, "lib")
@@ -141,11 +142,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         op, mac = macs.get(layer, ("?", 0))
         gflops = f"{2 * mac / ms / 1e6:8.1f}" if mac else f"{'':8}"
         print(f"{layer:32} {op:16} {ms:9.3f} {100 * ns / total:6.1f}% {mac / 1e6:10.1f} {gflops}")
-    forward_rest = sum(ns for sym, ns in rest.items() if "prepare" not in sym)
-    print(f"\noutside the layers' loops, per inference (includes one-time loading): "
-          f"{forward_rest / 1e6 / inferences:.2f} CPU ms; costliest:")
-    for sym, ns in sorted(rest.items(), key=lambda kv: -kv[1])[:6]:
+    prepare = sum(ns for sym, ns in rest.items() if "prepare" in sym)
+    others = sorted(((sym, ns) for sym, ns in rest.items() if "prepare" not in sym),
+                    key=lambda kv: -kv[1])
+    print(f"\noutside the layers' loops, per inference (one-time loading spread over "
+          f"the {inferences} inferences): {sum(ns for _, ns in others) / 1e6 / inferences:.2f} "
+          "CPU ms; costliest:")
+    for sym, ns in others[:6]:
         print(f"  {sym:50} {ns / 1e6 / inferences:8.3f} ms")
+    print(f"one-time weight preparation (cnn_{name}_create): {prepare / 1e6:.2f} CPU ms")
     return 0
 
 

@@ -135,8 +135,8 @@ def TileAndVectorizePass
     divides the size, tw and tm fill the remaining accumulator registers
     (28 vectors for a `conv_2d_nhwc_hwcf` with 16-float vectors, whose
     pixels are broadcast from memory into the FMAs; 16 for the other ops
-    and with 8-float vectors); all tile sizes divide the static sizes so no tile needs
-    a mask. Run `loop-invariant-subset-hoisting` afterwards to keep the
+    and with 8-float vectors); all tile sizes divide the static sizes so no
+    tile needs a mask. Run `loop-invariant-subset-hoisting` afterwards to keep the
     accumulators in registers across the reduction loops.
 
     A convolution's tile is computed whole, as a fusion group: the tiling
@@ -154,8 +154,8 @@ def TileAndVectorizePass
            tensor<3x3x8x32xf32>) outs(%acc : tensor<1x8x8x32xf32>)
     ```
     becomes loops over ow, f, kh, kw and c around
-    `vector.contract` ops on `vector<1x8x32xf32>` accumulators (8 columns
-    divide the 8 output columns; 14 would for 56).
+    `vector.contract` ops on `vector<1x8x32xf32>` accumulators (the 8
+    output columns make one tile; 56 columns would make four of 14).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",

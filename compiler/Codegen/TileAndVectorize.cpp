@@ -94,9 +94,10 @@ constexpr int64_t kAccumulators = 16;
 /// per input channel it loads the tile's filter vectors once and
 /// broadcasts each pixel from memory into its FMAs, so only the filter
 /// vectors need registers besides the accumulators. 14 pixels x 2 vectors
-/// load 16 values per 28 FMAs where 8 x 2 load 10 per 16, and ResNet-18 and
-/// -50 at batch 1 ran 3-4% faster. (Depthwise convolutions, whose tiles load
-/// an input vector per FMA, ran slower with the larger tile.)
+/// load 16 values per 28 FMAs where 8 x 2 load 10 per 16: ResNet-18,
+/// Inception-v3 and VGG-16 at batch 1 ran 6-8% faster. (Depthwise
+/// convolutions, whose tiles load an input vector per FMA, ran slower with
+/// the larger tile.)
 constexpr int64_t kConvAccumulators = 28;
 
 /// The most pixels of a register tile whose rows hold `lanes` channels,
