@@ -20,6 +20,9 @@
 //    the lanes.
 //  * matmul (m, n, k): [tm, tn, 1].
 //  * parallel generics: one vector along the innermost dimension.
+//  * reduction generics with one parallel dimension innermost in every
+//    operand (a global pool's sum): one vector of it, one step per
+//    reduction iteration.
 //
 // Tile sizes divide the op's static sizes, so every tile has the same static
 // shape and no masks are needed; an output width without a good divisor is
