@@ -287,9 +287,11 @@ def PlanMemoryPass : Pass<"cnn-plan-memory", "::mlir::ModuleOp"> {
     the user), 64-byte aligned. A buffer lives from
     its allocation to the last use of it or of any view of it, in program
     order (uses inside loops count at the loop); buffers whose lifetimes
-    overlap get disjoint bytes, others may share. Offsets come from the
-    greedy-by-size heuristic (largest first, each at the lowest aligned
-    offset free during its lifetime). The module records the arena size
+    overlap get disjoint bytes, others may share. Offsets come from greedy
+    placement (each buffer at the lowest aligned offset free during its
+    lifetime) in three orders: largest first, first use first, and largest
+    bytes x lifetime first; the smallest arena is kept, as no one order is
+    best for every model. The module records the arena size
     (`cnn.arena_bytes`), its alignment (`cnn.arena_alignment`) and the
     liveness lower bound, the most bytes live at one point
     (`cnn.arena_lower_bound`).

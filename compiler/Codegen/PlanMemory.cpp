@@ -5,9 +5,10 @@
 // function's top level an offset in one arena instead: buffers whose live
 // ranges (from the allocation to the last use of any view of it, in program
 // order) overlap get disjoint bytes, the others may share. Offsets come
-// from the greedy-by-size heuristic: the largest buffers are placed first,
-// each at the lowest 64-byte aligned offset that fits next to the buffers
-// already placed whose lifetimes it meets. The arena is the caller's: a new
+// from greedy placement, each buffer at the lowest 64-byte aligned offset
+// that fits next to the buffers already placed whose lifetimes it meets, in
+// three orders (largest first, first use first, largest bytes x lifetime
+// first); the smallest arena is kept. The arena is the caller's: a new
 // last argument of the function, which the library's
 // entry points allocate or take from the user. Its size and the liveness
 // lower bound (the most bytes live at any point) go on the module as
@@ -80,6 +81,32 @@ lastUse(memref::AllocOp alloc, Block &block,
   return last;
 }
 
+/// Places `order`'s buffers one after another, each at the lowest aligned
+/// offset that fits next to the buffers already placed whose lifetimes it
+/// meets; returns the arena's size.
+int64_t placeInOrder(ArrayRef<Buffer *> order) {
+  int64_t arenaBytes = 0;
+  SmallVector<Buffer *> placed;
+  for (Buffer *buffer : order) {
+    // Intervals of overlapping lifetimes, by offset.
+    SmallVector<std::pair<int64_t, int64_t>> taken;
+    for (Buffer *other : placed)
+      if (other->first <= buffer->last && buffer->first <= other->last)
+        taken.emplace_back(other->offset, other->offset + other->bytes);
+    llvm::sort(taken);
+    int64_t offset = 0;
+    for (auto [begin, end] : taken) {
+      if (offset + buffer->bytes <= begin)
+        break;
+      offset = std::max<int64_t>(offset, llvm::alignTo(end, kArenaAlignment));
+    }
+    buffer->offset = offset;
+    arenaBytes = std::max(arenaBytes, offset + buffer->bytes);
+    placed.push_back(buffer);
+  }
+  return arenaBytes;
+}
+
 struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -114,33 +141,39 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
       lowerBound = std::max(lowerBound, live);
     }
 
-    // Greedy by size.
-    std::vector<Buffer *> order;
+    // Greedy placement in several orders; the smallest arena wins. No one
+    // order is best for every model: the largest-first order can leave a
+    // hole that no later buffer fits (Inception-v3's stem, where placing
+    // buffers by first use packs to the bound).
+    std::vector<Buffer *> bySize;
     for (Buffer &buffer : buffers)
-      order.push_back(&buffer);
-    llvm::sort(order, [](const Buffer *a, const Buffer *b) {
+      bySize.push_back(&buffer);
+    llvm::sort(bySize, [](const Buffer *a, const Buffer *b) {
       return std::make_pair(-a->bytes, a->first) <
              std::make_pair(-b->bytes, b->first);
     });
-    int64_t arenaBytes = 0;
-    std::vector<Buffer *> placed;
-    for (Buffer *buffer : order) {
-      // Intervals of overlapping lifetimes, by offset.
-      SmallVector<std::pair<int64_t, int64_t>> taken;
-      for (Buffer *other : placed)
-        if (other->first <= buffer->last && buffer->first <= other->last)
-          taken.emplace_back(other->offset, other->offset + other->bytes);
-      llvm::sort(taken);
-      int64_t offset = 0;
-      for (auto [begin, end] : taken) {
-        if (offset + buffer->bytes <= begin)
-          break;
-        offset = std::max<int64_t>(offset, llvm::alignTo(end, kArenaAlignment));
+    std::vector<Buffer *> byFirstUse = bySize;
+    llvm::stable_sort(byFirstUse, [](const Buffer *a, const Buffer *b) {
+      return a->first < b->first;
+    });
+    std::vector<Buffer *> byExtent = bySize;
+    llvm::stable_sort(byExtent, [](const Buffer *a, const Buffer *b) {
+      return a->bytes * (a->last - a->first + 1) >
+             b->bytes * (b->last - b->first + 1);
+    });
+    int64_t arenaBytes = std::numeric_limits<int64_t>::max();
+    std::vector<int64_t> offsets;
+    for (ArrayRef<Buffer *> order : {bySize, byFirstUse, byExtent}) {
+      int64_t bytes = placeInOrder(order);
+      if (bytes < arenaBytes) {
+        arenaBytes = bytes;
+        offsets.clear();
+        for (const Buffer &buffer : buffers)
+          offsets.push_back(buffer.offset);
       }
-      buffer->offset = offset;
-      arenaBytes = std::max(arenaBytes, offset + buffer->bytes);
-      placed.push_back(buffer);
     }
+    for (auto [buffer, offset] : llvm::zip_equal(buffers, offsets))
+      buffer.offset = offset;
 
     // One arena, passed in, the buffers views of it.
     OpBuilder b(&getContext());

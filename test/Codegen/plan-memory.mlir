@@ -46,3 +46,44 @@ module {
     return %a : memref<16xf32>
   }
 }
+
+// -----
+
+// Placed largest first, %d (4096 bytes) and %a (3072) share offset 0, %b
+// goes above %a at 3072, and %c, which meets both %b and %d, fits only
+// above them: 6144 bytes. Placed in order of first use, %c takes %a's
+// bytes and %d goes above it, which reaches the lower bound: the pass
+// keeps the smaller arena.
+// CHECK: module attributes {cnn.arena_alignment = 64 : i64, cnn.arena_bytes = 5120 : i64, cnn.arena_lower_bound = 5120 : i64}
+// CHECK-LABEL: func.func @forward
+// CHECK: arith.constant 1.000000e+00 : f32
+// CHECK: %[[OA:.+]] = arith.constant 0 : index
+// CHECK-NEXT: memref.view %{{.+}}[%[[OA]]][] : memref<5120xi8> to memref<768xf32>
+// CHECK: %[[OB:.+]] = arith.constant 3072 : index
+// CHECK-NEXT: memref.view %{{.+}}[%[[OB]]][] : memref<5120xi8> to memref<512xf32>
+// CHECK: %[[OC:.+]] = arith.constant 0 : index
+// CHECK-NEXT: memref.view %{{.+}}[%[[OC]]][] : memref<5120xi8> to memref<256xf32>
+// CHECK: %[[OD:.+]] = arith.constant 1024 : index
+// CHECK-NEXT: memref.view %{{.+}}[%[[OD]]][] : memref<5120xi8> to memref<1024xf32>
+module {
+  func.func @forward(%out: memref<1xf32>) {
+    %c0 = arith.constant 0 : index
+    %cst = arith.constant 1.0 : f32
+    %a = memref.alloc() : memref<768xf32>
+    memref.store %cst, %a[%c0] : memref<768xf32>
+    %b = memref.alloc() : memref<512xf32>
+    %va = memref.load %a[%c0] : memref<768xf32>
+    memref.store %va, %b[%c0] : memref<512xf32>
+    %c = memref.alloc() : memref<256xf32>
+    %vb = memref.load %b[%c0] : memref<512xf32>
+    memref.store %vb, %c[%c0] : memref<256xf32>
+    %d = memref.alloc() : memref<1024xf32>
+    %vc = memref.load %c[%c0] : memref<256xf32>
+    memref.store %vc, %d[%c0] : memref<1024xf32>
+    %vd = memref.load %d[%c0] : memref<1024xf32>
+    %vc2 = memref.load %c[%c0] : memref<256xf32>
+    %s = arith.addf %vd, %vc2 : f32
+    memref.store %s, %out[%c0] : memref<1xf32>
+    return
+  }
+}
