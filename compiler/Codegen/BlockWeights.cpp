@@ -59,6 +59,7 @@ struct BlockWeightsPass final
   /// Splits the output channels (the last dimension of both the weight,
   /// operand 1, and the result) into blocks of `tile`.
   void block(IRRewriter &b, linalg::LinalgOp op) {
+    collapseInit(b, op.getDpsInits()[0]);
     Value weight = op.getDpsInputs()[1];
     Value init = op.getDpsInits()[0];
     auto weightType = cast<RankedTensorType>(weight.getType());
@@ -186,7 +187,6 @@ struct BlockWeightsPass final
   void fuseIntoBlocks(IRRewriter &b, scf::ForallOp forall,
                       tensor::ExtractSliceOp initSlice) {
     SmallVector<LoopLikeOpInterface> loops = {forall};
-    collapseInit(b, forall);
     Operation *init = forall.getOutputs()[0].getDefiningOp();
     if (initSlice && cnn::isElementwiseInit(init) && init->hasOneUse())
       (void)scf::tileAndFuseProducerOfSlice(b, initSlice, loops);
@@ -237,9 +237,11 @@ struct BlockWeightsPass final
   }
 
   /// A bias broadcast in a grouped shape ([..., 1, F], collapsed to
-  /// [..., F]) becomes a broadcast in the op's shape, which can be fused.
-  static void collapseInit(IRRewriter &b, scf::ForallOp forall) {
-    auto collapse = forall.getOutputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+  /// [..., F]) becomes a broadcast in the op's shape, which can be fused
+  /// (into the filter blocks here, or into a single block's register tiles
+  /// by cnn-cpu-tile-and-vectorize).
+  static void collapseInit(IRRewriter &b, Value init) {
+    auto collapse = init.getDefiningOp<tensor::CollapseShapeOp>();
     if (!collapse || !collapse->hasOneUse())
       return;
     auto producer = collapse.getSrc().getDefiningOp<linalg::GenericOp>();

@@ -136,7 +136,11 @@ def TileAndVectorizePass
     (28 vectors for a `conv_2d_nhwc_hwcf` with 16-float vectors, whose
     pixels are broadcast from memory into the FMAs; 16 for the other ops
     and with 8-float vectors); all tile sizes divide the static sizes so no
-    tile needs a mask. Run `loop-invariant-subset-hoisting` afterwards to keep the
+    tile needs a mask. A convolution or pool whose output width has no
+    divisor near a tile's pixels (17, 35, 147) is first split along the
+    width into a part that whole tiles divide and a narrower tail; a bias
+    broadcast that initializes it is split with it, so that each part fuses
+    its own slice. Run `loop-invariant-subset-hoisting` afterwards to keep the
     accumulators in registers across the reduction loops.
 
     A convolution's tile is computed whole, as a fusion group: the tiling
@@ -213,7 +217,10 @@ def BlockWeightsPass
     initialized, accumulated and finished while it is in cache. The tiled
     epilogue takes the block's result as its init and reads it through its
     output argument, so it updates the result in place and the forall
-    yields the epilogue's result instead of the op's.
+    yields the epilogue's result instead of the op's. A bias broadcast
+    built in a grouped shape (`[..., 1, F]`, collapsed) is first rebuilt in
+    the op's shape, also for ops left unblocked, so that it can be fused
+    (here, or into the register tiles by `cnn-cpu-tile-and-vectorize`).
 
     A convolution whose filter is at most 1 MiB and smaller than its input
     loops over output rows outside the blocks instead: the forall runs over

@@ -118,6 +118,55 @@ int64_t accumulatorsFor(linalg::LinalgOp op, int64_t width) {
                                                           : kAccumulators;
 }
 
+/// Gives each part of a split op its own slice of `init`, a broadcast
+/// (a bias) in the op's shape that the parts' register tiles can then fuse,
+/// instead of reading slices of one materialized whole (which would also
+/// need a buffer of its own next to the tiles' fused copies).
+void splitInit(IRRewriter &rewriter, linalg::LinalgOp init,
+               ArrayRef<TilingInterface> parts) {
+  // A fill stays whole: it is as cheap as the slices, and a split one would
+  // keep eliminate-empty-tensors from placing the op's result straight in
+  // a concatenation.
+  if (!isa<linalg::GenericOp>(init) || !cnn::isElementwiseInit(init) ||
+      !init.getIndexingMapMatchingResult(init->getResult(0)).isIdentity())
+    return;
+  // Every part must take its slice, or the whole is still read.
+  SmallVector<tensor::ExtractSliceOp> slices;
+  for (TilingInterface part : parts) {
+    auto slice = cast<DestinationStyleOpInterface>(part.getOperation())
+                     .getDpsInits()[0]
+                     .getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || !slice.hasUnitStride())
+      return;
+    slices.push_back(slice);
+  }
+  for (auto [i, slice] : llvm::enumerate(slices)) {
+    Operation *part = parts[i];
+    rewriter.setInsertionPoint(part);
+    FailureOr<TilingResult> tiled =
+        cast<TilingInterface>(init.getOperation())
+            .getTiledImplementation(rewriter, slice.getMixedOffsets(),
+                                    slice.getMixedSizes());
+    assert(succeeded(tiled) && "an elementwise op tiles along its result");
+    // The tile writes into the part's slice of the destination chain (which
+    // the parts are inserted into in turn), not into a slice of the whole
+    // destination taken before the first insertion: that would read the
+    // destination after it was overwritten, and bufferize to a copy.
+    rewriter.modifyOpInPlace(tiled->tiledOps.front(), [&] {
+      cast<DestinationStyleOpInterface>(tiled->tiledOps.front())
+          .getDpsInitsMutable()[0]
+          .set(slice);
+    });
+    OpOperand &partInit =
+        cast<DestinationStyleOpInterface>(part).getDpsInitsMutable()[0];
+    rewriter.modifyOpInPlace(
+        part, [&] { partInit.set(tiled->tiledValues.front()); });
+  }
+  // The whole broadcast is now only the destination the parts are inserted
+  // into, which needs no values.
+  rewriter.replaceOp(init, init.getDpsInits()[0]);
+}
+
 /// Convolutions and pools whose output width has no divisor near a register
 /// tile's pixels (17, 71, 73 and 149 are prime) would get tiles of one
 /// pixel: two accumulators, bound by the FMA latency. Such an op is split
@@ -141,8 +190,14 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
     if (ow <= pixels || 2 * divisorAtMost(ow, pixels) > pixels)
       continue;
     rewriter.setInsertionPoint(op);
-    linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
-                    /*dimension=*/2, rewriter.getIndexAttr(ow - ow % pixels));
+    auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
+    if (init && !init->hasOneUse())
+      init = {};
+    auto [head, tail] = linalg::splitOp(
+        rewriter, cast<TilingInterface>(op.getOperation()),
+        /*dimension=*/2, rewriter.getIndexAttr(ow - ow % pixels));
+    if (init && head && tail)
+      splitInit(rewriter, init, {head, tail});
   }
 }
 

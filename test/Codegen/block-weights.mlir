@@ -192,3 +192,29 @@ func.func @large_filter_blocks_outer(%x: tensor<1x32x32x512xf32>, %w: tensor<1x1
          ins(%x, %w : tensor<1x32x32x512xf32>, tensor<1x1x512x1024xf32>) outs(%acc : tensor<1x32x32x1024xf32>) -> tensor<1x32x32x1024xf32>
   return %0 : tensor<1x32x32x1024xf32>
 }
+
+// -----
+
+// A single block (32 filters) is not blocked, but its grouped bias is still
+// rebuilt in the convolution's shape, so that cnn-cpu-tile-and-vectorize can
+// fuse it into the register tiles.
+// CHECK-LABEL: func @grouped_bias_one_block
+// CHECK-NOT: tensor.collapse_shape {{.*}} tensor<1x7x7x1x32xf32>
+// CHECK-NOT: scf.forall
+// CHECK: %[[INIT:.+]] = linalg.generic {{.*}} ins(%{{.+}} : tensor<32xf32>) outs(%{{.+}} : tensor<1x7x7x32xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%[[INIT]] : tensor<1x7x7x32xf32>)
+#bias5b = affine_map<(n, h, w, g, c) -> (g, c)>
+#id5b = affine_map<(n, h, w, g, c) -> (n, h, w, g, c)>
+func.func @grouped_bias_one_block(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %bias: tensor<32xf32>) -> tensor<1x7x7x32xf32> {
+  %b2 = tensor.expand_shape %bias [[0, 1]] output_shape [1, 32] : tensor<32xf32> into tensor<1x32xf32>
+  %e = tensor.empty() : tensor<1x7x7x1x32xf32>
+  %init5 = linalg.generic {indexing_maps = [#bias5b, #id5b], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%b2 : tensor<1x32xf32>) outs(%e : tensor<1x7x7x1x32xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<1x7x7x1x32xf32>
+  %init = tensor.collapse_shape %init5 [[0], [1], [2], [3, 4]] : tensor<1x7x7x1x32xf32> into tensor<1x7x7x32xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%init : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+  return %conv : tensor<1x7x7x32xf32>
+}

@@ -54,6 +54,37 @@ func.func @conv_ragged_width(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf3
 
 // -----
 
+// With a bias broadcast as its init, each part of the split convolution
+// broadcasts the bias into its own register tiles: no whole-output
+// broadcast is left to write and read back.
+// CHECK-LABEL: func @conv_ragged_width_bias
+// CHECK-NOT: linalg.generic
+// CHECK: %[[EMPTY:.+]] = tensor.empty() : tensor<1x17x17x32xf32>
+// CHECK: %[[HEAD:.+]] = tensor.extract_slice %[[EMPTY]][0, 0, 0, 0] [1, 17, 14, 32] [1, 1, 1, 1]
+// CHECK: %[[HEADOUT:.+]] = scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[HEAD]])
+// CHECK:   vector.transfer_read %[[BIAS:.+]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<32xf32>, vector<1x1x14x32xf32>
+// CHECK:   vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x32xf32> into vector<1x14x32xf32>
+// CHECK: %[[FIRST:.+]] = tensor.insert_slice %[[HEADOUT]] into %[[EMPTY]][0, 0, 0, 0] [1, 17, 14, 32]
+// CHECK: %[[TAIL:.+]] = tensor.extract_slice %[[FIRST]][0, 0, 14, 0] [1, 17, 3, 32] [1, 1, 1, 1]
+// CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[TAIL]])
+// CHECK:   vector.transfer_read %[[BIAS]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<32xf32>, vector<1x1x3x32xf32>
+// CHECK:   vector.contract {{.*}} : vector<1x3x1xf32>, vector<1x32xf32> into vector<1x3x32xf32>
+// CHECK-NOT: linalg.generic
+func.func @conv_ragged_width_bias(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf32>, %bias: tensor<32xf32>) -> tensor<1x17x17x32xf32> {
+  %e = tensor.empty() : tensor<1x17x17x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (c)>, affine_map<(n, h, w, c) -> (n, h, w, c)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : tensor<32xf32>) outs(%e : tensor<1x17x17x32xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<1x17x17x32xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x19x19x16xf32>, tensor<3x3x16x32xf32>) outs(%init : tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32>
+  return %0 : tensor<1x17x17x32xf32>
+}
+
+// -----
+
 // An elementwise generic: threads over the outer dimensions, one vector
 // of the innermost (64 = 4 x 16 lanes) per iteration.
 // CHECK-LABEL: func @relu
