@@ -238,3 +238,16 @@ func.func @global_pool_sum(%x: tensor<2x7x7x512xf32>, %skip: tensor<2x7x7x512xf3
   } -> tensor<2x512xf32>
   return %r : tensor<2x512xf32>
 }
+
+// -----
+
+// A matmul: threads over blocks of 32 columns, then tiles of 8 rows x 32
+// columns (16 accumulators) updated by one outer product per k.
+// CHECK-LABEL: func @matmul
+// CHECK: scf.forall (%{{.+}}) = (0) to (64) step (32)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (vector<8x32xf32>)
+// CHECK:   vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+func.func @matmul(%a: tensor<8x64xf32>, %b: tensor<64x64xf32>, %acc: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<8x64xf32>) -> tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
+}
