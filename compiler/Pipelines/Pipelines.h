@@ -36,6 +36,15 @@ LogicalResult buildCpuPipeline(OpPassManager &pm, Phase from, Phase to,
 LogicalResult lowerModule(ModuleOp module, Phase to,
                           const CpuTarget &target = {});
 
+/// The batch size N when the inference model `module` (at the cnn phase)
+/// should run a batch as N runs of its batch-1 code: one input whose first
+/// dimension is the batch, ops that never mix samples (every value computed
+/// from the input keeps the batch as its first dimension; softmax and
+/// normalization along other axes), and at most 32 MiB of weights, which
+/// a batch reads once for all samples. Otherwise nullopt. See PerSample.cpp
+/// for the measurements behind it.
+std::optional<int64_t> perSampleBatch(ModuleOp module);
+
 /// Registers what the pipeline needs in `registry` (dialects, interfaces,
 /// translations).
 void registerCpuPipelineDependencies(DialectRegistry &registry);

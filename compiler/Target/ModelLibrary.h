@@ -51,6 +51,11 @@ struct ModelInterface {
   int64_t arenaBytes = 0;
   int64_t arenaLowerBound = 0;
   int64_t arenaAlignment = 64;
+  /// Above 1: the model function computes one sample, and the entry points
+  /// run it this many times, one sample of every input and output after the
+  /// other, in the same arena (see perSampleBatch). The inputs and outputs
+  /// keep the batch's shapes.
+  int64_t sampleRuns = 1;
   /// Where forward_prepare's results go in the packed buffer (in floats).
   std::vector<int64_t> packedWeightOffsets;
   /// The file create(NULL) loads.

@@ -63,6 +63,13 @@ cl::opt<int64_t> batchOpt("batch",
                           cl::desc("Batch size (replaces the first dimension "
                                    "of every model input)"),
                           cl::value_desc("N"), cl::cat(commonCategory));
+cl::opt<bool> perSampleOpt(
+    "per-sample",
+    cl::desc("Run a batch one sample at a time where that is faster: "
+             "inference models whose layers never mix samples, with at "
+             "most 32 MiB of weights (default true; false keeps the batch "
+             "in every layer)"),
+    cl::init(true), cl::cat(commonCategory));
 cl::opt<std::string>
     weightsOpt("weights",
                cl::desc("Weights file to use instead of the description's"),
@@ -225,11 +232,14 @@ LogicalResult rejectForeignOptions(StringRef command,
 
 OwningOpRef<ModuleOp>
 importFromOptions(MLIRContext &context, bool shapesOnly = false,
-                  std::optional<int64_t> defaultBatch = std::nullopt) {
+                  std::optional<int64_t> defaultBatch = std::nullopt,
+                  std::optional<int64_t> forcedBatch = std::nullopt) {
   ImportOptions options;
   options.shapesOnly = shapesOnly;
   options.batch = defaultBatch;
-  if (batchOpt.getNumOccurrences()) {
+  if (forcedBatch) {
+    options.batch = forcedBatch;
+  } else if (batchOpt.getNumOccurrences()) {
     if (batchOpt < 1) {
       llvm::errs() << "cnnc: --batch must be positive, got " << batchOpt
                    << "\n";
@@ -244,6 +254,49 @@ importFromOptions(MLIRContext &context, bool shapesOnly = false,
   if (!module || failed(verify(*module)))
     return nullptr;
   return module;
+}
+
+/// Whether `single`'s tensors are `batched`'s with a first dimension of 1.
+bool isOneSampleOf(const std::vector<TensorInterface> &single,
+                   const std::vector<TensorInterface> &batched) {
+  if (single.size() != batched.size())
+    return false;
+  for (auto [one, all] : llvm::zip_equal(single, batched))
+    if (one.shape.empty() || one.shape.size() != all.shape.size() ||
+        one.shape[0] != 1 ||
+        !llvm::equal(ArrayRef<int64_t>(one.shape).drop_front(),
+                     ArrayRef<int64_t>(all.shape).drop_front()))
+      return false;
+  return true;
+}
+
+/// For an inference library: when the imported `module` should run its batch
+/// one sample at a time (perSampleBatch), replaces it with the model
+/// imported at batch 1 and sets `interface.sampleRuns` to the batch size;
+/// otherwise leaves both as they are.
+void runPerSample(MLIRContext &context, OwningOpRef<ModuleOp> &module,
+                  ModelInterface &interface) {
+  if (!perSampleOpt)
+    return;
+  std::optional<int64_t> batch = perSampleBatch(*module);
+  if (!batch)
+    return;
+  OwningOpRef<ModuleOp> single;
+  {
+    // The first import reported what there was to say about the model.
+    ScopedDiagnosticHandler quiet(&context,
+                                  [](Diagnostic &) { return success(); });
+    single = importFromOptions(context, /*shapesOnly=*/false, std::nullopt,
+                               /*forcedBatch=*/1);
+  }
+  if (!single)
+    return;
+  FailureOr<ModelInterface> one = readModelInterface(*single);
+  if (failed(one) || !isOneSampleOf(one->inputs, interface.inputs) ||
+      !isOneSampleOf(one->outputs, interface.outputs))
+    return;
+  module = std::move(single);
+  interface.sampleRuns = *batch;
 }
 
 /// Prints `module` to the -o file.
@@ -418,6 +471,8 @@ int runCompile(MLIRContext &context) {
     FailureOr<ModelInterface> interface = readModelInterface(*module);
     if (failed(interface))
       return 1;
+    if (!trainOpt)
+      runPerSample(context, module, *interface);
     if (emitOpt == Emit::Lib)
       return failed(buildLibrary(*module, *interface, outputOpt, trainOpt))
                  ? 1
@@ -491,6 +546,7 @@ int runRun(MLIRContext &context) {
     return 1;
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
+  runPerSample(context, module, *interface);
   if (failed(buildLibrary(*module, *interface, dir)))
     return 1;
 
@@ -887,7 +943,12 @@ int runInspect(MLIRContext &context) {
                   collectLayerStats(*module));
   if (!memoryOpt)
     return 0;
-  // As buildLibrary lowers it: weights in one buffer, packed at load time.
+  // As cnnc compile lowers it: one sample at a time where it runs so,
+  // weights in one buffer, packed at load time.
+  FailureOr<ModelInterface> interface = readModelInterface(*module);
+  if (failed(interface))
+    return 1;
+  runPerSample(context, module, *interface);
   stripInterfaceNames(*module);
   PassManager pm(&context);
   pm.addPass(createOutlineWeightsPass());
@@ -899,6 +960,12 @@ int runInspect(MLIRContext &context) {
   readLoweredLayout(*module, lowered);
   printActivationMemory(llvm::outs(), lowered.arenaBytes,
                         lowered.arenaLowerBound);
+  if (interface->sampleRuns > 1)
+    llvm::outs() << llvm::formatv(
+        "the library runs the batch of {0} one sample at a time: the arena "
+        "holds one sample's activations (--per-sample=false keeps the "
+        "batch)\n",
+        interface->sampleRuns);
   return 0;
 }
 
