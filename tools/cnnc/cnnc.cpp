@@ -270,33 +270,73 @@ bool isOneSampleOf(const std::vector<TensorInterface> &single,
   return true;
 }
 
-/// For an inference library: when the imported `module` should run its batch
-/// one sample at a time (perSampleBatch), replaces it with the model
-/// imported at batch 1 and sets `interface.sampleRuns` to the batch size;
-/// otherwise leaves both as they are.
-void runPerSample(MLIRContext &context, OwningOpRef<ModuleOp> &module,
-                  ModelInterface &interface) {
+/// The batch size and the batch's interface when the model should run its
+/// batch one sample at a time (perSampleBatch) and its batch-1 import has
+/// the batch's inputs and outputs with a first dimension of 1. Decided on
+/// shapes-only imports (no weights are read), whose warnings and remarks
+/// the real import repeats; errors are reported, and `failed` set.
+std::optional<std::pair<int64_t, ModelInterface>>
+probePerSample(MLIRContext &context, bool &probeFailed) {
+  probeFailed = false;
   if (!perSampleOpt)
-    return;
-  std::optional<int64_t> batch = perSampleBatch(*module);
-  if (!batch)
-    return;
-  OwningOpRef<ModuleOp> single;
+    return std::nullopt;
+  OwningOpRef<ModuleOp> batched;
   {
-    // The first import reported what there was to say about the model.
+    ScopedDiagnosticHandler quiet(&context, [](Diagnostic &diagnostic) {
+      return success(diagnostic.getSeverity() != DiagnosticSeverity::Error);
+    });
+    batched = importFromOptions(context, /*shapesOnly=*/true);
+  }
+  if (!batched) {
+    probeFailed = true;
+    return std::nullopt;
+  }
+  std::optional<int64_t> batch = perSampleBatch(*batched);
+  if (!batch)
+    return std::nullopt;
+  OwningOpRef<ModuleOp> single;
+  FailureOr<ModelInterface> all = failure(), one = failure();
+  {
+    // A model that does not import at batch 1 keeps its batch.
     ScopedDiagnosticHandler quiet(&context,
                                   [](Diagnostic &) { return success(); });
-    single = importFromOptions(context, /*shapesOnly=*/false, std::nullopt,
+    single = importFromOptions(context, /*shapesOnly=*/true, std::nullopt,
                                /*forcedBatch=*/1);
+    all = readModelInterface(*batched);
+    if (single)
+      one = readModelInterface(*single);
   }
-  if (!single)
-    return;
-  FailureOr<ModelInterface> one = readModelInterface(*single);
-  if (failed(one) || !isOneSampleOf(one->inputs, interface.inputs) ||
-      !isOneSampleOf(one->outputs, interface.outputs))
-    return;
-  module = std::move(single);
-  interface.sampleRuns = *batch;
+  if (failed(all) || failed(one) ||
+      !isOneSampleOf(one->inputs, all->inputs) ||
+      !isOneSampleOf(one->outputs, all->outputs))
+    return std::nullopt;
+  return std::make_pair(*batch, *all);
+}
+
+/// Imports the model for an inference library: at batch 1 when its batch
+/// runs one sample at a time (probePerSample), with `interface` then
+/// holding the batch's inputs and outputs and the number of runs.
+OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
+                                         ModelInterface &interface) {
+  bool probeFailed = false;
+  auto perSample = probePerSample(context, probeFailed);
+  if (probeFailed)
+    return nullptr;
+  OwningOpRef<ModuleOp> module =
+      importFromOptions(context, /*shapesOnly=*/false, std::nullopt,
+                        perSample ? std::optional<int64_t>(1) : std::nullopt);
+  if (!module)
+    return nullptr;
+  FailureOr<ModelInterface> read = readModelInterface(*module);
+  if (failed(read))
+    return nullptr;
+  interface = *read;
+  if (perSample) {
+    interface.inputs = perSample->second.inputs;
+    interface.outputs = perSample->second.outputs;
+    interface.sampleRuns = perSample->first;
+  }
+  return module;
 }
 
 /// Prints `module` to the -o file.
@@ -445,7 +485,12 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
 }
 
 int runCompile(MLIRContext &context) {
-  OwningOpRef<ModuleOp> module = importFromOptions(context);
+  // A library for inference may run its batch one sample at a time.
+  ModelInterface inference;
+  bool library = (emitOpt == Emit::Lib || emitOpt == Emit::Obj) && !trainOpt;
+  OwningOpRef<ModuleOp> module = library
+                                     ? importForInference(context, inference)
+                                     : importFromOptions(context);
   if (!module)
     return 1;
   switch (emitOpt) {
@@ -468,11 +513,11 @@ int runCompile(MLIRContext &context) {
                    << "\n";
       return 1;
     }
-    FailureOr<ModelInterface> interface = readModelInterface(*module);
+    FailureOr<ModelInterface> interface =
+        library ? FailureOr<ModelInterface>(inference)
+                : readModelInterface(*module);
     if (failed(interface))
       return 1;
-    if (!trainOpt)
-      runPerSample(context, module, *interface);
     if (emitOpt == Emit::Lib)
       return failed(buildLibrary(*module, *interface, outputOpt, trainOpt))
                  ? 1
@@ -514,11 +559,9 @@ bool readInput(const std::string &path, const TensorInterface &expected,
 }
 
 int runRun(MLIRContext &context) {
-  OwningOpRef<ModuleOp> module = importFromOptions(context);
+  FailureOr<ModelInterface> interface = ModelInterface();
+  OwningOpRef<ModuleOp> module = importForInference(context, *interface);
   if (!module)
-    return 1;
-  FailureOr<ModelInterface> interface = readModelInterface(*module);
-  if (failed(interface))
     return 1;
   if (inputOpts.size() != interface->inputs.size() ||
       outputOpts.size() != interface->outputs.size()) {
@@ -546,7 +589,6 @@ int runRun(MLIRContext &context) {
     return 1;
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
-  runPerSample(context, module, *interface);
   if (failed(buildLibrary(*module, *interface, dir)))
     return 1;
 
@@ -945,10 +987,18 @@ int runInspect(MLIRContext &context) {
     return 0;
   // As cnnc compile lowers it: one sample at a time where it runs so,
   // weights in one buffer, packed at load time.
-  FailureOr<ModelInterface> interface = readModelInterface(*module);
-  if (failed(interface))
+  bool probeFailed = false;
+  auto perSample = probePerSample(context, probeFailed);
+  if (probeFailed)
     return 1;
-  runPerSample(context, module, *interface);
+  if (perSample) {
+    ScopedDiagnosticHandler quiet(&context,
+                                  [](Diagnostic &) { return success(); });
+    module = importFromOptions(context, /*shapesOnly=*/false, std::nullopt,
+                               /*forcedBatch=*/1);
+    if (!module)
+      return 1;
+  }
   stripInterfaceNames(*module);
   PassManager pm(&context);
   pm.addPass(createOutlineWeightsPass());
@@ -960,12 +1010,12 @@ int runInspect(MLIRContext &context) {
   readLoweredLayout(*module, lowered);
   printActivationMemory(llvm::outs(), lowered.arenaBytes,
                         lowered.arenaLowerBound);
-  if (interface->sampleRuns > 1)
+  if (perSample)
     llvm::outs() << llvm::formatv(
         "the library runs the batch of {0} one sample at a time: the arena "
         "holds one sample's activations (--per-sample=false keeps the "
         "batch)\n",
-        interface->sampleRuns);
+        perSample->first);
   return 0;
 }
 
