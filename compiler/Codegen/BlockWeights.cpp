@@ -45,15 +45,21 @@ struct BlockWeightsPass final
   using BlockWeightsPassBase::BlockWeightsPassBase;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> ops;
+    SmallVector<linalg::LinalgOp> ops, depthwise;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(op) &&
-          op.hasPureTensorSemantics() && !op.hasDynamicShape())
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+        return;
+      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(op))
         ops.push_back(op);
+      else if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(op))
+        depthwise.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops)
       block(rewriter, op);
+    // Depthwise filters stay as they are, but their bias is fused likewise.
+    for (linalg::LinalgOp op : depthwise)
+      collapseInit(rewriter, op.getDpsInits()[0]);
   }
 
   /// Splits the output channels (the last dimension of both the weight,

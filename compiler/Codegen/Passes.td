@@ -219,8 +219,9 @@ def BlockWeightsPass
     output argument, so it updates the result in place and the forall
     yields the epilogue's result instead of the op's. A bias broadcast
     built in a grouped shape (`[..., 1, F]`, collapsed) is first rebuilt in
-    the op's shape, also for ops left unblocked, so that it can be fused
-    (here, or into the register tiles by `cnn-cpu-tile-and-vectorize`).
+    the op's shape, also for ops left unblocked and for depthwise
+    convolutions, so that it can be fused (here, or into the register tiles
+    by `cnn-cpu-tile-and-vectorize`).
 
     A convolution whose filter is at most 1 MiB and smaller than its input
     loops over output rows outside the blocks instead: the forall runs over

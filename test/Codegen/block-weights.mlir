@@ -218,3 +218,28 @@ func.func @grouped_bias_one_block(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf
          ins(%x, %w : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%init : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
   return %conv : tensor<1x7x7x32xf32>
 }
+
+// -----
+
+// A depthwise convolution's filter is not blocked, but its grouped bias is
+// rebuilt in the convolution's shape as well.
+// CHECK-LABEL: func @grouped_bias_depthwise
+// CHECK-NOT: tensor.collapse_shape {{.*}} tensor<1x7x7x1x32xf32>
+// CHECK-NOT: scf.forall
+// CHECK: %[[INIT:.+]] = linalg.generic {{.*}} ins(%{{.+}} : tensor<32xf32>) outs(%{{.+}} : tensor<1x7x7x32xf32>)
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} outs(%[[INIT]] : tensor<1x7x7x32xf32>)
+#bias5d = affine_map<(n, h, w, g, c) -> (g, c)>
+#id5d = affine_map<(n, h, w, g, c) -> (n, h, w, g, c)>
+func.func @grouped_bias_depthwise(%x: tensor<1x9x9x32xf32>, %w: tensor<3x3x32xf32>, %bias: tensor<32xf32>) -> tensor<1x7x7x32xf32> {
+  %b2 = tensor.expand_shape %bias [[0, 1]] output_shape [1, 32] : tensor<32xf32> into tensor<1x32xf32>
+  %e = tensor.empty() : tensor<1x7x7x1x32xf32>
+  %init5 = linalg.generic {indexing_maps = [#bias5d, #id5d], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%b2 : tensor<1x32xf32>) outs(%e : tensor<1x7x7x1x32xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<1x7x7x1x32xf32>
+  %init = tensor.collapse_shape %init5 [[0], [1], [2], [3, 4]] : tensor<1x7x7x1x32xf32> into tensor<1x7x7x32xf32>
+  %conv = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x9x9x32xf32>, tensor<3x3x32xf32>) outs(%init : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+  return %conv : tensor<1x7x7x32xf32>
+}
