@@ -274,7 +274,7 @@ bool isOneSampleOf(const std::vector<TensorInterface> &single,
 /// batch one sample at a time (perSampleBatch) and its batch-1 import has
 /// the batch's inputs and outputs with a first dimension of 1. Decided on
 /// shapes-only imports (no weights are read), whose warnings and remarks
-/// the real import repeats; errors are reported, and `failed` set.
+/// the real import repeats; errors are reported, and `probeFailed` set.
 std::optional<std::pair<int64_t, ModelInterface>>
 probePerSample(MLIRContext &context, bool &probeFailed) {
   probeFailed = false;
