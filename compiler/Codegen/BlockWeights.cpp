@@ -244,8 +244,8 @@ struct BlockWeightsPass final
 
   /// A bias broadcast in a grouped shape ([..., 1, F], collapsed to
   /// [..., F]) becomes a broadcast in the op's shape, which can be fused
-  /// (into the filter blocks here, or into a single block's register tiles
-  /// by cnn-cpu-tile-and-vectorize).
+  /// (into the filter blocks here, or into the register tiles of an op left
+  /// unblocked, single-block or depthwise, by cnn-cpu-tile-and-vectorize).
   static void collapseInit(IRRewriter &b, Value init) {
     auto collapse = init.getDefiningOp<tensor::CollapseShapeOp>();
     if (!collapse || !collapse->hasOneUse())
