@@ -33,10 +33,11 @@ bool leadingDimIs(Type type, int64_t n) {
   return ranked && ranked.getRank() >= 1 && ranked.getDimSize(0) == n;
 }
 
-/// Whether `axis` (negative counts from the end) of `value` is its first.
+/// Whether `axis` (negative counts from the end) of `value` may be its
+/// first (an unranked value may be).
 bool isLeading(int64_t axis, Value value) {
-  int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-  return (axis < 0 ? axis + rank : axis) == 0;
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return !type || (axis < 0 ? axis + type.getRank() : axis) == 0;
 }
 
 /// Whether `op` computes each sample of its result from the same sample of
