@@ -138,10 +138,9 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
         "of it. */\n"
      << (m.sampleRuns > 1
              ? llvm::formatv("/** A batch of {0} runs one sample at a time "
-                             "(cnnc does so for models of at most 32 MiB\n"
-                             "    of weights: each layer's activations then "
-                             "stay in cache); the arena holds one\n    "
-                             "sample's. */\n",
+                             "(cnnc does so for models with few\n    "
+                             "weights: each layer's activations then stay "
+                             "in cache); the arena holds one sample's. */\n",
                              m.sampleRuns)
                    .str()
              : std::string())
