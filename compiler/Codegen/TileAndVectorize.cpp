@@ -155,10 +155,11 @@ void splitInit(IRRewriter &rewriter, linalg::LinalgOp init,
     // the parts are inserted into in turn), not into a slice of the whole
     // destination taken before the first insertion: that would read the
     // destination after it was overwritten, and bufferize to a copy.
-    rewriter.modifyOpInPlace(tiled->tiledOps.front(), [&] {
-      cast<DestinationStyleOpInterface>(tiled->tiledOps.front())
-          .getDpsInitsMutable()[0]
-          .set(slice);
+    Operation *tile = tiled->tiledOps.front();
+    tensor::ExtractSliceOp partSlice = slice;
+    rewriter.modifyOpInPlace(tile, [&] {
+      cast<DestinationStyleOpInterface>(tile).getDpsInitsMutable()[0].set(
+          partSlice);
     });
     OpOperand &partInit =
         cast<DestinationStyleOpInterface>(part).getDpsInitsMutable()[0];
