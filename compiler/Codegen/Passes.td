@@ -143,6 +143,14 @@ def TileAndVectorizePass
     its own slice. Run `loop-invariant-subset-hoisting` afterwards to keep the
     accumulators in registers across the reduction loops.
 
+    A convolution inside a filter block's `scf.forall` whose one-row tile
+    would fill at most half the accumulators (a 7-pixel-wide output: 7 x 2
+    vectors) takes two output rows per tile, one 1-D convolution per row,
+    unrolled, both reading the same filter vectors; an odd number of rows is
+    first split into the last row and the rest. Run `fold-tensor-subset-ops`
+    after `loop-invariant-subset-hoisting` so that both rows' accumulators
+    are transfers of the tile itself, which bufferize in place.
+
     A convolution's tile is computed whole, as a fusion group: the tiling
     starts from its elementwise epilogue (the sole user of its result, with
     identity maps: activation, residual add), which is rewritten to update

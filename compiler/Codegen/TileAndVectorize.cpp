@@ -6,16 +6,17 @@
 //  * NHWC convolution (n, oh, ow, f, kh, kw, c) and depthwise convolution
 //    (n, oh, ow, c, kh, kw): register tiles of tw pixels x tf channels
 //    [1, 1, tw, tf], threads over output rows unless the op already runs in
-//    a filter block's loop. The tile is computed whole: the op's initial
-//    value (bias) and its elementwise epilogue (activation, residual add)
-//    are fused into it, the epilogue updating the op's result in place, and
-//    the op reduces over its window one position (and input channel) at a
-//    time. With kh = 1 the tile is a 1-D convolution; its vector form is
-//    tw x tf outer products (or FMAs) per step, kept in registers across the
-//    window loops once loop-invariant-subset-hoisting has run. The initial
-//    value, the sums and the epilogue's result pass through the tile's
-//    memory while it is in L1: forwarding them in registers measured no
-//    faster.
+//    a filter block's loop (where a narrow output's tiles take two rows,
+//    [1, 2, tw, tf]: see tileRows). The tile is computed whole: the op's
+//    initial value (bias) and its elementwise epilogue (activation, residual
+//    add) are fused into it, the epilogue updating the op's result in
+//    place, and the op reduces over its window one position (and input
+//    channel) at a time. With kh = 1 the tile is a 1-D convolution; its
+//    vector form is tw x tf outer products (or FMAs) per step, kept in
+//    registers across the window loops once loop-invariant-subset-hoisting
+//    has run. The initial value, the sums and the epilogue's result pass
+//    through the tile's memory while it is in L1: forwarding them in
+//    registers measured no faster.
 //  * NHWC pooling (n, oh, ow, c, kh, kw): [1, 1, tw, tc, 1, 1], channels in
 //    the lanes.
 //  * matmul (m, n, k): [tm, tn, 1].
@@ -38,6 +39,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -116,6 +118,24 @@ int64_t accumulatorsFor(linalg::LinalgOp op, int64_t width) {
   // AVX2 has 16 vector registers: leave room for operands.
   return isa<linalg::Conv2DNhwcHwcfOp>(op) && width >= 16 ? kConvAccumulators
                                                           : kAccumulators;
+}
+
+/// Output rows of `op`'s register tile, given `rows` of them: two where
+/// one row's tile of `pixels` x `lanes` fills at most half the accumulators
+/// (a convolution with a 7-pixel-wide output: 7 x 2 vectors), so that each
+/// filter vector loaded serves twice the pixels. Only convolutions (a
+/// depthwise tile loads an input vector per FMA, and gains nothing), only
+/// in a filter block's loop (whose threads run over the blocks: other
+/// convolutions thread over the rows, and fewer row tiles would balance
+/// worse), and only with AVX-512.
+int64_t tileRows(linalg::LinalgOp op, int64_t rows, int64_t pixels,
+                 int64_t lanes, int64_t width) {
+  int64_t vectors = (lanes + width - 1) / width;
+  if (!isa<linalg::Conv2DNhwcHwcfOp>(op) || width < 16 ||
+      !op->getParentOfType<scf::ForallOp>() ||
+      2 * pixels * vectors > kConvAccumulators || rows % 2 != 0)
+    return 1;
+  return 2;
 }
 
 /// Gives each part of a split op its own slice of `init`, a broadcast
@@ -200,6 +220,36 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
     auto [head, tail] = linalg::splitOp(
         rewriter, cast<TilingInterface>(op.getOperation()),
         /*dimension=*/2, rewriter.getIndexAttr(ow - ow % pixels));
+    if (init && head && tail)
+      splitInit(rewriter, init, {head, tail});
+  }
+}
+
+/// A convolution whose register tiles could take two output rows (see
+/// tileRows) but has an odd number of them, one sample (7 x 7 at batch 1),
+/// is split into its last row and the rest, whose tiles take two rows.
+void splitOddRows(func::FuncOp func, int64_t width) {
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk([&](linalg::Conv2DNhwcHwcfOp op) {
+    if (op.hasPureTensorSemantics() && !op.hasDynamicShape())
+      ops.push_back(op);
+  });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::LinalgOp op : ops) {
+    SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+    int64_t lanes = laneTile(sizes[3], width);
+    int64_t tw = divisorAtMost(
+        sizes[2], pixelsPerTile(lanes, width, accumulatorsFor(op, width)));
+    if (sizes[1] < 3 || sizes[1] % 2 == 0 ||
+        tileRows(op, sizes[1] - 1, tw, lanes, width) != 2)
+      continue;
+    rewriter.setInsertionPoint(op);
+    auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
+    if (init && !init->hasOneUse())
+      init = {};
+    auto [head, tail] = linalg::splitOp(
+        rewriter, cast<TilingInterface>(op.getOperation()),
+        /*dimension=*/1, rewriter.getIndexAttr(sizes[1] - 1));
     if (init && head && tail)
       splitInit(rewriter, init, {head, tail});
   }
@@ -329,13 +379,14 @@ TilePlan fusionGroupPlan(linalg::LinalgOp op, int64_t width,
   bool conv = isa<linalg::Conv2DNhwcHwcfOp>(op);
   reduction.assign(sizes.size(), 1);
   std::fill_n(reduction.begin(), 4, 0);
+  int64_t th = tileRows(op, sizes[1], tw, lanes, width);
   TilePlan plan;
   if (!op->getParentOfType<scf::ForallOp>())
     plan.push_back({{1, 1, 0, 0}, {}, true});
   if (conv)
-    plan.push_back({{1, 1, tw, lanes}, {3, 0, 1, 2}});
+    plan.push_back({{1, th, tw, lanes}, {3, 0, 1, 2}});
   else
-    plan.push_back({{1, 1, tw, lanes}});
+    plan.push_back({{1, th, tw, lanes}});
   return plan;
 }
 
@@ -430,8 +481,25 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   if (failed(tiled))
     return failure();
   rewriter.replaceOp(windowOp, tiled->replacements);
-  tiled->tiledOps.back()->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
-  return success();
+  Operation *window = tiled->tiledOps.back();
+  window->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+  // A tile of two output rows: one 1-D convolution per row, unrolled, both
+  // reading the same filter vectors.
+  auto rows = cast<RankedTensorType>(window->getResult(0).getType());
+  if (rows.getDimSize(1) == 1)
+    return success();
+  SmallVector<int64_t> perRow(cast<linalg::LinalgOp>(window).getNumLoops(), 0);
+  perRow[1] = 1;
+  scf::SCFTilingOptions rowTiling;
+  rowTiling.setTileSizes(getAsIndexOpFoldResult(context, perRow));
+  rewriter.setInsertionPoint(window);
+  FailureOr<scf::SCFTilingResult> split =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(window), rowTiling);
+  if (failed(split))
+    return failure();
+  rewriter.replaceOp(window, split->replacements);
+  split->tiledOps.back()->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+  return loopUnrollFull(cast<scf::ForOp>(split->loops.front().getOperation()));
 }
 
 struct TileAndVectorizePass final
@@ -445,6 +513,7 @@ struct TileAndVectorizePass final
 
     // 1. Split widths that no good tile divides.
     splitRaggedWidths(func, vectorWidth);
+    splitOddRows(func, vectorWidth);
     // 2. Convolutions: register tiles fused with their initial value and
     // epilogue.
     std::vector<std::tuple<linalg::LinalgOp, TilePlan, SmallVector<int64_t>>>

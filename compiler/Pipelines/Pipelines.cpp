@@ -33,7 +33,9 @@ const char *const kToLinalg =
 
 /// linalg on tensors -> LLVM dialect, first part (on tensors): filters
 /// blocked, weight-only work moved to load time, register tiles vectorized
-/// (accumulators hoisted out of the reduction loops), everything else plain
+/// (accumulators hoisted out of the reduction loops; fold-tensor-subset-ops
+/// then turns the transfers of a two-row tile's rows, slices of the tile,
+/// into transfers of the tile, which bufferize in place), everything else plain
 /// loops; producers of padded tensors compute into the padded tensor. @W is
 /// the target's vector width. It ends before lowerModule makes the returned
 /// tensors distinct: eliminate-empty-tensors would undo those copies.
@@ -41,7 +43,7 @@ const char *const kTileAndVectorize =
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
     "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"
-    "loop-invariant-subset-hoisting,canonicalize,cse,"
+    "loop-invariant-subset-hoisting,fold-tensor-subset-ops,canonicalize,cse,"
     "func.func(cnn-decompose-pads),eliminate-empty-tensors";
 
 /// The rest of linalg -> LLVM. Buffers: one-shot bufferization with identity
