@@ -226,8 +226,9 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
 }
 
 /// A convolution whose register tiles could take two output rows (see
-/// tileRows) but has an odd number of them, one sample (7 x 7 at batch 1),
-/// is split into its last row and the rest, whose tiles take two rows.
+/// tileRows) but that has an odd number of rows (7 for a 7x7 output) is
+/// split into its last row and the rest, whose tiles take two rows; a bias
+/// broadcast that initializes it is split with it (see splitInit).
 void splitOddRows(func::FuncOp func, int64_t width) {
   SmallVector<linalg::LinalgOp> ops;
   func.walk([&](linalg::Conv2DNhwcHwcfOp op) {

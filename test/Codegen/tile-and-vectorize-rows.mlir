@@ -52,3 +52,38 @@ func.func @conv_rows_threaded(%x: tensor<1x9x9x64xf32>, %w: tensor<3x3x64x32xf32
          ins(%x, %w : tensor<1x9x9x64xf32>, tensor<3x3x64x32xf32>) outs(%acc : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
   return %y : tensor<1x7x7x32xf32>
 }
+
+// -----
+
+// With a bias broadcast as its initial value, the split gives the six-row
+// part and the last row their own broadcast, fused into their tiles: no
+// broadcast over the whole block's output is left to write first.
+// CHECK-LABEL: func @conv_two_rows_bias
+// CHECK:       scf.forall
+// CHECK-NOT:   linalg.generic
+// CHECK:         scf.for {{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (tensor<1x6x7x32xf32>)
+// CHECK:           vector.transfer_read %[[BIAS:.+]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<64xf32>, vector<1x2x7x32xf32>
+// CHECK:         vector.transfer_read %[[BIAS]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<64xf32>, vector<1x1x7x32xf32>
+// CHECK-NOT:   linalg.generic
+func.func @conv_two_rows_bias(%x: tensor<1x9x9x64xf32>, %w: tensor<2x3x3x64x32xf32>, %bias: tensor<64xf32>) -> tensor<1x7x7x64xf32> {
+  %e = tensor.empty() : tensor<1x7x7x64xf32>
+  %r = scf.forall (%i) in (2) shared_outs(%o = %e) -> (tensor<1x7x7x64xf32>) {
+    %c32 = arith.constant 32 : index
+    %c = arith.muli %i, %c32 : index
+    %f = tensor.extract_slice %w[%i, 0, 0, 0, 0] [1, 3, 3, 64, 32] [1, 1, 1, 1, 1] : tensor<2x3x3x64x32xf32> to tensor<3x3x64x32xf32>
+    %b = tensor.extract_slice %bias[%c] [32] [1] : tensor<64xf32> to tensor<32xf32>
+    %t = tensor.extract_slice %o[0, 0, 0, %c] [1, 7, 7, 32] [1, 1, 1, 1] : tensor<1x7x7x64xf32> to tensor<1x7x7x32xf32>
+    %init = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (c)>, affine_map<(n, h, w, c) -> (n, h, w, c)>],
+                            iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+        ins(%b : tensor<32xf32>) outs(%t : tensor<1x7x7x32xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      linalg.yield %in : f32
+    } -> tensor<1x7x7x32xf32>
+    %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+           ins(%x, %f : tensor<1x9x9x64xf32>, tensor<3x3x64x32xf32>) outs(%init : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %y into %o[0, 0, 0, %c] [1, 7, 7, 32] [1, 1, 1, 1] : tensor<1x7x7x32xf32> into tensor<1x7x7x64xf32>
+    }
+  }
+  return %r : tensor<1x7x7x64xf32>
+}
