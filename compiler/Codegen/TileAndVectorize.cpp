@@ -191,6 +191,22 @@ void splitInit(IRRewriter &rewriter, linalg::LinalgOp init,
   rewriter.replaceOp(init, init.getDpsInits()[0]);
 }
 
+/// Splits `op` along `dimension` at `at` (linalg::splitOp), and its
+/// initial value with it when that is a bias broadcast only `op` reads (see
+/// splitInit).
+void splitWithInit(IRRewriter &rewriter, linalg::LinalgOp op,
+                   unsigned dimension, int64_t at) {
+  rewriter.setInsertionPoint(op);
+  auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
+  if (init && !init->hasOneUse())
+    init = {};
+  auto [head, tail] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                      dimension, rewriter.getIndexAttr(at));
+  if (init && head && tail)
+    splitInit(rewriter, init, {head, tail});
+}
+
 /// Convolutions and pools whose output width has no divisor near a register
 /// tile's pixels (17, 71, 73 and 149 are prime) would get tiles of one
 /// pixel: two accumulators, bound by the FMA latency. Such an op is split
@@ -213,15 +229,7 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
     int64_t ow = sizes[2];
     if (ow <= pixels || 2 * divisorAtMost(ow, pixels) > pixels)
       continue;
-    rewriter.setInsertionPoint(op);
-    auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
-    if (init && !init->hasOneUse())
-      init = {};
-    auto [head, tail] = linalg::splitOp(
-        rewriter, cast<TilingInterface>(op.getOperation()),
-        /*dimension=*/2, rewriter.getIndexAttr(ow - ow % pixels));
-    if (init && head && tail)
-      splitInit(rewriter, init, {head, tail});
+    splitWithInit(rewriter, op, /*dimension=*/2, ow - ow % pixels);
   }
 }
 
@@ -244,15 +252,7 @@ void splitOddRows(func::FuncOp func, int64_t width) {
     if (sizes[1] < 3 || sizes[1] % 2 == 0 ||
         tileRows(op, sizes[1] - 1, tw, lanes, width) != 2)
       continue;
-    rewriter.setInsertionPoint(op);
-    auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
-    if (init && !init->hasOneUse())
-      init = {};
-    auto [head, tail] = linalg::splitOp(
-        rewriter, cast<TilingInterface>(op.getOperation()),
-        /*dimension=*/1, rewriter.getIndexAttr(sizes[1] - 1));
-    if (init && head && tail)
-      splitInit(rewriter, init, {head, tail});
+    splitWithInit(rewriter, op, /*dimension=*/1, sizes[1] - 1);
   }
 }
 
