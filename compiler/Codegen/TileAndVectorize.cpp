@@ -391,6 +391,23 @@ TilePlan fusionGroupPlan(linalg::LinalgOp op, int64_t width,
   return plan;
 }
 
+/// Tiles `op` by `sizes` into scf.for loops, replaces it with their result
+/// and marks its tile for vectorization.
+FailureOr<scf::SCFTilingResult> tileForVectors(RewriterBase &rewriter,
+                                               Operation *op,
+                                               ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  tiled->tiledOps.back()->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+  return tiled;
+}
+
 /// Tiles the fusion group of `op` (see fusionGroupPlan) by tiling its
 /// epilogue, or `op` itself when it has none, and fusing `op` and its
 /// initial value into each tile. Marks the tiles for vectorization.
@@ -474,32 +491,22 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   for (Operation *tile : tiles)
     if (tile != windowOp)
       tile->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
-  scf::SCFTilingOptions reduction;
-  reduction.setTileSizes(getAsIndexOpFoldResult(context, reductionSizes));
-  rewriter.setInsertionPoint(windowOp);
   FailureOr<scf::SCFTilingResult> tiled =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(windowOp), reduction);
+      tileForVectors(rewriter, windowOp, reductionSizes);
   if (failed(tiled))
     return failure();
-  rewriter.replaceOp(windowOp, tiled->replacements);
-  Operation *window = tiled->tiledOps.back();
-  window->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
   // A tile of two output rows: one 1-D convolution per row, unrolled, both
   // reading the same filter vectors.
+  Operation *window = tiled->tiledOps.back();
   auto rows = cast<RankedTensorType>(window->getResult(0).getType());
   if (rows.getDimSize(1) == 1)
     return success();
   SmallVector<int64_t> perRow(cast<linalg::LinalgOp>(window).getNumLoops(), 0);
   perRow[1] = 1;
-  scf::SCFTilingOptions rowTiling;
-  rowTiling.setTileSizes(getAsIndexOpFoldResult(context, perRow));
-  rewriter.setInsertionPoint(window);
   FailureOr<scf::SCFTilingResult> split =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(window), rowTiling);
+      tileForVectors(rewriter, window, perRow);
   if (failed(split))
     return failure();
-  rewriter.replaceOp(window, split->replacements);
-  split->tiledOps.back()->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
   return loopUnrollFull(cast<scf::ForOp>(split->loops.front().getOperation()));
 }
 
