@@ -51,26 +51,15 @@ std::vector<LayerStats> mlir::cnn::collectLayerStats(ModuleOp module) {
     if (auto named = dyn_cast<NameLoc>(op->getLoc()))
       s.layer = named.getName().str();
     s.shape = shapeOf(op->getResult(0).getType());
+    s.macs = multiplyAccumulates(op);
     llvm::TypeSwitch<Operation *>(op)
-        .Case([&](Conv2DOp conv) {
-          auto filter = conv.getFilter().getType();
+        .Case<Conv2DOp, ConvTranspose2DOp>([&](auto conv) {
           s.parameters =
               numElements(conv.getFilter()) + numElements(conv.getBias());
-          s.macs = numElements(conv.getOutput()) * filter.getDimSize(1) *
-                   filter.getDimSize(2) * filter.getDimSize(3);
-        })
-        .Case([&](ConvTranspose2DOp conv) {
-          auto filter = conv.getFilter().getType();
-          s.parameters =
-              numElements(conv.getFilter()) + numElements(conv.getBias());
-          s.macs = numElements(conv.getInput()) * filter.getDimSize(1) *
-                   filter.getDimSize(2) * filter.getDimSize(3);
         })
         .Case([&](DenseOp dense) {
           s.parameters =
               numElements(dense.getWeight()) + numElements(dense.getBias());
-          s.macs = numElements(dense.getOutput()) *
-                   dense.getWeight().getType().getDimSize(1);
         })
         .Case([&](BatchNormOp bn) {
           s.parameters = numElements(bn.getScale()) + numElements(bn.getBias());

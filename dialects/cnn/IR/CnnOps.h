@@ -26,4 +26,10 @@ LogicalResult verifyResultTypes(Operation *op, TypeRange inferred);
 #define GET_OP_CLASSES
 #include "dialects/cnn/IR/CnnOps.h.inc"
 
+namespace mlir::cnn {
+/// The multiply-accumulates of a convolution, transposed convolution or
+/// dense layer (0 for any other op, and for unranked or dynamic shapes).
+int64_t multiplyAccumulates(Operation *op);
+} // namespace mlir::cnn
+
 #endif // CNN_IR_CNNOPS_H

@@ -183,3 +183,26 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *context,
                                           input->getElementType()));
   return success();
 }
+
+int64_t mlir::cnn::multiplyAccumulates(Operation *op) {
+  // Elements of `v` (the output, or the input of a transposed convolution)
+  // times the filter's elements that each one meets.
+  auto count = [](Value v, Value weight, unsigned firstDim) -> int64_t {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    auto weightType = dyn_cast<RankedTensorType>(weight.getType());
+    if (!type || !weightType || !type.hasStaticShape() ||
+        !weightType.hasStaticShape())
+      return 0;
+    int64_t macs = type.getNumElements();
+    for (int64_t d : weightType.getShape().drop_front(firstDim))
+      macs *= d;
+    return macs;
+  };
+  if (auto conv = dyn_cast<Conv2DOp>(op))
+    return count(conv.getOutput(), conv.getFilter(), 1);
+  if (auto conv = dyn_cast<ConvTranspose2DOp>(op))
+    return count(conv.getInput(), conv.getFilter(), 1);
+  if (auto dense = dyn_cast<DenseOp>(op))
+    return count(dense.getOutput(), dense.getWeight(), 1);
+  return 0;
+}
