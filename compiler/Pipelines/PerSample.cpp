@@ -3,12 +3,18 @@
 // An inference model whose layers never mix the samples of a batch can run
 // a batch of N as N runs of its batch-1 code. Each layer's activations are
 // then an Nth of the batch's, so a block of layers works in cache where the
-// whole batch's activations stream through memory; but every weight is read
-// once per sample instead of once per batch. At batch 8 on one thread
-// (alternating runs of the two libraries): MobileNet-v2 (14 MB of weights)
-// ran 14% faster one sample at a time, GoogLeNet (27 MB) 5%, Inception-v3
-// (95 MB) 6%, ResNet-18 (47 MB) the same, ResNet-50 (102 MB) 7% slower.
-// Models of at most 32 MiB of weights run one sample at a time.
+// whole batch's activations stream through memory, and on T threads the
+// runtime runs T samples at once, one per thread, with no synchronization
+// between layers; but every weight is read once per sample instead of once
+// per batch. That costs little where the weights are few, or where each
+// weight byte feeds enough arithmetic. Batch 8, alternating runs of the
+// libraries of the two ways (docs/cpu-codegen.md has the table):
+//   MobileNet-v2 (14 MB of weights, 21 multiply-accumulates per weight
+//   byte), GoogLeNet (27 MB, 55), ResNet-18 (47 MB, 39), Inception-v3
+//   (95 MB, 60) and ResNet-50 (102 MB, 40) ran 1-23% faster one sample at
+//   a time, on one thread and on two; VGG-16 (553 MB, 28) 2-4% slower.
+// Models of at most 64 MiB of weights, or of at least 32 multiply-
+// accumulates per weight byte, run one sample at a time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,9 +30,12 @@ using namespace mlir::cnn;
 
 namespace {
 
-/// Above this many bytes of weights, reading them once per sample can cost
-/// more than the batch's activations do.
-constexpr int64_t kMaxWeightBytes = 32 << 20;
+/// Up to this many bytes of weights, reading them once per sample costs
+/// less than streaming the batch's activations does.
+constexpr int64_t kMaxWeightBytes = 64 << 20;
+/// With at least this many multiply-accumulates per byte of weights, a
+/// sample's arithmetic hides reading its weights again.
+constexpr int64_t kMinMacsPerWeightByte = 32;
 
 bool leadingDimIs(Type type, int64_t n) {
   auto ranked = dyn_cast<RankedTensorType>(type);
@@ -76,8 +85,9 @@ std::optional<int64_t> mlir::cnn::perSampleBatch(ModuleOp module) {
         return leadingDimIs(type, n);
       }))
     return std::nullopt;
-  int64_t weightBytes = 0;
+  int64_t weightBytes = 0, macs = 0;
   WalkResult walk = forward.walk([&](Operation *op) {
+    macs += multiplyAccumulates(op);
     if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
       if (auto type = dyn_cast<RankedTensorType>(constant.getType()))
         weightBytes += type.getNumElements() *
@@ -98,7 +108,11 @@ std::optional<int64_t> mlir::cnn::perSampleBatch(ModuleOp module) {
       return WalkResult::interrupt();
     return WalkResult::advance();
   });
-  if (walk.wasInterrupted() || weightBytes > kMaxWeightBytes)
+  // A sample's share of the batch's arithmetic.
+  int64_t sampleMacs = macs / n;
+  if (walk.wasInterrupted() ||
+      (weightBytes > kMaxWeightBytes &&
+       sampleMacs < kMinMacsPerWeightByte * weightBytes))
     return std::nullopt;
   return n;
 }

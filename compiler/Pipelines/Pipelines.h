@@ -40,9 +40,10 @@ LogicalResult lowerModule(ModuleOp module, Phase to,
 /// should run a batch as N runs of its batch-1 code: one input whose first
 /// dimension is the batch, ops that never mix samples (every value computed
 /// from the input keeps the batch as its first dimension; softmax and
-/// normalization along other axes), and at most 32 MiB of weights, which
-/// a batch reads once for all samples. Otherwise nullopt. See PerSample.cpp
-/// for the measurements behind it.
+/// normalization along other axes), and weights that are few (at most
+/// 64 MiB) or that each sample's arithmetic hides (at least 32 multiply-
+/// accumulates per weight byte), since each sample reads them again.
+/// Otherwise nullopt. See PerSample.cpp for the measurements behind it.
 std::optional<int64_t> perSampleBatch(ModuleOp module);
 
 /// Registers what the pipeline needs in `registry` (dialects, interfaces,

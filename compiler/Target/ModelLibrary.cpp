@@ -137,11 +137,15 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << m.arenaLowerBound << "), and the alignment _infer_with_arena needs "
         "of it. */\n"
      << (m.sampleRuns > 1
-             ? llvm::formatv("/** A batch of {0} runs one sample at a time "
-                             "(cnnc does so for models with few\n    "
-                             "weights: each layer's activations then stay "
-                             "in cache); the arena holds one sample's. */\n",
-                             m.sampleRuns)
+             ? llvm::formatv(
+                   "/** A batch of {0} runs one sample at a time (each "
+                   "layer's activations then stay\n    in cache); the arena "
+                   "holds one sample's. _infer runs as many\n    "
+                   "samples side by side as it has threads (see "
+                   "cnnrt_set_num_threads), each\n    thread in an arena of "
+                   "its own; _infer_with_arena runs them one after the\n"
+                   "    other in the one given. */\n",
+                   m.sampleRuns)
                    .str()
              : std::string())
      << "#define CNN_" << upper << "_ARENA_BYTES " << m.arenaBytes << "\n"
@@ -582,50 +586,89 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   // of the runtime's (a cached block: no fresh pages after the first call).
   // infer_with_arena: the same in the caller's arena.
   size_t numArgs = m.inputs.size() + m.outputs.size();
-  // With sampleRuns > 1, a loop over the samples, each input and output
-  // pointer stepped by one sample's bytes.
+  // With sampleRuns > 1, the runtime runs the samples (cnnrt_run_samples:
+  // several at once on threads, each in its own arena) through `sampleFn`,
+  // which steps each input and output pointer by one sample's bytes and
+  // calls the model. Its context is the weights and tensor pointers.
+  llvm::Function *sampleFn = nullptr;
+  if (m.sampleRuns > 1) {
+    sampleFn = llvm::Function::Create(
+        llvm::FunctionType::get(b.getVoidTy(), {ptr, i64, ptr}, false),
+        llvm::GlobalValue::InternalLinkage, prefix + "_sample", module);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", sampleFn));
+    llvm::Value *context = sampleFn->getArg(0);
+    llvm::Value *sample = sampleFn->getArg(1);
+    unsigned slot = 0;
+    SmallVector<llvm::Value *> args;
+    if (m.outlinedWeights)
+      args.push_back(
+          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, context, slot++)));
+    for (size_t i = 0; i < numArgs; ++i) {
+      const TensorInterface &t =
+          i < m.inputs.size() ? m.inputs[i] : m.outputs[i - m.inputs.size()];
+      int64_t sampleFloats = 1;
+      for (int64_t d : ArrayRef<int64_t>(t.shape).drop_front())
+        sampleFloats *= d;
+      llvm::Value *tensor =
+          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, context, slot++));
+      args.push_back(b.CreateInBoundsGEP(
+          b.getFloatTy(), tensor,
+          b.CreateMul(sample, b.getInt64(sampleFloats))));
+    }
+    if (m.arenaBytes)
+      args.push_back(sampleFn->getArg(2));
+    b.CreateCall(forward, args);
+    b.CreateRetVoid();
+  }
+  // Runs the model on the tensors of `f` from argument `firstTensor` on, in
+  // `arena` (null: the runtime's arenas, one per thread, for samples run
+  // one at a time); returns the status to return.
   auto callForward = [&](llvm::Function *f, unsigned firstTensor,
-                         llvm::Value *arena) {
+                         llvm::Value *arena) -> llvm::Value * {
     llvm::Value *weights =
         m.outlinedWeights ? b.CreateLoad(ptr, f->getArg(0)) : nullptr;
-    llvm::BasicBlock *before = b.GetInsertBlock();
-    llvm::PHINode *sample = nullptr;
-    if (m.sampleRuns > 1) {
-      llvm::BasicBlock *loop = llvm::BasicBlock::Create(ctx, "sample", f);
-      b.CreateBr(loop);
-      b.SetInsertPoint(loop);
-      sample = b.CreatePHI(i64, 2, "sample");
-      sample->addIncoming(b.getInt64(0), before);
+    if (sampleFn) {
+      unsigned slots = numArgs + (weights ? 1 : 0);
+      llvm::IRBuilder<> entry(&f->getEntryBlock(),
+                              f->getEntryBlock().begin());
+      llvm::Value *context = entry.CreateAlloca(
+          llvm::ArrayType::get(ptr, slots), nullptr, "context");
+      unsigned slot = 0;
+      if (weights)
+        b.CreateStore(weights, b.CreateConstGEP1_64(ptr, context, slot++));
+      for (size_t i = 0; i < numArgs; ++i)
+        b.CreateStore(f->getArg(firstTensor + i),
+                      b.CreateConstGEP1_64(ptr, context, slot++));
+      llvm::FunctionCallee runSamples = declare(
+          "cnnrt_run_samples", i32, {ptr, ptr, i64, i64, ptr});
+      llvm::Value *status = b.CreateCall(
+          runSamples, {sampleFn, context, b.getInt64(m.sampleRuns),
+                       b.getInt64(m.arenaBytes),
+                       arena ? arena
+                             : llvm::ConstantPointerNull::get(
+                                   llvm::PointerType::get(ctx, 0))});
+      // The runtime's error, with the entry point's name in front.
+      llvm::BasicBlock *failed = llvm::BasicBlock::Create(ctx, "failed", f);
+      llvm::BasicBlock *ran = llvm::BasicBlock::Create(ctx, "ran", f);
+      b.CreateCondBr(b.CreateIsNotNull(status), failed, ran);
+      b.SetInsertPoint(failed);
+      b.CreateCall(setError,
+                   {b.CreateGlobalString("%s: %s"),
+                    b.CreateGlobalString(f->getName()),
+                    b.CreateCall(declare("cnnrt_last_error", ptr, {}))});
+      b.CreateRet(status);
+      b.SetInsertPoint(ran);
+      return status;
     }
     SmallVector<llvm::Value *> args;
     if (weights)
       args.push_back(weights);
-    for (size_t i = 0; i < numArgs; ++i) {
-      llvm::Value *tensor = f->getArg(firstTensor + i);
-      if (sample) {
-        const TensorInterface &t = i < m.inputs.size()
-                                       ? m.inputs[i]
-                                       : m.outputs[i - m.inputs.size()];
-        int64_t sampleFloats = 1;
-        for (int64_t d : ArrayRef<int64_t>(t.shape).drop_front())
-          sampleFloats *= d;
-        tensor = b.CreateInBoundsGEP(
-            b.getFloatTy(), tensor,
-            b.CreateMul(sample, b.getInt64(sampleFloats)));
-      }
-      args.push_back(tensor);
-    }
+    for (size_t i = 0; i < numArgs; ++i)
+      args.push_back(f->getArg(firstTensor + i));
     if (m.arenaBytes)
       args.push_back(arena);
     b.CreateCall(forward, args);
-    if (sample) {
-      llvm::Value *next = b.CreateAdd(sample, b.getInt64(1));
-      sample->addIncoming(next, b.GetInsertBlock());
-      llvm::BasicBlock *done = llvm::BasicBlock::Create(ctx, "done", f);
-      b.CreateCondBr(b.CreateICmpULT(next, b.getInt64(m.sampleRuns)),
-                     sample->getParent(), done);
-      b.SetInsertPoint(done);
-    }
+    return b.getInt32(0);
   };
   auto checkPointers = [&](llvm::Function *f, ArrayRef<llvm::Value *> values,
                            const std::string &message) {
@@ -650,7 +693,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   {
     checkPointers(infer, tensorArgs(infer, 1), prefix + "_infer" + nullMessage);
     llvm::Value *arena = nullptr;
-    if (m.arenaBytes) {
+    if (m.arenaBytes && !sampleFn) {
       llvm::FunctionCallee acquire =
           declare("_mlir_memref_to_llvm_alloc", ptr, {i64});
       arena = b.CreateCall(acquire, {b.getInt64(m.arenaBytes)});
@@ -660,11 +703,11 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
                                   prefix, m.arenaBytes)
                         .str());
     }
-    callForward(infer, 1, arena);
+    llvm::Value *status = callForward(infer, 1, arena);
     if (arena)
       b.CreateCall(declare("_mlir_memref_to_llvm_free", b.getVoidTy(), {ptr}),
                    {arena});
-    b.CreateRet(b.getInt32(0));
+    b.CreateRet(status);
   }
 
   SmallVector<llvm::Type *> arenaParams(numArgs + 2, ptr);
@@ -690,8 +733,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       b.CreateCondBr(b.CreateOr(b.CreateIsNull(arena), misaligned), error, ok);
       b.SetInsertPoint(ok);
     }
-    callForward(withArena, 2, arena);
-    b.CreateRet(b.getInt32(0));
+    b.CreateRet(callForward(withArena, 2, arena));
   }
 
   // infer_packed: unpacks an array of pointers.

@@ -173,6 +173,20 @@ void cnnrt_set_num_threads(int n);
 typedef void (*cnnrt_task_fn)(void *ctx, int64_t begin, int64_t end);
 void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n);
 
+/* The samples of a batch that runs one sample at a time: calls
+ * fn(ctx, sample, arena) once for every sample in [0, n), each in an
+ * activation arena of arena_bytes.
+ * - arena NULL: with T = min(cnnrt_num_threads(), n) threads, whole rounds
+ *   of T samples run one per thread, each thread in its own arena (the
+ *   runtime allocates T); the remaining n % T run one after the other, with
+ *   every thread in their parallel loops.
+ * - arena given: every sample runs in it, one after the other.
+ * arena_bytes 0 passes NULL arenas. Returns 0, or 1 with the error set if
+ * the arenas cannot be allocated (fn is then never called). */
+typedef void (*cnnrt_sample_fn)(void *ctx, int64_t sample, void *arena);
+int cnnrt_run_samples(cnnrt_sample_fn fn, void *ctx, int64_t n,
+                      size_t arena_bytes, void *arena);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

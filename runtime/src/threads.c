@@ -112,10 +112,11 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
+/* cnnrt_parallel_for on at most `threads` threads. */
+static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
+                         int threads) {
   if (n <= 0)
     return;
-  int threads = cnnrt_num_threads();
   if (threads > MAX_WORKERS + 1)
     threads = MAX_WORKERS + 1;
   if (threads > n)
@@ -158,4 +159,86 @@ void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
   while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
     ;
   pthread_mutex_unlock(&dispatch_lock);
+}
+
+void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
+  parallel_for(fn, ctx, n, cnnrt_num_threads());
+}
+
+/* ---- Samples of a batch, one per thread ----------------------------------
+ *
+ * Each thread that takes part claims a free arena (a bit of `busy`) for the
+ * samples it runs and gives it back after. At most `slots` threads run the
+ * job, so a free arena is always there to claim. */
+
+#define MAX_SAMPLE_SLOTS 64
+
+struct sample_job {
+  cnnrt_sample_fn fn;
+  void *ctx;
+  char *arenas;
+  size_t stride;
+  int slots;
+  atomic_uint_fast64_t busy;
+};
+
+static void run_samples_chunk(void *p, int64_t begin, int64_t end) {
+  struct sample_job *job = p;
+  int slot = 0;
+  for (;;) {
+    uint_fast64_t busy = atomic_load_explicit(&job->busy, memory_order_relaxed);
+    for (slot = 0; slot < job->slots && (busy >> slot & 1); ++slot)
+      ;
+    if (slot < job->slots &&
+        atomic_compare_exchange_weak_explicit(
+            &job->busy, &busy, busy | (uint_fast64_t)1 << slot,
+            memory_order_acquire, memory_order_relaxed))
+      break;
+  }
+  void *arena = job->arenas ? job->arenas + (size_t)slot * job->stride : NULL;
+  for (int64_t i = begin; i < end; ++i)
+    job->fn(job->ctx, i, arena);
+  atomic_fetch_and_explicit(&job->busy, ~((uint_fast64_t)1 << slot),
+                            memory_order_release);
+}
+
+int cnnrt_run_samples(cnnrt_sample_fn fn, void *ctx, int64_t n,
+                      size_t arena_bytes, void *arena) {
+  if (n <= 0)
+    return 0;
+  int threads = arena ? 1 : cnnrt_num_threads();
+  if (threads > MAX_SAMPLE_SLOTS)
+    threads = MAX_SAMPLE_SLOTS;
+  if (threads > n)
+    threads = (int)n;
+  /* Arenas a cache line apart, whole pages when they are large. */
+  size_t align = arena_bytes >= 4096 ? 4096 : 64;
+  if (!arena && arena_bytes > (size_t)PTRDIFF_MAX / (size_t)threads - align) {
+    cnnrt_set_error("%d activation arena%s of %zu bytes overflow the "
+                    "address space",
+                    threads, threads == 1 ? "" : "s", arena_bytes);
+    return 1;
+  }
+  size_t stride = (arena_bytes + align - 1) & ~(align - 1);
+  char *arenas = arena;
+  if (!arena && arena_bytes) {
+    arenas = _mlir_memref_to_llvm_alloc(stride * (size_t)threads);
+    if (!arenas) {
+      cnnrt_set_error("out of memory for %d activation arena%s of %zu bytes",
+                      threads, threads == 1 ? "" : "s", arena_bytes);
+      return 1;
+    }
+  }
+  /* Whole rounds of one sample per thread, then the rest one after the
+   * other with every thread inside each sample's loops. */
+  int64_t together = threads > 1 ? n - n % threads : 0;
+  if (together) {
+    struct sample_job job = {fn, ctx, arenas, stride, threads, 0};
+    parallel_for(run_samples_chunk, &job, together, threads);
+  }
+  for (int64_t i = together; i < n; ++i)
+    fn(ctx, i, arenas);
+  if (arenas != arena)
+    _mlir_memref_to_llvm_free(arenas);
+  return 0;
 }

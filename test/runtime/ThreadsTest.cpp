@@ -1,11 +1,21 @@
 // cnnrt_num_threads: CNNC_NUM_THREADS overrides the CPU count when valid.
+// cnnrt_run_samples: every sample runs once, samples that run at the same
+// time never share an arena, and a caller's arena serves every sample.
 #include "cnnrt.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -53,6 +63,108 @@ TEST_F(NumThreads, InvalidValuesAreIgnored) {
     setenv("CNNC_NUM_THREADS", bad, 1);
     EXPECT_EQ(cnnrt_num_threads(), cpus) << "CNNC_NUM_THREADS='" << bad << "'";
   }
+}
+
+// What the samples of one cnnrt_run_samples call saw.
+struct SampleLog {
+  std::vector<std::atomic<int>> runs;
+  std::atomic<int> running{0}, mostAtOnce{0}, sharedArena{0};
+  std::mutex lock;
+  std::set<void *> arenas, inUse;
+  size_t arenaBytes;
+  SampleLog(int64_t n, size_t arenaBytes) : runs(n), arenaBytes(arenaBytes) {}
+};
+
+// One sample: records its arena, fills it (a shared arena would be
+// overwritten by another sample at the same time) and holds it a moment so
+// that samples overlap.
+void runSample(void *ctx, int64_t sample, void *arena) {
+  auto *log = static_cast<SampleLog *>(ctx);
+  log->runs[sample].fetch_add(1);
+  int now = log->running.fetch_add(1) + 1;
+  int most = log->mostAtOnce.load();
+  while (now > most && !log->mostAtOnce.compare_exchange_weak(most, now))
+    ;
+  {
+    std::lock_guard<std::mutex> guard(log->lock);
+    log->arenas.insert(arena);
+    if (arena && !log->inUse.insert(arena).second)
+      log->sharedArena.fetch_add(1);
+  }
+  if (arena) {
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(arena) % 64, 0u);
+    std::memset(arena, static_cast<int>(sample), log->arenaBytes);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (arena)
+    for (size_t i = 0; i < log->arenaBytes; ++i)
+      if (static_cast<unsigned char *>(arena)[i] !=
+          static_cast<unsigned char>(sample)) {
+        log->sharedArena.fetch_add(1);
+        break;
+      }
+  {
+    std::lock_guard<std::mutex> guard(log->lock);
+    log->inUse.erase(arena);
+  }
+  log->running.fetch_sub(1);
+}
+
+TEST_F(NumThreads, RunSamplesGivesEachThreadItsArena) {
+  setenv("CNNC_NUM_THREADS", "2", 1);
+  // 7 samples on 2 threads: 3 rounds of two at once, then one alone.
+  SampleLog log(7, 1000);
+  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 7, 1000, nullptr), 0)
+      << cnnrt_last_error();
+  for (int64_t i = 0; i < 7; ++i)
+    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  EXPECT_EQ(log.sharedArena.load(), 0);
+  EXPECT_LE(log.mostAtOnce.load(), 2);
+  EXPECT_LE(log.arenas.size(), 2u);
+  EXPECT_EQ(log.arenas.count(nullptr), 0u);
+  // Two cores or more: the two threads did run samples side by side.
+  if (cpus >= 2)
+    EXPECT_EQ(log.mostAtOnce.load(), 2);
+}
+
+TEST_F(NumThreads, RunSamplesInTheCallersArena) {
+  setenv("CNNC_NUM_THREADS", "4", 1);
+  alignas(64) static unsigned char arena[256];
+  SampleLog log(5, sizeof arena);
+  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 5, sizeof arena, arena), 0);
+  for (int64_t i = 0; i < 5; ++i)
+    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  EXPECT_EQ(log.mostAtOnce.load(), 1);
+  EXPECT_EQ(log.arenas, std::set<void *>{arena});
+}
+
+TEST_F(NumThreads, RunSamplesOnOneThread) {
+  setenv("CNNC_NUM_THREADS", "1", 1);
+  SampleLog log(3, 100);
+  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 3, 100, nullptr), 0);
+  for (int64_t i = 0; i < 3; ++i)
+    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  EXPECT_EQ(log.mostAtOnce.load(), 1);
+  EXPECT_EQ(log.arenas.size(), 1u);
+}
+
+TEST_F(NumThreads, RunSamplesWithoutArenaBytes) {
+  setenv("CNNC_NUM_THREADS", "2", 1);
+  SampleLog log(4, 0);
+  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 4, 0, nullptr), 0);
+  for (int64_t i = 0; i < 4; ++i)
+    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  EXPECT_EQ(log.arenas, std::set<void *>{nullptr});
+}
+
+TEST_F(NumThreads, RunSamplesRefusesImpossibleArenas) {
+  setenv("CNNC_NUM_THREADS", "2", 1);
+  SampleLog log(2, 0);
+  EXPECT_EQ(cnnrt_run_samples(runSample, &log, 2, SIZE_MAX / 2, nullptr), 1);
+  EXPECT_NE(std::string(cnnrt_last_error()).find("activation arena"),
+            std::string::npos)
+      << cnnrt_last_error();
+  EXPECT_EQ(log.runs[0].load() + log.runs[1].load(), 0);
 }
 
 } // namespace

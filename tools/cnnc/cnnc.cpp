@@ -65,10 +65,11 @@ cl::opt<int64_t> batchOpt("batch",
                           cl::value_desc("N"), cl::cat(commonCategory));
 cl::opt<bool> perSampleOpt(
     "per-sample",
-    cl::desc("Run a batch one sample at a time where that is faster: "
-             "inference models whose layers never mix samples, with at "
-             "most 32 MiB of weights (default true; false keeps the batch "
-             "in every layer)"),
+    cl::desc("Run a batch one sample at a time where that is faster "
+             "(inference models whose layers never mix samples, unless "
+             "their weights are many for their arithmetic; threads then "
+             "run samples side by side); default true, false keeps the "
+             "batch in every layer"),
     cl::init(true), cl::cat(commonCategory));
 cl::opt<std::string>
     weightsOpt("weights",
