@@ -106,3 +106,43 @@ func.func @transfers(%src: memref<4x64xf32>, %dst: memref<4x64xf32>) {
   vector.transfer_write %s, %dst[%c2, %c0] {in_bounds = [true]} : vector<64xf32>, memref<4x64xf32>
   return
 }
+
+// -----
+
+// A padded buffer's border fills (a max pool's -inf): a loop over the rows
+// of each slab, each row one store of a pixel's 64 channels, instead of
+// scalar loops.
+// CHECK-LABEL: func @border_fills
+// CHECK-SAME: (%[[BUF:[^:]+]]: memref<1x58x58x64xf32>)
+// CHECK-DAG: %[[NINF:.+]] = arith.constant dense<0xFF800000> : vector<64xf32>
+// CHECK-DAG: %[[C56:.+]] = arith.constant 56 : index
+// CHECK-DAG: %[[C58:.+]] = arith.constant 58 : index
+// CHECK: %[[TOP:.+]] = memref.subview %[[BUF]][0, 0, 0, 0] [1, 1, 58, 64]
+// CHECK: scf.for %[[W:.+]] = %{{.+}} to %[[C58]]
+// CHECK-NEXT: vector.store %[[NINF]], %[[TOP]][%{{.+}}, %{{.+}}, %[[W]], %{{.+}}] : {{.+}}, vector<64xf32>
+// CHECK-NEXT: }
+// CHECK: %[[LEFT:.+]] = memref.subview %[[BUF]][0, 1, 0, 0] [1, 56, 1, 64]
+// CHECK: scf.for %[[H:.+]] = %{{.+}} to %[[C56]]
+// CHECK-NEXT: vector.store %[[NINF]], %[[LEFT]][%{{.+}}, %[[H]], %{{.+}}, %{{.+}}] : {{.+}}, vector<64xf32>
+// CHECK-NEXT: }
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @border_fills(%buf: memref<1x58x58x64xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %top = memref.subview %buf[0, 0, 0, 0] [1, 1, 58, 64] [1, 1, 1, 1] : memref<1x58x58x64xf32> to memref<1x1x58x64xf32, strided<[215296, 3712, 64, 1]>>
+  linalg.fill ins(%ninf : f32) outs(%top : memref<1x1x58x64xf32, strided<[215296, 3712, 64, 1]>>)
+  %left = memref.subview %buf[0, 1, 0, 0] [1, 56, 1, 64] [1, 1, 1, 1] : memref<1x58x58x64xf32> to memref<1x56x1x64xf32, strided<[215296, 3712, 64, 1], offset: 3712>>
+  linalg.fill ins(%ninf : f32) outs(%left : memref<1x56x1x64xf32, strided<[215296, 3712, 64, 1], offset: 3712>>)
+  return
+}
+
+// -----
+
+// A fill whose innermost dimension is strided keeps its scalar lowering.
+// CHECK-LABEL: func @strided_fill
+// CHECK: linalg.fill
+func.func @strided_fill(%buf: memref<4x8xf32, strided<[1, 4]>>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%buf : memref<4x8xf32, strided<[1, 4]>>)
+  return
+}
