@@ -1014,8 +1014,9 @@ int runInspect(MLIRContext &context) {
   if (perSample)
     llvm::outs() << llvm::formatv(
         "the library runs the batch of {0} one sample at a time: the arena "
-        "holds one sample's activations (--per-sample=false keeps the "
-        "batch)\n",
+        "holds one sample's activations, and _infer on T threads runs T "
+        "samples side by side in T such arenas (--per-sample=false keeps "
+        "the batch)\n",
         perSample->first);
   return 0;
 }
