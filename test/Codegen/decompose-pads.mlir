@@ -43,3 +43,67 @@ func.func @relu_then_pad(%x: tensor<1x8x8x16xf32>) -> tensor<1x10x10x16xf32> {
   } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
   return %p : tensor<1x10x10x16xf32>
 }
+
+// A source with another user as well (a concatenation that feeds both a
+// padded average pool and a convolution) is decomposed too: the relu
+// computes into the padded tensor's interior, and the other user reads the
+// relu's result there.
+// CHECK-LABEL: func.func @pad_and_other_use
+// CHECK-NOT:     tensor.pad
+// CHECK:         %[[R:.+]] = linalg.generic
+// CHECK:         tensor.insert_slice %[[R]] into %{{.+}}[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// INPLACE-LABEL: func.func @pad_and_other_use
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 16]
+// INPLACE:         %[[S:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// INPLACE:         %[[R:.+]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x8x8x16xf32>)
+// INPLACE:         %[[P:.+]] = tensor.insert_slice %[[R]] into %[[B]][0, 1, 1, 0]
+// INPLACE:         linalg.generic {{.*}} ins(%[[R]] : tensor<1x8x8x16xf32>)
+// INPLACE:         return %[[P]], %{{.+}}
+func.func @pad_and_other_use(%x: tensor<1x8x8x16xf32>) -> (tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x16xf32>
+  %n = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r : tensor<1x8x8x16xf32>) outs(%e2 : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.negf %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  return %p, %n : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
+}
+
+// A source that is also returned keeps its pad: it must stay a buffer of
+// its own.
+// CHECK-LABEL: func.func @pad_of_returned
+// CHECK:         tensor.pad
+// CHECK-NOT:     linalg.fill
+// INPLACE-LABEL: func.func @pad_of_returned
+// INPLACE:         tensor.pad
+func.func @pad_of_returned(%x: tensor<1x8x8x16xf32>) -> (tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
+  return %p, %r : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
+}
