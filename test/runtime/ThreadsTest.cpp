@@ -110,14 +110,20 @@ void runSample(void *ctx, int64_t sample, void *arena) {
   log->running.fetch_sub(1);
 }
 
+// Runs n samples of arenaBytes each through cnnrt_run_samples and checks
+// that it succeeded and ran every sample exactly once.
+void runEverySampleOnce(SampleLog &log, int64_t n, void *arena = nullptr) {
+  ASSERT_EQ(cnnrt_run_samples(runSample, &log, n, log.arenaBytes, arena), 0)
+      << cnnrt_last_error();
+  for (int64_t i = 0; i < n; ++i)
+    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+}
+
 TEST_F(NumThreads, RunSamplesGivesEachThreadItsArena) {
   setenv("CNNC_NUM_THREADS", "2", 1);
   // 7 samples on 2 threads: 3 rounds of two at once, then one alone.
   SampleLog log(7, 1000);
-  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 7, 1000, nullptr), 0)
-      << cnnrt_last_error();
-  for (int64_t i = 0; i < 7; ++i)
-    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  runEverySampleOnce(log, 7);
   EXPECT_EQ(log.sharedArena.load(), 0);
   EXPECT_LE(log.mostAtOnce.load(), 2);
   EXPECT_LE(log.arenas.size(), 2u);
@@ -131,9 +137,7 @@ TEST_F(NumThreads, RunSamplesInTheCallersArena) {
   setenv("CNNC_NUM_THREADS", "4", 1);
   alignas(64) static unsigned char arena[256];
   SampleLog log(5, sizeof arena);
-  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 5, sizeof arena, arena), 0);
-  for (int64_t i = 0; i < 5; ++i)
-    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  runEverySampleOnce(log, 5, arena);
   EXPECT_EQ(log.mostAtOnce.load(), 1);
   EXPECT_EQ(log.arenas, std::set<void *>{arena});
 }
@@ -141,9 +145,7 @@ TEST_F(NumThreads, RunSamplesInTheCallersArena) {
 TEST_F(NumThreads, RunSamplesOnOneThread) {
   setenv("CNNC_NUM_THREADS", "1", 1);
   SampleLog log(3, 100);
-  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 3, 100, nullptr), 0);
-  for (int64_t i = 0; i < 3; ++i)
-    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  runEverySampleOnce(log, 3);
   EXPECT_EQ(log.mostAtOnce.load(), 1);
   EXPECT_EQ(log.arenas.size(), 1u);
 }
@@ -151,9 +153,7 @@ TEST_F(NumThreads, RunSamplesOnOneThread) {
 TEST_F(NumThreads, RunSamplesWithoutArenaBytes) {
   setenv("CNNC_NUM_THREADS", "2", 1);
   SampleLog log(4, 0);
-  ASSERT_EQ(cnnrt_run_samples(runSample, &log, 4, 0, nullptr), 0);
-  for (int64_t i = 0; i < 4; ++i)
-    EXPECT_EQ(log.runs[i].load(), 1) << "sample " << i;
+  runEverySampleOnce(log, 4);
   EXPECT_EQ(log.arenas, std::set<void *>{nullptr});
 }
 

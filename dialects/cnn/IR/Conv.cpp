@@ -186,23 +186,24 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *context,
 
 int64_t mlir::cnn::multiplyAccumulates(Operation *op) {
   // Elements of `v` (the output, or the input of a transposed convolution)
-  // times the filter's elements that each one meets.
-  auto count = [](Value v, Value weight, unsigned firstDim) -> int64_t {
+  // times the weights that each one meets: all but the weight's first
+  // dimension (output channels, or input channels when transposed).
+  auto count = [](Value v, Value weight) -> int64_t {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     auto weightType = dyn_cast<RankedTensorType>(weight.getType());
     if (!type || !weightType || !type.hasStaticShape() ||
         !weightType.hasStaticShape())
       return 0;
     int64_t macs = type.getNumElements();
-    for (int64_t d : weightType.getShape().drop_front(firstDim))
+    for (int64_t d : weightType.getShape().drop_front())
       macs *= d;
     return macs;
   };
   if (auto conv = dyn_cast<Conv2DOp>(op))
-    return count(conv.getOutput(), conv.getFilter(), 1);
+    return count(conv.getOutput(), conv.getFilter());
   if (auto conv = dyn_cast<ConvTranspose2DOp>(op))
-    return count(conv.getInput(), conv.getFilter(), 1);
+    return count(conv.getInput(), conv.getFilter());
   if (auto dense = dyn_cast<DenseOp>(op))
-    return count(dense.getOutput(), dense.getWeight(), 1);
+    return count(dense.getOutput(), dense.getWeight());
   return 0;
 }
