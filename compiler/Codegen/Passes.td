@@ -196,16 +196,8 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
            : vector<1x8x1xf32>, vector<1x1x32xf32> into vector<1x8x32xf32>
     ```
     becomes eight `vector.fma` ops on `vector<32xf32>`.
-
-    A `linalg.fill` of a static buffer whose innermost dimension is
-    contiguous (a padded buffer's border, which `cnn-decompose-pads` fills
-    outside the register tiles) becomes loops over its outer dimensions
-    around one `vector.store` of a whole row. Lowered to scalar loops
-    instead, LLVM unrolled a pixel's 64 channels and vectorized the loop
-    over pixels into scatters.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::memref::MemRefDialect",
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }
