@@ -11,7 +11,6 @@
 
 #include "compiler/Codegen/Passes.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -25,12 +24,10 @@ using namespace mlir;
 
 namespace {
 
-/// A pad whose source is not also returned (it would become a view of the
-/// padded buffer, and the buffer passes expect returned buffers to be
-/// allocations of their own), with a constant padding value and static
-/// sizes. The source's other users (Inception's concatenated activations
-/// feed 1x1 convolutions as well as a padded average pool) then read it in
-/// the padded buffer's interior. The border slabs are
+/// A pad whose source has no other use (a source used elsewhere as well, a
+/// model output say, would become a view of the padded buffer, and the
+/// buffer passes expect returned buffers to be allocations of their own),
+/// with a constant padding value and static sizes: the border slabs are
 /// filled one by one, then the source is inserted into the interior. Slab
 /// d covers the padding of dimension d, restricted to the interior in the
 /// dimensions before d, so every padding element is written once and no
@@ -42,15 +39,10 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     Value source = pad.getSource();
     Value padValue = pad.getConstantPaddingValue();
     RankedTensorType type = pad.getResultType();
-    if (llvm::any_of(source.getUsers(),
-                     [](Operation *user) {
-                       return isa<func::ReturnOp>(user);
-                     }) ||
-        !padValue || !type.hasStaticShape() ||
+    if (!source.hasOneUse() || !padValue || !type.hasStaticShape() ||
         ShapedType::isDynamicShape(pad.getStaticLow()) ||
         ShapedType::isDynamicShape(pad.getStaticHigh()))
-      return rewriter.notifyMatchFailure(
-          pad, "a returned source, or not a static constant pad");
+      return rewriter.notifyMatchFailure(pad, "not a sole-use static pad");
     ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
     ArrayRef<int64_t> inner = pad.getSourceType().getShape();
     ArrayRef<int64_t> outer = type.getShape();

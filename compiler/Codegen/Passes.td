@@ -79,8 +79,8 @@ def DecomposePadsPass
     : Pass<"cnn-decompose-pads", "::mlir::func::FuncOp"> {
   let summary = "Rewrite tensor.pad as border fills and an insert_slice";
   let description = [{
-    A static `tensor.pad` with a constant padding value, whose source is not
-    also returned, becomes fills of its border slabs (for each padded
+    A static `tensor.pad` with a constant padding value, whose source has no
+    other use, becomes fills of its border slabs (for each padded
     dimension, the slabs before and after the interior, limited to the
     interior in the dimensions already handled, so each padding element is
     written once) and a `tensor.insert_slice` of the source into the
@@ -88,10 +88,7 @@ def DecomposePadsPass
     and then copies its source into the interior; after this rewrite
     `eliminate-empty-tensors` lets the op that produces the source compute
     into the interior directly: no copy is left, and only the border is
-    filled. The source's other users read it in the interior; a returned
-    source keeps its pad, since a returned buffer must be an allocation of
-    its own. Inception-v3 (whose concatenations feed padded average pools
-    and 1x1 convolutions) bufferized with 31 copies instead of 40.
+    filled.
 
     ```mlir
     %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero }
