@@ -644,9 +644,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       llvm::Value *status = b.CreateCall(
           runSamples, {sampleFn, context, b.getInt64(m.sampleRuns),
                        b.getInt64(m.arenaBytes),
-                       arena ? arena
-                             : llvm::ConstantPointerNull::get(
-                                   llvm::PointerType::get(ctx, 0))});
+                       arena ? arena : null});
       // The runtime's error, with the entry point's name in front.
       llvm::BasicBlock *failed = llvm::BasicBlock::Create(ctx, "failed", f);
       llvm::BasicBlock *ran = llvm::BasicBlock::Create(ctx, "ran", f);
