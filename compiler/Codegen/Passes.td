@@ -199,6 +199,68 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
+  let summary = "Compute 3x3 convolutions of stride 1 with Winograd's "
+                "F(2x2, 3x3)";
+  let description = [{
+    Rewrites a static `linalg.conv_2d_nhwc_hwcf` with a 3x3 filter, stride
+    and dilation 1, an even output height and width, input channels in whole
+    vectors, and output channels in at least two filter blocks
+    (2 x `vector-width` each) into Winograd's
+    minimal filtering F(2x2, 3x3): 16 multiply-adds per 2x2 output block,
+    input channel and filter instead of 36.
+
+    * The filter transform `U = G g G^T` is a generic from the filter (and a
+      constant of the 16 x 9 coefficients) to `[16, F/tf, 1, 1, C, tf]`: the
+      16 filters of the products, already in `cnn-block-weights`' blocked
+      layout. It depends on the weights alone, so
+      `cnn-hoist-weight-packing` moves it to load time.
+    * The input transform `V = B^T d B` (additions only) is vector code in
+      an `scf.forall` over rows of 4x4 input blocks (blocks two pixels
+      apart): per vector of channels, 16 `vector.transfer_read`s of the
+      input and 16 `vector.transfer_write`s into the row of
+      `V : [16, N, H/2, W/2, C]`.
+    * The 16 products `M[ab] = V[ab] x U[ab]` are 1x1 convolutions of one
+      filter block, in one `scf.forall` over (ab, filter block), which the
+      convolution kernels of `cnn-cpu-tile-and-vectorize` then tile.
+    * The output transform `Y = A^T M A` (additions only) is vector code in
+      an `scf.forall` over rows of 2x2 output blocks: it reads the 16
+      products and the convolution's initial value (its bias, when a
+      broadcast of one, otherwise the value at each output pixel) and
+      writes the block's four pixels into two rows of the output.
+
+    Layers whose transformed tensors (`V` or `M`) would exceed
+    `max-transform-bytes` keep the direct convolution: the transforms
+    stream through memory, which on large activations costs more than the
+    multiply-adds saved.
+
+    ```mlir
+    %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x32xf32>,
+           tensor<3x3x32x64xf32>) outs(%b : tensor<1x8x8x64xf32>)
+    ```
+    becomes (tf = 32) a filter-transform generic to
+    `tensor<16x2x1x1x32x32xf32>`, an `scf.forall` writing
+    `V : tensor<16x1x4x4x32xf32>`, an `scf.forall (%ab, %fb) in (16, 2)` of
+    `linalg.conv_2d_nhwc_hwcf` on `tensor<1x4x4x32xf32>` and
+    `tensor<1x1x32x32xf32>`, and an `scf.forall` writing the
+    `tensor<1x8x8x64xf32>` result.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of one vector register (16: AVX-512, 8: AVX2)">,
+    Option<"maxTransformBytes", "max-transform-bytes", "int64_t",
+           /*default=*/"16777216",
+           "largest transformed input or output (bytes) of a rewritten "
+           "convolution">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def BlockWeightsPass
     : Pass<"cnn-block-weights", "::mlir::func::FuncOp"> {
   let summary = "Block convolution filters and matmul weights by output "
