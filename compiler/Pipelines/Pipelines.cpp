@@ -31,15 +31,17 @@ const char *const kToLinalg =
     "func.func(cnn-propagate-transposes,cnn-fuse-elementwise),"
     "canonicalize,cse";
 
-/// linalg on tensors -> LLVM dialect, first part (on tensors): filters
-/// blocked, weight-only work moved to load time, register tiles vectorized
-/// (accumulators hoisted out of the reduction loops; fold-tensor-subset-ops
-/// then turns the transfers of a two-row tile's rows, slices of the tile,
-/// into transfers of the tile, which bufferize in place), everything else plain
-/// loops; producers of padded tensors compute into the padded tensor. @W is
-/// the target's vector width. It ends before lowerModule makes the returned
-/// tensors distinct: eliminate-empty-tensors would undo those copies.
+/// linalg on tensors -> LLVM dialect, first part (on tensors): 3x3
+/// convolutions as Winograd products where that pays, filters blocked,
+/// weight-only work moved to load time, register tiles vectorized (accumulators
+/// hoisted out of the reduction loops; fold-tensor-subset-ops then turns the
+/// transfers of a two-row tile's rows, slices of the tile, into transfers of
+/// the tile, which bufferize in place), everything else plain loops; producers
+/// of padded tensors compute into the padded tensor. @W is the target's vector
+/// width. It ends before lowerModule makes the returned tensors distinct:
+/// eliminate-empty-tensors would undo those copies.
 const char *const kTileAndVectorize =
+    "func.func(cnn-winograd{vector-width=@W}),"
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
     "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"
@@ -74,6 +76,10 @@ const char *const kBufferizeToLlvm =
 /// kTileAndVectorize for `target`.
 static std::string tileAndVectorizePipeline(const CpuTarget &target) {
   std::string pipeline = kTileAndVectorize;
+  if (!target.winograd) {
+    StringRef winograd = "func.func(cnn-winograd{vector-width=@W}),";
+    pipeline.erase(pipeline.find(winograd), winograd.size());
+  }
   for (size_t at; (at = pipeline.find("@W")) != std::string::npos;)
     pipeline.replace(at, 2, std::to_string(target.vectorWidth));
   if (!target.hoistWeightPacking) {

@@ -25,6 +25,10 @@ struct CpuTarget {
   /// Move weight-only work (filter blocking) to load time. Off for libraries
   /// that train: their weights change after every step.
   bool hoistWeightPacking = true;
+  /// Compute 3x3 convolutions of stride 1 with Winograd's F(2x2, 3x3)
+  /// (cnn-winograd). Off for libraries that train, which would transform
+  /// their filters on every step.
+  bool winograd = true;
 };
 
 /// Adds the passes that take a module from `from` to `to` (from < to).

@@ -83,3 +83,36 @@ ragged = [
     ("ragged_avgpool", nn.AvgPool2d(3, stride=1, padding=1)),
 ]
 harness.check("conv_ragged", ragged, x_ragged, expected=7)
+
+# 3x3 convolutions of stride 1 with even output sizes and at least 64
+# filters run as Winograd F(2x2, 3x3) (cnn-winograd): bias or none, fused
+# activations and residual adds after them, batch norm folded in, chains.
+# The same tolerance holds: F(2x2, 3x3)'s transforms add and subtract, and
+# halve in the filter transform, so its rounding error stays near direct
+# summation's.
+
+
+class Residual(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x) + x)
+
+
+x_winograd = harness.seeded_input((2, 64, 12, 10))
+winograd = [
+    ("winograd_conv3x3_p1", nn.Conv2d(64, 64, 3, padding=1)),
+    ("winograd_nobias_relu", nn.Sequential(nn.Conv2d(64, 96, 3, padding=1, bias=False),
+                                           nn.ReLU())),
+    ("winograd_valid_c64_f128", nn.Conv2d(64, 128, 3)),
+    ("winograd_bn_relu_chain", nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64),
+                                             nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1))),
+    ("winograd_residual", Residual(64)),
+    ("winograd_odd_output_direct", nn.Conv2d(64, 64, 3, padding=(1, 0))),
+    ("winograd_c48_after_1x1", nn.Sequential(nn.Conv2d(64, 48, 1), nn.ReLU(),
+                                             nn.Conv2d(48, 64, 3, padding=1))),
+    ("winograd_c24_direct", nn.Sequential(nn.Conv2d(64, 24, 1), nn.Conv2d(24, 64, 3, padding=1))),
+]
+harness.check("conv_winograd", winograd, x_winograd, expected=8)

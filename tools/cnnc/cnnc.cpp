@@ -71,6 +71,12 @@ cl::opt<bool> perSampleOpt(
              "run samples side by side); default true, false keeps the "
              "batch in every layer"),
     cl::init(true), cl::cat(commonCategory));
+cl::opt<bool> winogradOpt(
+    "winograd",
+    cl::desc("Compute 3x3 convolutions of stride 1 with Winograd's "
+             "F(2x2, 3x3) where that pays (inference libraries); default "
+             "true, false keeps every convolution direct"),
+    cl::init(true), cl::cat(commonCategory));
 cl::opt<std::string>
     weightsOpt("weights",
                cl::desc("Weights file to use instead of the description's"),
@@ -340,6 +346,15 @@ OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
   return module;
 }
 
+/// The code generator's target: the CPU's vector width; weight packing at
+/// load time and Winograd convolutions for libraries that do not train.
+CpuTarget cpuTarget(StringRef cpu, bool train = false) {
+  CpuTarget target{targetVectorWidth(cpu)};
+  target.hoistWeightPacking = !train;
+  target.winograd = !train && winogradOpt;
+  return target;
+}
+
 /// Prints `module` to the -o file.
 int printModule(ModuleOp module) {
   std::string error;
@@ -478,8 +493,7 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
                     "--embed-weights\n";
     return failure();
   }
-  CpuTarget target{targetVectorWidth(options.cpu)};
-  target.hoistWeightPacking = !train;
+  CpuTarget target = cpuTarget(options.cpu, train);
   if (failed(lowerModule(module, Phase::Llvm, target)))
     return failure();
   return writeModelLibrary(module, interface, options);
@@ -499,10 +513,9 @@ int runCompile(MLIRContext &context) {
     return printModule(*module);
   case Emit::Linalg:
   case Emit::Llvm:
-    if (failed(lowerModule(*module,
-                           emitOpt == Emit::Linalg ? Phase::Linalg
-                                                   : Phase::Llvm,
-                           CpuTarget{targetVectorWidth(cpuOpt)})))
+    if (failed(lowerModule(
+            *module, emitOpt == Emit::Linalg ? Phase::Linalg : Phase::Llvm,
+            cpuTarget(cpuOpt))))
       return 1;
     return printModule(*module);
   case Emit::Obj:
@@ -524,8 +537,7 @@ int runCompile(MLIRContext &context) {
                  ? 1
                  : 0;
     stripInterfaceNames(*module);
-    if (failed(lowerModule(*module, Phase::Llvm,
-                           CpuTarget{targetVectorWidth(cpuOpt)})))
+    if (failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt))))
       return 1;
     return failed(writeModelObject(*module, *interface, cpuOpt, outputOpt)) ? 1
                                                                             : 0;
@@ -1004,8 +1016,7 @@ int runInspect(MLIRContext &context) {
   PassManager pm(&context);
   pm.addPass(createOutlineWeightsPass());
   if (failed(pm.run(*module)) ||
-      failed(lowerModule(*module, Phase::Llvm,
-                         CpuTarget{targetVectorWidth(cpuOpt)})))
+      failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt))))
     return 1;
   ModelInterface lowered;
   readLoweredLayout(*module, lowered);
