@@ -229,10 +229,9 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
       broadcast of one, otherwise the value at each output pixel) and
       writes the block's four pixels into two rows of the output.
 
-    Layers whose transformed tensors (`V` or `M`) would exceed
-    `max-transform-bytes` keep the direct convolution: the transforms
-    stream through memory, which on large activations costs more than the
-    multiply-adds saved.
+    Layers whose transformed tensors (`V` or `M`, each 4x the input or
+    output) would exceed `max-transform-bytes` keep the direct convolution,
+    which bounds how much the activation arena grows.
 
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x32xf32>,
@@ -249,7 +248,7 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "f32 lanes of one vector register (16: AVX-512, 8: AVX2)">,
     Option<"maxTransformBytes", "max-transform-bytes", "int64_t",
-           /*default=*/"16777216",
+           /*default=*/"67108864",
            "largest transformed input or output (bytes) of a rewritten "
            "convolution">,
   ];
