@@ -254,10 +254,6 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // V's row. Written as vector code rather than as generics: one generic
     // with 16 results would be copied into V, and 16 generics of one result
     // each cost twice the compile time for the same speed.
-    auto tileType = [&](int64_t channels) {
-      return RankedTensorType::get({s.n, th, tw, channels}, f32);
-    };
-    SmallVector<OpFoldResult> unitStrides(5, one);
     auto vectorType = VectorType::get({vectorWidth}, f32);
     Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     auto read = [&](OpBuilder &rb, Value source, ValueRange at) {
@@ -319,6 +315,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
         });
 
     // M[ab] = V[ab] x U[ab]: one 1x1 convolution per (ab, filter block).
+    auto tileType = [&](int64_t channels) {
+      return RankedTensorType::get({s.n, th, tw, channels}, f32);
+    };
+    SmallVector<OpFoldResult> unitStrides(5, one);
     Value m = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{16, s.n, th, tw, s.f}, f32);
     auto forall = scf::ForallOp::create(
