@@ -163,7 +163,12 @@ LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
   // Up to bufferization, then the rest once every returned tensor has its
   // own value and arguments are read-only.
   PassManager pm(module->getContext());
-  std::string vectorize = tileAndVectorizePipeline(target);
+  // Winograd's filter transform pays only where it runs once, at load time:
+  // with the weights in a buffer (cnn-outline-weights) and hoisted.
+  CpuTarget lowering = target;
+  lowering.winograd = target.winograd && target.hoistWeightPacking &&
+                      module->hasAttr("cnn.weights");
+  std::string vectorize = tileAndVectorizePipeline(lowering);
   if (failed(applyPassManagerCLOptions(pm)) ||
       failed(parsePassPipeline(vectorize, pm)) || failed(pm.run(module)))
     return failure();

@@ -26,8 +26,9 @@ struct CpuTarget {
   /// that train: their weights change after every step.
   bool hoistWeightPacking = true;
   /// Compute 3x3 convolutions of stride 1 with Winograd's F(2x2, 3x3)
-  /// (cnn-winograd). Off for libraries that train, which would transform
-  /// their filters on every step.
+  /// (cnn-winograd). lowerModule applies it only with the weights in a
+  /// buffer and weight packing hoisted: otherwise (training, embedded
+  /// weights) the filters would be transformed on every call.
   bool winograd = true;
 };
 
