@@ -60,13 +60,13 @@ struct BlockWeightsPass final
       block(rewriter, op);
     // Depthwise filters stay as they are, but their bias is fused likewise.
     for (linalg::LinalgOp op : depthwise)
-      collapseInit(rewriter, op.getDpsInits()[0]);
+      cnn::collapseGroupedInit(rewriter, op.getDpsInits()[0]);
   }
 
   /// Splits the output channels (the last dimension of both the weight,
   /// operand 1, and the result) into blocks of `tile`.
   void block(IRRewriter &b, linalg::LinalgOp op) {
-    collapseInit(b, op.getDpsInits()[0]);
+    cnn::collapseGroupedInit(b, op.getDpsInits()[0]);
     Value weight = op.getDpsInputs()[1];
     Value init = op.getDpsInits()[0];
     auto weightType = cast<RankedTensorType>(weight.getType());
@@ -241,47 +241,6 @@ struct BlockWeightsPass final
     // The slices the fusion went through are dead now; later passes match
     // the op's sole use.
     (void)runRegionDCE(b, fused->getRegions());
-  }
-
-  /// A bias broadcast in a grouped shape ([..., 1, F], collapsed to
-  /// [..., F]) becomes a broadcast in the op's shape, which can be fused
-  /// (into the filter blocks here, or into the register tiles of an op left
-  /// unblocked, single-block or depthwise, by cnn-cpu-tile-and-vectorize).
-  static void collapseInit(IRRewriter &b, Value init) {
-    auto collapse = init.getDefiningOp<tensor::CollapseShapeOp>();
-    if (!collapse || !collapse->hasOneUse())
-      return;
-    auto producer = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
-    if (!producer || !producer->hasOneUse() ||
-        !cnn::isElementwiseInit(producer) || !producer.getIndexingMapsArray().back().isIdentity())
-      return;
-    SmallVector<ReassociationIndices> dims = collapse.getReassociationIndices();
-    b.setInsertionPoint(producer);
-    FailureOr<linalg::CollapseResult> collapsed =
-        linalg::collapseOpIterationDims(producer, dims, b);
-    if (failed(collapsed))
-      return;
-    linalg::LinalgOp op = collapsed->collapsedOp;
-    b.replaceOp(collapse, op->getResults());
-    b.replaceOp(producer, collapsed->results);
-    for (Value v : collapsed->results)
-      if (Operation *reshape = v.getDefiningOp(); reshape && v.use_empty())
-        b.eraseOp(reshape);
-    // Its destination, a collapsed empty tensor, is an empty tensor.
-    OpOperand *dest = op.getDpsInitOperand(0);
-    if (auto reshape = dest->get().getDefiningOp<tensor::CollapseShapeOp>();
-        reshape && reshape.getSrc().getDefiningOp<tensor::EmptyOp>()) {
-      auto type = cast<RankedTensorType>(reshape.getType());
-      b.setInsertionPoint(op);
-      Value empty = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
-                                            type.getElementType());
-      b.modifyOpInPlace(op, [&] { dest->set(empty); });
-      Operation *source = reshape.getSrc().getDefiningOp();
-      if (reshape->use_empty())
-        b.eraseOp(reshape);
-      if (source->use_empty())
-        b.eraseOp(source);
-    }
   }
 };
 

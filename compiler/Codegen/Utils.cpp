@@ -2,6 +2,8 @@
 
 #include "compiler/Codegen/Utils.h"
 
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -69,4 +71,41 @@ bool mlir::cnn::isInPlaceEpilogue(linalg::GenericOp op, Value value) {
       return false;
   }
   return true;
+}
+
+void mlir::cnn::collapseGroupedInit(RewriterBase &b, Value init) {
+  auto collapse = init.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse || !collapse->hasOneUse())
+    return;
+  auto producer = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+  if (!producer || !producer->hasOneUse() || !isElementwiseInit(producer) ||
+      !producer.getIndexingMapsArray().back().isIdentity())
+    return;
+  SmallVector<ReassociationIndices> dims = collapse.getReassociationIndices();
+  b.setInsertionPoint(producer);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(producer, dims, b);
+  if (failed(collapsed))
+    return;
+  linalg::LinalgOp op = collapsed->collapsedOp;
+  b.replaceOp(collapse, op->getResults());
+  b.replaceOp(producer, collapsed->results);
+  for (Value v : collapsed->results)
+    if (Operation *reshape = v.getDefiningOp(); reshape && v.use_empty())
+      b.eraseOp(reshape);
+  // Its destination, a collapsed empty tensor, is an empty tensor.
+  OpOperand *dest = op.getDpsInitOperand(0);
+  if (auto reshape = dest->get().getDefiningOp<tensor::CollapseShapeOp>();
+      reshape && reshape.getSrc().getDefiningOp<tensor::EmptyOp>()) {
+    auto type = cast<RankedTensorType>(reshape.getType());
+    b.setInsertionPoint(op);
+    Value empty = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
+                                          type.getElementType());
+    b.modifyOpInPlace(op, [&] { dest->set(empty); });
+    Operation *source = reshape.getSrc().getDefiningOp();
+    if (reshape->use_empty())
+      b.eraseOp(reshape);
+    if (source->use_empty())
+      b.eraseOp(source);
+  }
 }

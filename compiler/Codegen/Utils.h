@@ -29,6 +29,13 @@ bool isElementwiseInit(Operation *op);
 /// maps for `value` and for its init.
 bool isInPlaceEpilogue(linalg::GenericOp op, Value value);
 
+/// Rewrites a bias broadcast built in a grouped shape (`[..., 1, F]`,
+/// collapsed to `[..., F]`), the initial value `init` of a convolution, as a
+/// broadcast in the convolution's shape: one generic from the bias that can
+/// be fused into the convolution's blocks or register tiles, or read as a
+/// bias vector. Leaves any other value alone.
+void collapseGroupedInit(RewriterBase &rewriter, Value init);
+
 } // namespace mlir::cnn
 
 #endif // CNN_CODEGEN_UTILS_H

@@ -67,18 +67,23 @@ Value plusOrMinus(OpBuilder &b, Location loc, Value x, Value y, float sign) {
   return arith::SubFOp::create(b, loc, x, y);
 }
 
-/// Loops over `[0, count)` in steps of `step`, threading `value` through
-/// as an iter_arg; `body` returns its next value.
-Value loop(OpBuilder &b, Location loc, int64_t count, int64_t step, Value value,
-           function_ref<Value(OpBuilder &, Value, Value)> body) {
-  auto forOp = scf::ForOp::create(
-      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-      arith::ConstantIndexOp::create(b, loc, count),
-      arith::ConstantIndexOp::create(b, loc, step), ValueRange{value},
-      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
-        scf::YieldOp::create(nb, loc, body(nb, iv, args[0]));
-      });
-  return forOp.getResult(0);
+/// Loops over the `blocks` blocks of a row and over `channels` in steps of
+/// `step`, threading `init` through; `body`, given (block, channel) and the
+/// value so far, returns the next.
+Value overBlocksAndChannels(
+    OpBuilder &b, Location loc, int64_t blocks, int64_t channels, int64_t step,
+    Value init, function_ref<Value(OpBuilder &, Value, Value, Value)> body) {
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  return scf::buildLoopNest(b, loc, {index(0), index(0)},
+                            {index(blocks), index(channels)},
+                            {index(1), index(step)}, ValueRange{init},
+                            [&](OpBuilder &nb, Location, ValueRange ivs,
+                                ValueRange args) -> scf::ValueVector {
+                              return {body(nb, ivs[0], ivs[1], args[0])};
+                            })
+      .results.front();
 }
 
 /// `scale * index + offset`.
@@ -182,6 +187,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     Location loc = op.getLoc();
     MLIRContext *context = b.getContext();
     Type f32 = b.getF32Type();
+    cnn::collapseGroupedInit(b, op.getDpsInits()[0]);
     b.setInsertionPoint(op);
     Value input = op.getDpsInputs()[0];
     Value filter = op.getDpsInputs()[1];
@@ -278,38 +284,38 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
           Value rowOut = tensor::ExtractSliceOp::create(
               rb, loc, RankedTensorType::get({16, tw, s.c}, f32), out,
               part.offsets, part.sizes, part.strides);
-          part.value = loop(
-              rb, loc, tw, 1, rowOut, [&](OpBuilder &tb, Value t, Value acc) {
-                return loop(tb, loc, s.c, vectorWidth, acc,
-                            [&](OpBuilder &cb, Value c, Value dest) {
-                              Value x[4][4];
-                              for (int64_t i = 0; i < 4; ++i)
-                                for (int64_t j = 0; j < 4; ++j)
-                                  x[i][j] =
-                                      read(cb, input,
-                                           {n, affineIndex(cb, loc, row, 2, i),
-                                            affineIndex(cb, loc, t, 2, j), c});
-                              // Columns, then rows: t = B^T x, V = t B.
-                              Value tt[4][4];
-                              for (int64_t j = 0; j < 4; ++j)
-                                for (int64_t a = 0; a < 4; ++a) {
-                                  const Row &r = kBT[a];
-                                  tt[a][j] = plusOrMinus(cb, loc, x[r.plus][j],
-                                                         x[r.other][j], r.sign);
-                                }
-                              for (int64_t a = 0; a < 4; ++a)
-                                for (int64_t bb = 0; bb < 4; ++bb) {
-                                  const Row &r = kBT[bb];
-                                  Value value =
-                                      plusOrMinus(cb, loc, tt[a][r.plus],
-                                                  tt[a][r.other], r.sign);
-                                  dest = write(cb, value, dest,
-                                               {arith::ConstantIndexOp::create(
-                                                    cb, loc, 4 * a + bb),
-                                                t, c});
-                                }
-                              return dest;
-                            });
+          // Input rows 2 row .. 2 row + 3.
+          Value inRows[4];
+          for (int64_t i = 0; i < 4; ++i)
+            inRows[i] = affineIndex(rb, loc, row, 2, i);
+          part.value = overBlocksAndChannels(
+              rb, loc, tw, s.c, vectorWidth, rowOut,
+              [&](OpBuilder &cb, Value t, Value c, Value dest) {
+                Value x[4][4];
+                for (int64_t j = 0; j < 4; ++j) {
+                  Value column = affineIndex(cb, loc, t, 2, j);
+                  for (int64_t i = 0; i < 4; ++i)
+                    x[i][j] = read(cb, input, {n, inRows[i], column, c});
+                }
+                // Columns, then rows: t = B^T x, V = t B.
+                Value tt[4][4];
+                for (int64_t j = 0; j < 4; ++j)
+                  for (int64_t a = 0; a < 4; ++a) {
+                    const Row &r = kBT[a];
+                    tt[a][j] = plusOrMinus(cb, loc, x[r.plus][j], x[r.other][j],
+                                           r.sign);
+                  }
+                for (int64_t a = 0; a < 4; ++a)
+                  for (int64_t bb = 0; bb < 4; ++bb) {
+                    const Row &r = kBT[bb];
+                    Value value = plusOrMinus(cb, loc, tt[a][r.plus],
+                                              tt[a][r.other], r.sign);
+                    dest = write(
+                        cb, value, dest,
+                        {arith::ConstantIndexOp::create(cb, loc, 4 * a + bb), t,
+                         c});
+                  }
+                return dest;
               });
           return part;
         });
@@ -366,7 +372,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // row of 2x2 output blocks (two rows of output) per iteration of a
     // parallel loop, from the 16 products.
     Value products = forall.getResult(0);
-    Value bias = biasOf(b, init);
+    Value bias = biasOf(init);
     Value y = bufferization::AllocTensorOp::create(
         b, loc, RankedTensorType::get({s.n, s.h, s.w, s.f}, f32), ValueRange{});
     y = rowLoop(
@@ -380,53 +386,45 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
           Value rowOut = tensor::ExtractSliceOp::create(
               rb, loc, RankedTensorType::get({2, s.w, s.f}, f32), out,
               part.offsets, part.sizes, part.strides);
-          part.value = loop(
-              rb, loc, tw, 1, rowOut, [&](OpBuilder &tb, Value t, Value acc) {
-                return loop(
-                    tb, loc, s.f, vectorWidth, acc,
-                    [&](OpBuilder &fb, Value f, Value dest) {
-                      Value m[4][4];
-                      for (int64_t a = 0; a < 4; ++a)
-                        for (int64_t c = 0; c < 4; ++c)
-                          m[a][c] = read(fb, products,
-                                         {arith::ConstantIndexOp::create(
-                                              fb, loc, 4 * a + c),
-                                          n, row, t, f});
-                      Value biasVector = bias ? read(fb, bias, {f}) : Value();
-                      // Rows, then columns: s = A^T m, Y = s A.
-                      for (int64_t i = 0; i < 2; ++i) {
-                        Value sum[4];
-                        for (int64_t c = 0; c < 4; ++c) {
-                          sum[c] = Value();
-                          for (int64_t a = 0; a < 4; ++a)
-                            if (kAT[i][a] != 0.0f)
-                              sum[c] = sum[c] ? plusOrMinus(fb, loc, sum[c],
-                                                            m[a][c], kAT[i][a])
-                                              : m[a][c];
-                        }
-                        for (int64_t j = 0; j < 2; ++j) {
-                          Value pixel;
-                          for (int64_t c = 0; c < 4; ++c)
-                            if (kAT[j][c] != 0.0f)
-                              pixel = pixel ? plusOrMinus(fb, loc, pixel,
-                                                          sum[c], kAT[j][c])
-                                            : sum[c];
-                          Value column = affineIndex(fb, loc, t, 2, j);
-                          Value initial =
-                              bias ? biasVector
-                                   : read(fb, init,
-                                          {n, affineIndex(fb, loc, row, 2, i),
-                                           column, f});
-                          pixel =
-                              arith::AddFOp::create(fb, loc, pixel, initial);
-                          dest =
-                              write(fb, pixel, dest,
-                                    {arith::ConstantIndexOp::create(fb, loc, i),
-                                     column, f});
-                        }
-                      }
-                      return dest;
-                    });
+          Value outRows[2] = {first, affineIndex(rb, loc, row, 2, 1)};
+          part.value = overBlocksAndChannels(
+              rb, loc, tw, s.f, vectorWidth, rowOut,
+              [&](OpBuilder &fb, Value t, Value f, Value dest) {
+                Value m[4][4];
+                for (int64_t a = 0; a < 4; ++a)
+                  for (int64_t c = 0; c < 4; ++c)
+                    m[a][c] = read(
+                        fb, products,
+                        {arith::ConstantIndexOp::create(fb, loc, 4 * a + c), n,
+                         row, t, f});
+                Value biasVector = bias ? read(fb, bias, {f}) : Value();
+                // Rows, then columns: s = A^T m, Y = s A.
+                for (int64_t i = 0; i < 2; ++i) {
+                  Value sum[4];
+                  for (int64_t c = 0; c < 4; ++c)
+                    for (int64_t a = 0; a < 4; ++a)
+                      if (kAT[i][a] != 0.0f)
+                        sum[c] = sum[c] ? plusOrMinus(fb, loc, sum[c], m[a][c],
+                                                      kAT[i][a])
+                                        : m[a][c];
+                  for (int64_t j = 0; j < 2; ++j) {
+                    Value pixel;
+                    for (int64_t c = 0; c < 4; ++c)
+                      if (kAT[j][c] != 0.0f)
+                        pixel = pixel ? plusOrMinus(fb, loc, pixel, sum[c],
+                                                    kAT[j][c])
+                                      : sum[c];
+                    Value column = affineIndex(fb, loc, t, 2, j);
+                    Value initial =
+                        bias ? biasVector
+                             : read(fb, init, {n, outRows[i], column, f});
+                    pixel = arith::AddFOp::create(fb, loc, pixel, initial);
+                    dest = write(fb, pixel, dest,
+                                 {arith::ConstantIndexOp::create(fb, loc, i),
+                                  column, f});
+                  }
+                }
+                return dest;
               });
           return part;
         });
@@ -434,12 +432,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
   }
 
   /// The [F] bias that `init` broadcasts over the output, when a generic
-  /// computes it so: from a [F] vector over [N, H, W, F], or (a layer
-  /// lowered with groups) from [1, F] over [N, H, W, 1, F], collapsed.
-  static Value biasOf(OpBuilder &b, Value init) {
-    auto collapse = init.getDefiningOp<tensor::CollapseShapeOp>();
-    Value broadcast = collapse ? collapse.getSrc() : init;
-    auto generic = broadcast.getDefiningOp<linalg::GenericOp>();
+  /// computes it so (a grouped broadcast is first rebuilt in the output's
+  /// shape by collapseGroupedInit).
+  static Value biasOf(Value init) {
+    auto generic = init.getDefiningOp<linalg::GenericOp>();
     if (!generic || !cnn::isElementwiseInit(generic) ||
         generic.getNumDpsInputs() != 1 ||
         !generic.getIndexingMapsArray().back().isIdentity())
@@ -452,21 +448,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     OpOperand *in = generic.getDpsInputOperand(0);
     auto type = dyn_cast<RankedTensorType>(in->get().getType());
     AffineMap map = generic.getMatchingIndexingMap(in);
-    MLIRContext *context = generic.getContext();
-    if (!collapse)
-      return type && type.getRank() == 1 && map.getNumResults() == 1 &&
-                     map.getResult(0) == getAffineDimExpr(3, context)
-                 ? in->get()
-                 : Value();
-    if (!type || type.getRank() != 2 || type.getDimSize(0) != 1 ||
-        map.getNumDims() != 5 || map.getNumResults() != 2 ||
-        map.getResult(0) != getAffineDimExpr(3, context) ||
-        map.getResult(1) != getAffineDimExpr(4, context) ||
-        collapse.getReassociationIndices().back().size() != 2)
+    if (!type || type.getRank() != 1 || map.getNumResults() != 1 ||
+        map.getResult(0) != getAffineDimExpr(3, generic.getContext()))
       return {};
-    return tensor::CollapseShapeOp::create(
-        b, generic.getLoc(), in->get(),
-        SmallVector<ReassociationIndices>{{0, 1}});
+    return in->get();
   }
 };
 

@@ -347,11 +347,12 @@ OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
 }
 
 /// The code generator's target: the CPU's vector width; weight packing at
-/// load time and Winograd convolutions for libraries that do not train.
+/// load time for libraries that do not train (and with it, Winograd
+/// convolutions unless --winograd=false: see CpuTarget::winograd).
 CpuTarget cpuTarget(StringRef cpu, bool train = false) {
   CpuTarget target{targetVectorWidth(cpu)};
   target.hoistWeightPacking = !train;
-  target.winograd = !train && winogradOpt;
+  target.winograd = winogradOpt;
   return target;
 }
 
