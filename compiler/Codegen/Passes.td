@@ -204,11 +204,15 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
                 "F(2x2, 3x3)";
   let description = [{
     Rewrites a static `linalg.conv_2d_nhwc_hwcf` with a 3x3 filter, stride
-    and dilation 1, an even output height and width, input channels in whole
-    vectors, and output channels in at least two filter blocks
-    (2 x `vector-width` each) into Winograd's
-    minimal filtering F(2x2, 3x3): 16 multiply-adds per 2x2 output block,
-    input channel and filter instead of 36.
+    and dilation 1, input channels in whole vectors, output channels in at
+    least two filter blocks (2 x `vector-width` each), and C F / (C + F) >= 32
+    (below that, as for 32 channels to 64, the transforms' memory traffic
+    outweighed the multiply-adds saved) into Winograd's minimal filtering
+    F(2x2, 3x3): 16 multiply-adds per 2x2 output block, input channel and
+    filter instead of 36. With an odd output height (width), the last row
+    (column) of blocks computes one output row (column) of two: its input
+    block's fourth row (column), past the input, reads the last one instead,
+    which only the unwritten output row (column) depends on.
 
     * The filter transform `U = G g G^T` is a generic from the filter (and a
       constant of the 16 x 9 coefficients) to `[16, F/tf, 1, 1, C, tf]`: the
@@ -219,7 +223,7 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
       an `scf.forall` over rows of 4x4 input blocks (blocks two pixels
       apart): per vector of channels, 16 `vector.transfer_read`s of the
       input and 16 `vector.transfer_write`s into the row of
-      `V : [16, N, H/2, W/2, C]`.
+      `V : [16, N, ceil(H/2), ceil(W/2), C]`.
     * The 16 products `M[ab] = V[ab] x U[ab]` are 1x1 convolutions of one
       filter block, in one `scf.forall` over (ab, filter block), which the
       convolution kernels of `cnn-cpu-tile-and-vectorize` then tile.

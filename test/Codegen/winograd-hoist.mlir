@@ -6,19 +6,19 @@
 // CHECK-LABEL: func.func @forward_prepare
 // CHECK: arith.constant dense<{{.+}}> : tensor<16x9xf32>
 // CHECK: %[[U:.+]] = linalg.generic
-// CHECK: } -> tensor<16x2x1x1x16x32xf32>
+// CHECK: } -> tensor<16x2x1x1x64x32xf32>
 // CHECK: return {{.*}}%[[U]]
 // CHECK-LABEL: func.func @forward
 // CHECK-NOT: tensor<16x9xf32>
-// CHECK: tensor.expand_shape {{.+}} into tensor<16x2x1x1x16x32xf32>
+// CHECK: tensor.expand_shape {{.+}} into tensor<16x2x1x1x64x32xf32>
 // CHECK: vector.transfer_write
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.+}} tensor<1x1x16x32xf32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.+}} tensor<1x1x64x32xf32>
 // CHECK: vector.transfer_write
-module attributes {cnn.weights = [], cnn.weights_size = 9280 : i64} {
-  func.func @forward(%weights: tensor<9280xf32> {bufferization.writable = false}, %x: tensor<1x6x6x16xf32>) -> tensor<1x4x4x64xf32> {
-    %s = tensor.extract_slice %weights[0] [9216] [1] : tensor<9280xf32> to tensor<9216xf32>
-    %w = tensor.expand_shape %s [[0, 1, 2, 3]] output_shape [3, 3, 16, 64] : tensor<9216xf32> into tensor<3x3x16x64xf32>
-    %b = tensor.extract_slice %weights[9216] [64] [1] : tensor<9280xf32> to tensor<64xf32>
+module attributes {cnn.weights = [], cnn.weights_size = 36928 : i64} {
+  func.func @forward(%weights: tensor<36928xf32> {bufferization.writable = false}, %x: tensor<1x6x6x64xf32>) -> tensor<1x4x4x64xf32> {
+    %s = tensor.extract_slice %weights[0] [36864] [1] : tensor<36928xf32> to tensor<36864xf32>
+    %w = tensor.expand_shape %s [[0, 1, 2, 3]] output_shape [3, 3, 64, 64] : tensor<36864xf32> into tensor<3x3x64x64xf32>
+    %b = tensor.extract_slice %weights[36864] [64] [1] : tensor<36928xf32> to tensor<64xf32>
     %e = tensor.empty() : tensor<1x4x4x64xf32>
     %acc = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
                            iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
@@ -27,7 +27,7 @@ module attributes {cnn.weights = [], cnn.weights_size = 9280 : i64} {
       linalg.yield %in : f32
     } -> tensor<1x4x4x64xf32>
     %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-           ins(%x, %w : tensor<1x6x6x16xf32>, tensor<3x3x16x64xf32>) outs(%acc : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
+           ins(%x, %w : tensor<1x6x6x64xf32>, tensor<3x3x64x64xf32>) outs(%acc : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
     return %c : tensor<1x4x4x64xf32>
   }
 }

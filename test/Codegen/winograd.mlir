@@ -1,9 +1,9 @@
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16}),canonicalize,cse)" --split-input-file | FileCheck %s
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16 max-transform-bytes=4096}))" --split-input-file | FileCheck %s --check-prefix=SMALL
 
-// A 3x3 convolution of 32 to 64 channels with an 8x8 output and a bias
+// A 3x3 convolution of 64 to 64 channels with an 8x8 output and a bias
 // becomes Winograd F(2x2, 3x3) on 4x4 blocks of 2x2 output pixels: the
-// filter transform to the 16 products' filter blocks ([16, 64/32, 1, 1, 32,
+// filter transform to the 16 products' filter blocks ([16, 64/32, 1, 1, 64,
 // 32]), the input transform (a parallel loop over the rows of blocks, 16
 // reads of the input and 16 writes of V per vector of channels), the 16
 // products as 1x1 convolutions of one filter block each in a forall over
@@ -11,25 +11,25 @@
 // the bias, 4 output pixels written). The transforms' loops over (sample,
 // row of blocks) keep only the rows: one sample.
 // CHECK-LABEL: func @winograd
-// CHECK-SAME: (%[[X:.+]]: tensor<1x10x10x32xf32>, %[[W:.+]]: tensor<3x3x32x64xf32>, %[[B:.+]]: tensor<64xf32>)
-// CHECK-NOT: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x32x64xf32>
+// CHECK-SAME: (%[[X:.+]]: tensor<1x10x10x64xf32>, %[[W:.+]]: tensor<3x3x64x64xf32>, %[[B:.+]]: tensor<64xf32>)
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x64x64xf32>
 // CHECK: %[[G:.+]] = arith.constant dense<{{.+}}> : tensor<16x9xf32>
-// CHECK: %[[E:.+]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2], [3, 4]] output_shape [3, 3, 32, 2, 32]
-// CHECK: %[[U:.+]] = linalg.generic {{.+}} ins(%[[G]], {{.+}}, %[[E]], {{.+}} : tensor<16x9xf32>, {{.+}}) outs(%{{.+}} : tensor<16x2x1x1x32x32xf32>)
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2], [3, 4]] output_shape [3, 3, 64, 2, 32]
+// CHECK: %[[U:.+]] = linalg.generic {{.+}} ins(%[[G]], {{.+}}, %[[E]], {{.+}} : tensor<16x9xf32>, {{.+}}) outs(%{{.+}} : tensor<16x2x1x1x64x32xf32>)
 // CHECK-COUNT-9: arith.mulf
-// CHECK: %[[VA:.+]] = bufferization.alloc_tensor() : tensor<16x1x4x4x32xf32>
+// CHECK: %[[VA:.+]] = bufferization.alloc_tensor() : tensor<16x1x4x4x64xf32>
 // CHECK: %[[V:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[VA]])
-// CHECK:   tensor.extract_slice {{.+}} : tensor<16x1x4x4x32xf32> to tensor<16x4x32xf32>
+// CHECK:   tensor.extract_slice {{.+}} : tensor<16x1x4x4x64xf32> to tensor<16x4x64xf32>
 // CHECK:   scf.for
 // CHECK:     scf.for {{.+}} step %c16
 // CHECK-COUNT-16: vector.transfer_read %[[X]]
-// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<16x4x32xf32>
+// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<16x4x64xf32>
 // CHECK:   tensor.parallel_insert_slice
 // CHECK: %[[M:.+]] = scf.forall (%[[P:.+]], %[[FB:.+]]) in (16, 2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<16x1x4x4x64xf32>)
-// CHECK:   %[[VS:.+]] = tensor.extract_slice %[[V]][%[[P]], 0, 0, 0, 0] [1, 1, 4, 4, 32] {{.+}} to tensor<1x4x4x32xf32>
-// CHECK:   %[[US:.+]] = tensor.extract_slice %[[U]][%[[P]], %[[FB]], 0, 0, 0, 0] [1, 1, 1, 1, 32, 32] {{.+}} to tensor<1x1x32x32xf32>
+// CHECK:   %[[VS:.+]] = tensor.extract_slice %[[V]][%[[P]], 0, 0, 0, 0] [1, 1, 4, 4, 64] {{.+}} to tensor<1x4x4x64xf32>
+// CHECK:   %[[US:.+]] = tensor.extract_slice %[[U]][%[[P]], %[[FB]], 0, 0, 0, 0] [1, 1, 1, 1, 64, 32] {{.+}} to tensor<1x1x64x32xf32>
 // CHECK:   %[[Z:.+]] = linalg.fill
-// CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins(%[[VS]], %[[US]] : tensor<1x4x4x32xf32>, tensor<1x1x32x32xf32>) outs(%[[Z]] : tensor<1x4x4x32xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins(%[[VS]], %[[US]] : tensor<1x4x4x64xf32>, tensor<1x1x64x32xf32>) outs(%[[Z]] : tensor<1x4x4x32xf32>)
 // CHECK:   tensor.parallel_insert_slice
 // CHECK: %[[YA:.+]] = bufferization.alloc_tensor() : tensor<1x8x8x64xf32>
 // CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[YA]])
@@ -43,8 +43,8 @@
 // limit: the convolution stays direct.
 // SMALL-LABEL: func @winograd
 // SMALL-NOT: scf.forall
-// SMALL: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x32x64xf32>
-func.func @winograd(%x: tensor<1x10x10x32xf32>, %w: tensor<3x3x32x64xf32>, %b: tensor<64xf32>) -> tensor<1x8x8x64xf32> {
+// SMALL: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x64x64xf32>
+func.func @winograd(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf32>, %b: tensor<64xf32>) -> tensor<1x8x8x64xf32> {
   %e = tensor.empty() : tensor<1x8x8x64xf32>
   %init = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
                           iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
@@ -53,7 +53,7 @@ func.func @winograd(%x: tensor<1x10x10x32xf32>, %w: tensor<3x3x32x64xf32>, %b: t
     linalg.yield %in : f32
   } -> tensor<1x8x8x64xf32>
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w : tensor<1x10x10x32xf32>, tensor<3x3x32x64xf32>) outs(%init : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+         ins(%x, %w : tensor<1x10x10x64xf32>, tensor<3x3x64x64xf32>) outs(%init : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   return %r : tensor<1x8x8x64xf32>
 }
 
@@ -62,39 +62,83 @@ func.func @winograd(%x: tensor<1x10x10x32xf32>, %w: tensor<3x3x32x64xf32>, %b: t
 // An initial value that is not a bias broadcast (a fill here, or the
 // product of another op) is read at each output pixel.
 // CHECK-LABEL: func @fill_init
-// CHECK-SAME: (%[[X:.+]]: tensor<1x6x6x16xf32>, %{{.+}}: tensor<3x3x16x64xf32>, %[[ACC:.+]]: tensor<1x4x4x64xf32>)
+// CHECK-SAME: (%[[X:.+]]: tensor<1x6x6x64xf32>, %{{.+}}: tensor<3x3x64x64xf32>, %[[ACC:.+]]: tensor<1x4x4x64xf32>)
 // CHECK: scf.forall ({{.+}}) in (2)
 // CHECK-COUNT-4: vector.transfer_read %[[ACC]]
 // CHECK: tensor.parallel_insert_slice
-func.func @fill_init(%x: tensor<1x6x6x16xf32>, %w: tensor<3x3x16x64xf32>, %acc: tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32> {
+func.func @fill_init(%x: tensor<1x6x6x64xf32>, %w: tensor<3x3x64x64xf32>, %acc: tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32> {
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w : tensor<1x6x6x16xf32>, tensor<3x3x16x64xf32>) outs(%acc : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
+         ins(%x, %w : tensor<1x6x6x64xf32>, tensor<3x3x64x64xf32>) outs(%acc : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
   return %r : tensor<1x4x4x64xf32>
 }
 
 // -----
 
-// Left direct: stride 2, an odd output width, a single filter block (32
-// filters), input channels not in whole vectors (24), a 1x1 filter.
+// An odd output size (9x7 here): 5x4 blocks. The input transform reads the
+// last input row (column) in place of the one past it for the last block's
+// fourth row (column); the output transform writes 4 rows of blocks in a
+// parallel loop, each with 3 whole blocks and one of a single column, then
+// the last row of blocks, one output row.
+// CHECK-LABEL: func @odd
+// CHECK-SAME: (%[[X:.+]]: tensor<1x11x9x64xf32>
+// CHECK-DAG: %[[C8:.+]] = arith.constant 8 : index
+// CHECK-DAG: %[[C10:.+]] = arith.constant 10 : index
+// CHECK: bufferization.alloc_tensor() : tensor<16x1x5x4x64xf32>
+// CHECK: scf.forall (%[[R:.+]]) in (5)
+// CHECK:   %[[R2:.+]] = arith.muli %[[R]], %c2
+// CHECK:   %[[R3:.+]] = arith.addi %[[R2]], %c3
+// CHECK:   arith.minsi %[[R3]], %[[C10]]
+// CHECK:   scf.for %[[T:.+]] = %c0 to %c4
+// CHECK:     %[[T2:.+]] = arith.muli %[[T]], %c2
+// CHECK:     %[[T3:.+]] = arith.addi %[[T2]], %c3
+// CHECK:     arith.minsi %[[T3]], %[[C8]]
+// CHECK: scf.forall ({{.+}}) in (16, 2)
+// CHECK: %[[YA:.+]] = bufferization.alloc_tensor() : tensor<1x9x7x64xf32>
+// CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[YA]])
+// CHECK:   tensor.extract_slice {{.+}} [1, 2, 7, 64] {{.+}} to tensor<2x7x64xf32>
+// CHECK:   scf.for {{.+}} = %c0 to %c3
+// CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x7x64xf32>
+// CHECK:   scf.for
+// CHECK-COUNT-2: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x7x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   tensor.parallel_insert_slice
+// CHECK: %[[LAST:.+]] = tensor.extract_slice %[[Y]][0, 8, 0, 0] [1, 1, 7, 64]
+// CHECK: scf.for {{.+}} = %c0 to %c3
+// CHECK-COUNT-2: vector.transfer_write {{.+}} : vector<16xf32>, tensor<1x7x64xf32>
+// CHECK: scf.for
+// CHECK-COUNT-1: vector.transfer_write {{.+}} : vector<16xf32>, tensor<1x7x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: tensor.insert_slice {{.+}} into %[[Y]][0, 8, 0, 0] [1, 1, 7, 64]
+func.func @odd(%x: tensor<1x11x9x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x9x7x64xf32>) -> tensor<1x9x7x64xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x11x9x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x9x7x64xf32>) -> tensor<1x9x7x64xf32>
+  return %r : tensor<1x9x7x64xf32>
+}
+
+// -----
+
+// Left direct: stride 2, a single filter block (32 filters), input channels
+// not in whole vectors (72), few channels for the transforms' traffic (32
+// to 64: C F / (C + F) < 32), a 1x1 filter.
 // CHECK-LABEL: func @direct
 // CHECK-NOT: scf.forall
 // CHECK-COUNT-5: linalg.conv_2d_nhwc_hwcf
 // CHECK-NOT: scf.forall
-func.func @direct(%x: tensor<1x10x10x32xf32>, %w: tensor<3x3x32x64xf32>, %a: tensor<1x4x4x64xf32>,
-                  %x7: tensor<1x10x9x32xf32>, %a7: tensor<1x8x7x64xf32>,
-                  %w32: tensor<3x3x32x32xf32>, %a32: tensor<1x8x8x32xf32>,
-                  %x24: tensor<1x10x10x24xf32>, %w24: tensor<3x3x24x64xf32>, %a64: tensor<1x8x8x64xf32>,
-                  %w1: tensor<1x1x32x64xf32>, %a1: tensor<1x10x10x64xf32>)
-    -> (tensor<1x4x4x64xf32>, tensor<1x8x7x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>) {
+func.func @direct(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x4x4x64xf32>,
+                  %w32: tensor<3x3x64x32xf32>, %a32: tensor<1x8x8x32xf32>,
+                  %x72: tensor<1x10x10x72xf32>, %w72: tensor<3x3x72x64xf32>, %a64: tensor<1x8x8x64xf32>,
+                  %xs: tensor<1x10x10x32xf32>, %ws: tensor<3x3x32x64xf32>,
+                  %w1: tensor<1x1x64x64xf32>, %a1: tensor<1x10x10x64xf32>)
+    -> (tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>) {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
-         ins(%x, %w : tensor<1x10x10x32xf32>, tensor<3x3x32x64xf32>) outs(%a : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
+         ins(%x, %w : tensor<1x10x10x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
   %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x7, %w : tensor<1x10x9x32xf32>, tensor<3x3x32x64xf32>) outs(%a7 : tensor<1x8x7x64xf32>) -> tensor<1x8x7x64xf32>
+         ins(%x, %w32 : tensor<1x10x10x64xf32>, tensor<3x3x64x32xf32>) outs(%a32 : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
   %2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w32 : tensor<1x10x10x32xf32>, tensor<3x3x32x32xf32>) outs(%a32 : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+         ins(%x72, %w72 : tensor<1x10x10x72xf32>, tensor<3x3x72x64xf32>) outs(%a64 : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   %3 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x24, %w24 : tensor<1x10x10x24xf32>, tensor<3x3x24x64xf32>) outs(%a64 : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+         ins(%xs, %ws : tensor<1x10x10x32xf32>, tensor<3x3x32x64xf32>) outs(%a64 : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   %4 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w1 : tensor<1x10x10x32xf32>, tensor<1x1x32x64xf32>) outs(%a1 : tensor<1x10x10x64xf32>) -> tensor<1x10x10x64xf32>
-  return %0, %1, %2, %3, %4 : tensor<1x4x4x64xf32>, tensor<1x8x7x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>
+         ins(%x, %w1 : tensor<1x10x10x64xf32>, tensor<1x1x64x64xf32>) outs(%a1 : tensor<1x10x10x64xf32>) -> tensor<1x10x10x64xf32>
+  return %0, %1, %2, %3, %4 : tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>
 }

@@ -84,9 +84,8 @@ ragged = [
 ]
 harness.check("conv_ragged", ragged, x_ragged, expected=7)
 
-# 3x3 convolutions of stride 1 with even output sizes and at least 64
-# filters run as Winograd F(2x2, 3x3) (cnn-winograd): bias or none, fused
-# activations and residual adds after them, batch norm folded in, chains.
+# 3x3 convolutions of stride 1 with at least 64 filters run as Winograd
+# F(2x2, 3x3) (cnn-winograd): bias or none, fused activations and residual adds after them, batch norm folded in, chains.
 # The same tolerance holds: F(2x2, 3x3)'s transforms add and subtract, and
 # halve in the filter transform, so its rounding error stays near direct
 # summation's.
@@ -110,9 +109,21 @@ winograd = [
     ("winograd_bn_relu_chain", nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64),
                                              nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1))),
     ("winograd_residual", Residual(64)),
-    ("winograd_odd_output_direct", nn.Conv2d(64, 64, 3, padding=(1, 0))),
+    ("winograd_pad_h_only", nn.Conv2d(64, 64, 3, padding=(1, 0))),
     ("winograd_c48_after_1x1", nn.Sequential(nn.Conv2d(64, 48, 1), nn.ReLU(),
                                              nn.Conv2d(48, 64, 3, padding=1))),
     ("winograd_c24_direct", nn.Sequential(nn.Conv2d(64, 24, 1), nn.Conv2d(24, 64, 3, padding=1))),
 ]
 harness.check("conv_winograd", winograd, x_winograd, expected=8)
+
+# Odd output sizes: the last block of each odd row or column of blocks
+# computes one output pixel of two (9x7, 7x5, 5x3 and 3x1 outputs here).
+x_winograd_odd = harness.seeded_input((2, 64, 9, 7))
+winograd_odd = [
+    ("winograd_odd_p1", nn.Conv2d(64, 64, 3, padding=1)),
+    ("winograd_odd_residual", Residual(64)),
+    ("winograd_odd_valid_chain", nn.Sequential(nn.Conv2d(64, 96, 3), nn.ReLU(),
+                                               nn.Conv2d(96, 64, 3, bias=False),
+                                               nn.Conv2d(64, 64, 3))),
+]
+harness.check("conv_winograd_odd", winograd_odd, x_winograd_odd, expected=3)
