@@ -200,52 +200,64 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
 }
 
 def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
-  let summary = "Compute 3x3 convolutions of stride 1 with Winograd's "
-                "F(2x2, 3x3)";
+  let summary = "Compute convolutions of stride 1 with Winograd's minimal "
+                "filtering (F(2x2, 3x3), F(1x2, 1x7), ...)";
   let description = [{
-    Rewrites a static `linalg.conv_2d_nhwc_hwcf` with a 3x3 filter, stride
-    and dilation 1, input channels in whole vectors, output channels in at
-    least two filter blocks (2 x `vector-width` each), and C F / (C + F) >= 32
-    (below that, as for 32 channels to 64, the transforms' memory traffic
-    outweighed the multiply-adds saved) into Winograd's minimal filtering
-    F(2x2, 3x3): 16 multiply-adds per 2x2 output block, input channel and
-    filter instead of 36. With an odd output height (width), the last row
-    (column) of blocks computes one output row (column) of two: its input
-    block's fourth row (column), past the input, reads the last one instead,
-    which only the unwritten output row (column) depends on.
+    Rewrites a static `linalg.conv_2d_nhwc_hwcf` of stride and dilation 1
+    with 1, 3, 5 or 7 taps along each filter axis (not 1x1) into Winograd's
+    minimal filtering: F(2, r) along each axis of r > 1 taps, F(1, 1) along
+    an axis of one. A 3x3 filter becomes F(2x2, 3x3), 16 multiply-adds per
+    2x2 output block, input channel and filter instead of 36; a 1x7 filter
+    F(1x2, 1x7), 8 per 1x2 block instead of 14. The matrices are
+    Toom-Cook's for the points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity,
+    computed by the pass (for F(2, 3): Lavin and Gray's).
 
-    * The filter transform `U = G g G^T` is a generic from the filter (and a
-      constant of the 16 x 9 coefficients) to `[16, F/tf, 1, 1, C, tf]`: the
-      16 filters of the products, already in `cnn-block-weights`' blocked
-      layout. It depends on the weights alone, so
-      `cnn-hoist-weight-packing` moves it to load time.
-    * The input transform `V = B^T d B` (additions only) is vector code in
-      an `scf.forall` over rows of 4x4 input blocks (blocks two pixels
-      apart): per vector of channels, 16 `vector.transfer_read`s of the
-      input and 16 `vector.transfer_write`s into the row of
-      `V : [16, N, ceil(H/2), ceil(W/2), C]`.
-    * The 16 products `M[ab] = V[ab] x U[ab]` are 1x1 convolutions of one
-      filter block, in one `scf.forall` over (ab, filter block), which the
-      convolution kernels of `cnn-cpu-tile-and-vectorize` then tile.
-    * The output transform `Y = A^T M A` (additions only) is vector code in
-      an `scf.forall` over rows of 2x2 output blocks: it reads the 16
-      products and the convolution's initial value (its bias, when a
-      broadcast of one, otherwise the value at each output pixel) and
-      writes the block's four pixels into two rows of the output.
+    It applies with input channels in whole vectors, output channels in at
+    least two filter blocks (2 x `vector-width` each), and at least 40
+    multiply-adds saved per float the transforms store and load
+    ((m_h m_w r_h r_w - P) C F >= 40 P (C + F) for P positions: for 3x3
+    filters C F / (C + F) >= 32). Below that, as for a 3x3 filter of 32
+    channels to 64, the traffic outweighed the saving.
 
-    Layers whose transformed tensors (`V` or `M`, each 4x the input or
-    output) would exceed `max-transform-bytes` keep the direct convolution,
-    which bounds how much the activation arena grows.
+    With an odd output height (width), the last row (column) of blocks
+    computes one output row (column) of two: its input block's last row
+    (column), past the input, reads the input's last one instead, which
+    only the unwritten output row (column) depends on.
+
+    * The filter transform `U = G_h g G_w^T` is a generic from the filter
+      (and a constant of the P x r_h r_w coefficients) to
+      `[P, F/tf, 1, 1, C, tf]`: the P filters of the products, already in
+      `cnn-block-weights`' blocked layout. It depends on the weights alone,
+      so `cnn-hoist-weight-packing` moves it to load time.
+    * The input transform `V = B_h^T d B_w` is vector code in an
+      `scf.forall` over rows of input blocks: per vector of channels, P
+      `vector.transfer_read`s of the input, additions (and `vector.fma`s
+      for coefficients other than +-1), and P `vector.transfer_write`s into
+      the row of `V : [P, N, 1, blocks, C]`, whose blocks are numbered along
+      rows.
+    * The P products `M[p] = V[p] x U[p]` are 1x1 convolutions of one
+      filter block over all blocks as one row of pixels, in one
+      `scf.forall` over (p, filter block), which the convolution kernels of
+      `cnn-cpu-tile-and-vectorize` then tile.
+    * The output transform `Y = A_h^T M A_w` is vector code in an
+      `scf.forall` over rows of output blocks: it reads the P products and
+      the convolution's initial value (its bias, when a broadcast of one,
+      otherwise the value at each output pixel) and writes the block's
+      pixels.
+
+    Layers whose transformed tensors (`V` or `M`, each P / (m_h m_w) times
+    the input or output) would exceed `max-transform-bytes` keep the direct
+    convolution, which bounds how much the activation arena grows.
 
     ```mlir
-    %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x32xf32>,
-           tensor<3x3x32x64xf32>) outs(%b : tensor<1x8x8x64xf32>)
+    %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x64xf32>,
+           tensor<3x3x64x64xf32>) outs(%b : tensor<1x8x8x64xf32>)
     ```
     becomes (tf = 32) a filter-transform generic to
-    `tensor<16x2x1x1x32x32xf32>`, an `scf.forall` writing
-    `V : tensor<16x1x4x4x32xf32>`, an `scf.forall (%ab, %fb) in (16, 2)` of
-    `linalg.conv_2d_nhwc_hwcf` on `tensor<1x4x4x32xf32>` and
-    `tensor<1x1x32x32xf32>`, and an `scf.forall` writing the
+    `tensor<16x2x1x1x64x32xf32>`, an `scf.forall` writing
+    `V : tensor<16x1x1x16x64xf32>`, an `scf.forall (%p, %fb) in (16, 2)` of
+    `linalg.conv_2d_nhwc_hwcf` on `tensor<1x1x16x64xf32>` and
+    `tensor<1x1x64x32xf32>`, and an `scf.forall` writing the
     `tensor<1x8x8x64xf32>` result.
   }];
   let options = [

@@ -32,6 +32,9 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <cmath>
+#include <optional>
+
 namespace mlir::cnn {
 #define GEN_PASS_DEF_WINOGRADPASS
 #include "compiler/Codegen/Passes.h.inc"
@@ -41,30 +44,140 @@ using namespace mlir;
 
 namespace {
 
-/// The filter transform G (4x3) of F(2x2, 3x3).
-constexpr float kG[4][3] = {{1.0f, 0.0f, 0.0f},
-                            {0.5f, 0.5f, 0.5f},
-                            {0.5f, -0.5f, 0.5f},
-                            {0.0f, 0.0f, 1.0f}};
+/// Winograd's F(m, r) along one axis of the filter: `m` outputs of an
+/// `r`-tap correlation from `alpha = m + r - 1` inputs, as
+///   y = A^T [(G g) . (B^T d)]
+/// with A^T [m][alpha], G [alpha][r] and B^T [alpha][alpha] (row-major).
+/// An axis of one tap is F(1, 1), the identity. The matrices are Toom-Cook's
+/// for the points 0, 1, -1, 2, -2, 1/2, -1/2 (the first alpha - 1 of them)
+/// and infinity. With V_n the [alpha][n] evaluation of polynomials of
+/// degree n - 1 at those points (at infinity: the leading coefficient), the
+/// correlation is the transpose of Toom-Cook's linear convolution
+///   s = V_alpha^-1 [(V_r g) . (V_m h)],
+/// so A^T = V_m^T, G = V_r and B^T = V_alpha^-T. Position j's row of G is
+/// divided and its row of B^T multiplied by |prod_{l != j} (a_j - a_l)|,
+/// which for F(2, 3) gives Lavin and Gray's matrices (B^T of 0 and +-1, G
+/// of halves), up to the sign of the last position.
+struct Axis {
+  int64_t m = 1, r = 1, alpha = 1;
+  SmallVector<double> at{1.0}, g{1.0}, bt{1.0};
 
-/// A row of the input transform B^T (4x4): +x[plus] + sign * x[other],
-/// zeros elsewhere.
-struct Row {
-  int64_t plus, other;
-  float sign;
+  double atAt(int64_t i, int64_t j) const { return at[i * alpha + j]; }
+  double gAt(int64_t j, int64_t k) const { return g[j * r + k]; }
+  double btAt(int64_t j, int64_t l) const { return bt[j * alpha + l]; }
+
+  /// F(2, r) for r of 3, 5 or 7; F(1, 1) for r of 1; none otherwise.
+  static std::optional<Axis> forTaps(int64_t taps) {
+    Axis axis;
+    if (taps == 1)
+      return axis;
+    if (taps != 3 && taps != 5 && taps != 7)
+      return std::nullopt;
+    axis.m = 2;
+    axis.r = taps;
+    int64_t alpha = axis.alpha = axis.m + taps - 1;
+    const double kPoints[] = {0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5};
+    ArrayRef<double> points(kPoints, alpha - 1);
+    // Rows of V_n: the powers 0 .. n-1 of each point; infinity last.
+    auto evaluation = [&](int64_t n) {
+      SmallVector<double> v(alpha * n, 0.0);
+      for (int64_t j = 0; j < alpha - 1; ++j)
+        for (int64_t p = 0; p < n; ++p)
+          v[j * n + p] = std::pow(points[j], static_cast<double>(p));
+      v[(alpha - 1) * n + n - 1] = 1.0;
+      return v;
+    };
+    SmallVector<double> scale(alpha, 1.0);
+    for (int64_t j = 0; j < alpha - 1; ++j)
+      for (int64_t l = 0; l < alpha - 1; ++l)
+        if (l != j)
+          scale[j] *= points[j] - points[l];
+    for (double &f : scale)
+      f = std::abs(f);
+    SmallVector<double> vm = evaluation(axis.m), vr = evaluation(taps);
+    axis.at.assign(axis.m * alpha, 0.0);
+    for (int64_t i = 0; i < axis.m; ++i)
+      for (int64_t j = 0; j < alpha; ++j)
+        axis.at[i * alpha + j] = vm[j * axis.m + i];
+    axis.g.assign(alpha * taps, 0.0);
+    for (int64_t j = 0; j < alpha; ++j)
+      for (int64_t k = 0; k < taps; ++k)
+        axis.g[j * taps + k] = vr[j * taps + k] / scale[j];
+    // B^T = V^-T: invert V by Gauss-Jordan elimination with partial
+    // pivoting (V is invertible: the points are distinct).
+    SmallVector<double> v = evaluation(alpha), inverse(alpha * alpha, 0.0);
+    for (int64_t i = 0; i < alpha; ++i)
+      inverse[i * alpha + i] = 1.0;
+    for (int64_t col = 0; col < alpha; ++col) {
+      int64_t pivot = col;
+      for (int64_t row = col + 1; row < alpha; ++row)
+        if (std::abs(v[row * alpha + col]) > std::abs(v[pivot * alpha + col]))
+          pivot = row;
+      for (int64_t k = 0; k < alpha; ++k) {
+        std::swap(v[col * alpha + k], v[pivot * alpha + k]);
+        std::swap(inverse[col * alpha + k], inverse[pivot * alpha + k]);
+      }
+      double d = v[col * alpha + col];
+      for (int64_t k = 0; k < alpha; ++k) {
+        v[col * alpha + k] /= d;
+        inverse[col * alpha + k] /= d;
+      }
+      for (int64_t row = 0; row < alpha; ++row) {
+        double factor = v[row * alpha + col];
+        if (row == col || factor == 0.0)
+          continue;
+        for (int64_t k = 0; k < alpha; ++k) {
+          v[row * alpha + k] -= factor * v[col * alpha + k];
+          inverse[row * alpha + k] -= factor * inverse[col * alpha + k];
+        }
+      }
+    }
+    axis.bt.assign(alpha * alpha, 0.0);
+    for (int64_t j = 0; j < alpha; ++j)
+      for (int64_t l = 0; l < alpha; ++l)
+        axis.bt[j * alpha + l] = inverse[l * alpha + j] * scale[j];
+    return axis;
+  }
 };
-constexpr Row kBT[4] = {
-    {0, 2, -1.0f}, {1, 2, 1.0f}, {2, 1, -1.0f}, {1, 3, -1.0f}};
 
-/// The output transform A^T (2x4).
-constexpr float kAT[2][4] = {{1.0f, 1.0f, 1.0f, 0.0f},
-                             {0.0f, 1.0f, -1.0f, -1.0f}};
-
-/// x + y or x - y.
-Value plusOrMinus(OpBuilder &b, Location loc, Value x, Value y, float sign) {
-  if (sign > 0)
-    return arith::AddFOp::create(b, loc, x, y);
-  return arith::SubFOp::create(b, loc, x, y);
+/// sum_k coefficients[k] * values[k] over the non-zero coefficients, with
+/// coefficients of +-1 as additions and subtractions. Coefficients are
+/// rounded to f32.
+Value combine(OpBuilder &b, Location loc, ArrayRef<double> coefficients,
+              ArrayRef<Value> values) {
+  Value sum;
+  // A term of +1 first, so that a row of +-1 needs no negation.
+  SmallVector<int64_t> order;
+  for (int64_t k = 0, e = coefficients.size(); k < e; ++k)
+    if (static_cast<float>(coefficients[k]) == 1.0f)
+      order.push_back(k);
+  for (int64_t k = 0, e = coefficients.size(); k < e; ++k)
+    if (static_cast<float>(coefficients[k]) != 1.0f)
+      order.push_back(k);
+  for (int64_t k : order) {
+    float c = static_cast<float>(coefficients[k]);
+    if (c == 0.0f)
+      continue;
+    Value x = values[k];
+    if (sum && (c == 1.0f || c == -1.0f)) {
+      sum = c > 0 ? arith::AddFOp::create(b, loc, sum, x).getResult()
+                  : arith::SubFOp::create(b, loc, sum, x).getResult();
+      continue;
+    }
+    if (c == 1.0f) {
+      sum = x;
+      continue;
+    }
+    Value scale = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(cast<ShapedType>(x.getType()), c));
+    sum = sum ? vector::FMAOp::create(b, loc, scale, x, sum).getResult()
+              : arith::MulFOp::create(b, loc, scale, x).getResult();
+  }
+  if (!sum)
+    sum = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(cast<ShapedType>(values[0].getType()), 0.0f));
+  return sum;
 }
 
 /// Loops over `blocks` blocks of a row from `firstBlock` and over `channels` in
@@ -114,10 +227,11 @@ struct RowPart {
 };
 
 /// An scf.forall over (n, row) in (`n`, `rows`) into `dest`: `body`, given
-/// (n, row) and the loop's output, returns the slice of the output it
-/// computes, which it extracted from the output itself, so that it
+/// (n, `firstRow` + row) and the loop's output, returns the slice of the output
+/// it computes, which it extracted from the output itself, so that it
 /// bufferizes in place. The loop runs on the runtime's threads.
-Value rowLoop(OpBuilder &b, Location loc, Value dest, int64_t n, int64_t rows,
+Value rowLoop(OpBuilder &b, Location loc, Value dest, int64_t n,
+              int64_t firstRow, int64_t rows,
               function_ref<RowPart(OpBuilder &, Value, Value, Value)> body) {
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(rows)},
@@ -125,7 +239,8 @@ Value rowLoop(OpBuilder &b, Location loc, Value dest, int64_t n, int64_t rows,
   OpBuilder::InsertionGuard guard(b);
   Block *block = forall.getBody();
   b.setInsertionPointToStart(block);
-  RowPart part = body(b, block->getArgument(0), block->getArgument(1),
+  RowPart part = body(b, block->getArgument(0),
+                      affineIndex(b, loc, block->getArgument(1), 1, firstRow),
                       block->getArgument(2));
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, part.value,
@@ -139,55 +254,75 @@ struct Shape {
   int64_t n, h, w, c, f; // output rows and columns, channels in and out
 };
 
+/// The two axes' F(m, r) of a convolution, and the sizes that follow.
+struct Plan {
+  Axis rows, columns;
+  Shape s;
+  /// Positions of the Winograd domain: products per block.
+  int64_t positions() const { return rows.alpha * columns.alpha; }
+  /// Blocks of output along each axis; with an odd size and m = 2, the
+  /// last block has one output of two.
+  int64_t blockRows() const { return llvm::divideCeil(s.h, rows.m); }
+  int64_t blockColumns() const { return llvm::divideCeil(s.w, columns.m); }
+};
+
 struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
   using WinogradPassBase::WinogradPassBase;
 
   void runOnOperation() override {
-    SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
+    std::vector<std::pair<linalg::Conv2DNhwcHwcfOp, Plan>> convs;
     getOperation().walk([&](linalg::Conv2DNhwcHwcfOp op) {
-      if (applies(op))
-        convs.push_back(op);
+      if (std::optional<Plan> plan = planFor(op))
+        convs.emplace_back(op, *plan);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::Conv2DNhwcHwcfOp op : convs)
-      rewrite(rewriter, op);
+    for (auto &[op, plan] : convs)
+      rewrite(rewriter, op, plan);
   }
 
   /// Blocks of output channels: the filter blocks of cnn-block-weights.
   int64_t filterBlock() const { return 2 * vectorWidth; }
 
-  /// A static 3x3 convolution of stride and dilation 1, input channels in
-  /// whole vectors, output channels in whole filter blocks (at least two: a
+  /// The plan for a static convolution of stride and dilation 1 with 1, 3,
+  /// 5 or 7 taps along each axis (not 1x1), input channels in whole
+  /// vectors, output channels in whole filter blocks (at least two: a
   /// single block's convolution is small), enough channels in and out that
   /// the multiply-adds saved outweigh the transforms' memory traffic, and
   /// transformed tensors within `maxTransformBytes`.
-  bool applies(linalg::Conv2DNhwcHwcfOp op) const {
+  std::optional<Plan> planFor(linalg::Conv2DNhwcHwcfOp op) const {
     if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
         !llvm::all_of(op.getStrides().getValues<int64_t>(),
                       [](int64_t s) { return s == 1; }) ||
         !llvm::all_of(op.getDilations().getValues<int64_t>(),
                       [](int64_t d) { return d == 1; }))
-      return false;
+      return std::nullopt;
     auto filter = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
-    if (!filter.getElementType().isF32() || filter.getDimSize(0) != 3 ||
-        filter.getDimSize(1) != 3)
-      return false;
-    Shape s = shapeOf(op);
+    if (!filter.getElementType().isF32())
+      return std::nullopt;
+    std::optional<Axis> rows = Axis::forTaps(filter.getDimSize(0));
+    std::optional<Axis> columns = Axis::forTaps(filter.getDimSize(1));
+    if (!rows || !columns)
+      return std::nullopt;
+    Plan plan{*rows, *columns, shapeOf(op)};
+    const Shape &s = plan.s;
     if (s.f % filterBlock() != 0 || s.f < 2 * filterBlock() ||
         s.c % vectorWidth != 0)
-      return false;
-    // Per block of output and position, the transforms store and load C + F
-    // floats of V and M; the products save 20/16 of their C x F
-    // multiply-adds against the direct convolution. Below C F / (C + F) =
-    // 32 (e.g. 32 channels to 64) the saving did not pay for the traffic:
-    // Inception-v3's 147x147 layer of 32 to 64 channels took 8.7 ms as
-    // Winograd and 7.8 ms direct.
-    if (s.c * s.f < 32 * (s.c + s.f))
-      return false;
-    // V is 4x the input's interior, M 4x the output (rounded up to blocks).
-    int64_t tiles = s.n * llvm::divideCeil(s.h, 2) * llvm::divideCeil(s.w, 2);
-    int64_t bytes = 16 * tiles * std::max(s.c, s.f) * 4;
-    return bytes <= maxTransformBytes;
+      return std::nullopt;
+    // Per block of output, the transforms store and load C + F floats of V
+    // and M at each of the P positions, and the products save
+    // (m_h m_w r_h r_w - P) C F multiply-adds against the direct
+    // convolution. Below 40 multiply-adds saved per float moved, the saving
+    // did not pay for the traffic: Inception-v3's 3x3 layer of 32 to 64
+    // channels (27 per float) took 8.7 ms as Winograd and 7.8 ms direct.
+    int64_t p = plan.positions();
+    int64_t direct = rows->m * columns->m * rows->r * columns->r;
+    if ((direct - p) * s.c * s.f < 40 * p * (s.c + s.f))
+      return std::nullopt;
+    int64_t blocks = s.n * plan.blockRows() * plan.blockColumns();
+    int64_t bytes = p * blocks * std::max(s.c, s.f) * 4;
+    if (bytes > maxTransformBytes)
+      return std::nullopt;
+    return plan;
   }
 
   static Shape shapeOf(linalg::Conv2DNhwcHwcfOp op) {
@@ -197,12 +332,11 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
             in.getDimSize(3), out.getDimSize(3)};
   }
 
-  void rewrite(IRRewriter &b, linalg::Conv2DNhwcHwcfOp op) {
-    Shape s = shapeOf(op);
-    // Blocks of 2x2 output pixels; with an odd size, the last block of a
-    // row or column has one pixel of output (see the transforms).
-    int64_t th = llvm::divideCeil(s.h, 2), tw = llvm::divideCeil(s.w, 2),
-            tf = filterBlock();
+  void rewrite(IRRewriter &b, linalg::Conv2DNhwcHwcfOp op, const Plan &plan) {
+    const Shape &s = plan.s;
+    const Axis &ah = plan.rows, &aw = plan.columns;
+    int64_t positions = plan.positions();
+    int64_t th = plan.blockRows(), tw = plan.blockColumns(), tf = filterBlock();
     Location loc = op.getLoc();
     MLIRContext *context = b.getContext();
     Type f32 = b.getF32Type();
@@ -211,8 +345,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     Value input = op.getDpsInputs()[0];
     Value filter = op.getDpsInputs()[1];
     Value init = op.getDpsInits()[0];
-    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1),
-                 two = b.getIndexAttr(2);
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
     auto indices = [&](ArrayRef<int64_t> v) {
       return getAsIndexOpFoldResult(context, v);
     };
@@ -220,52 +353,54 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
       return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
     };
 
-    // U = G g G^T as [16, F/tf, 1, 1, C, tf]: the filter blocks of the 16
+    // U = G_h g G_w^T as [P, F/tf, 1, 1, C, tf]: the filter blocks of the P
     // products, in cnn-block-weights' layout. Weight-only, so
     // cnn-hoist-weight-packing moves it to load time.
     Value u;
     {
+      int64_t taps = ah.r * aw.r;
       SmallVector<Attribute> coefficients;
-      for (int a = 0; a < 4; ++a)
-        for (int bb = 0; bb < 4; ++bb)
-          for (int kh = 0; kh < 3; ++kh)
-            for (int kw = 0; kw < 3; ++kw)
-              coefficients.push_back(b.getF32FloatAttr(kG[a][kh] * kG[bb][kw]));
-      auto coefType = RankedTensorType::get({16, 9}, f32);
+      for (int64_t a = 0; a < ah.alpha; ++a)
+        for (int64_t c = 0; c < aw.alpha; ++c)
+          for (int64_t kh = 0; kh < ah.r; ++kh)
+            for (int64_t kw = 0; kw < aw.r; ++kw)
+              coefficients.push_back(b.getF32FloatAttr(
+                  static_cast<float>(ah.gAt(a, kh) * aw.gAt(c, kw))));
+      auto coefType = RankedTensorType::get({positions, taps}, f32);
       Value coef = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(coefType, coefficients));
       Value blocked = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({3, 3, s.c, s.f / tf, tf}, f32), filter,
-          SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
-      // Loops (ab, fb, 1, 1, c, l).
+          b, loc, RankedTensorType::get({ah.r, aw.r, s.c, s.f / tf, tf}, f32),
+          filter, SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+      // Loops (p, fb, 1, 1, c, l).
       SmallVector<Value> inputs;
       SmallVector<AffineMap> maps;
-      AffineExpr ab = b.getAffineDimExpr(0), fb = b.getAffineDimExpr(1),
+      AffineExpr p = b.getAffineDimExpr(0), fb = b.getAffineDimExpr(1),
                  c = b.getAffineDimExpr(4), l = b.getAffineDimExpr(5);
-      for (int k = 0; k < 9; ++k) {
+      for (int64_t k = 0; k < taps; ++k) {
         inputs.push_back(coef);
         maps.push_back(
-            AffineMap::get(6, 0, {ab, b.getAffineConstantExpr(k)}, context));
+            AffineMap::get(6, 0, {p, b.getAffineConstantExpr(k)}, context));
       }
-      for (int k = 0; k < 9; ++k) {
+      for (int64_t k = 0; k < taps; ++k) {
         inputs.push_back(blocked);
         maps.push_back(
             AffineMap::get(6, 0,
-                           {b.getAffineConstantExpr(k / 3),
-                            b.getAffineConstantExpr(k % 3), c, fb, l},
+                           {b.getAffineConstantExpr(k / aw.r),
+                            b.getAffineConstantExpr(k % aw.r), c, fb, l},
                            context));
       }
       maps.push_back(b.getMultiDimIdentityMap(6));
       Value empty = tensor::EmptyOp::create(
-          b, loc, ArrayRef<int64_t>{16, s.f / tf, 1, 1, s.c, tf}, f32);
+          b, loc, ArrayRef<int64_t>{positions, s.f / tf, 1, 1, s.c, tf}, f32);
       u = linalg::GenericOp::create(
               b, loc, empty.getType(), inputs, ValueRange{empty}, maps,
               parallel(6),
-              [](OpBuilder &nb, Location nloc, ValueRange args) {
+              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                 Value sum;
-                for (int k = 0; k < 9; ++k) {
+                for (int64_t k = 0; k < taps; ++k) {
                   Value term =
-                      arith::MulFOp::create(nb, nloc, args[k], args[9 + k]);
+                      arith::MulFOp::create(nb, nloc, args[k], args[taps + k]);
                   sum = sum ? arith::AddFOp::create(nb, nloc, sum, term) : term;
                 }
                 linalg::YieldOp::create(nb, nloc, sum);
@@ -273,18 +408,20 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
               .getResult(0);
     }
 
-    // V = B^T d B for every 4x4 input block d (the blocks overlap by two
-    // pixels), additions only: a row of blocks per iteration of a parallel
-    // loop, a vector of channels at a time, the 16 positions stored into
-    // V's row. Written as vector code rather than as generics: one generic
-    // with 16 results would be copied into V, and 16 generics of one result
-    // each cost twice the compile time for the same speed.
+    // V = B_h^T d B_w for every alpha_h x alpha_w input block d (blocks m
+    // apart), a row of blocks per iteration of a parallel loop, a vector of
+    // channels at a time, the P positions stored into V's row. Written as
+    // vector code rather than as generics: one generic with P results would
+    // be copied into V, and P generics of one result each cost twice the
+    // compile time for the same speed.
     //
-    // With an odd output size, the last block's fourth input row (column)
-    // lies past the input: it reads the last row (column) instead. Only the
-    // block's second output row (column) depends on it (row 3 of B^T is the
-    // only one that reads it, and row 1 of A^T the only one that reads
-    // that), and the output transform does not write that row (column).
+    // With an odd output size along an axis of m = 2, the last block's last
+    // input row (column) lies past the input: it reads the last row
+    // (column) instead. Only the block's second output row (column)
+    // depends on it, in exact arithmetic (for F(2, 3) also in floating
+    // point: row 3 of B^T is the only one that reads it, and row 1 of A^T
+    // the only one that reads that), and the output transform does not
+    // write that row (column).
     auto vectorType = VectorType::get({vectorWidth}, f32);
     Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     auto read = [&](OpBuilder &rb, Value source, ValueRange at) {
@@ -298,68 +435,75 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
           .getResult();
     };
     Value v = bufferization::AllocTensorOp::create(
-        b, loc, RankedTensorType::get({16, s.n, th, tw, s.c}, f32),
+        b, loc, RankedTensorType::get({positions, s.n, 1, th * tw, s.c}, f32),
         ValueRange{});
     v = rowLoop(
-        b, loc, v, s.n, th, [&](OpBuilder &rb, Value n, Value row, Value out) {
+        b, loc, v, s.n, 0, th,
+        [&](OpBuilder &rb, Value n, Value row, Value out) {
           RowPart part{{},
-                       {zero, n, row, zero, zero},
-                       indices({16, 1, 1, tw, s.c}),
+                       {zero, n, zero, affineIndex(rb, loc, row, tw, 0), zero},
+                       indices({positions, 1, 1, tw, s.c}),
                        SmallVector<OpFoldResult>(5, one)};
           Value rowOut = tensor::ExtractSliceOp::create(
-              rb, loc, RankedTensorType::get({16, tw, s.c}, f32), out,
+              rb, loc, RankedTensorType::get({positions, tw, s.c}, f32), out,
               part.offsets, part.sizes, part.strides);
-          // Input rows 2 row .. 2 row + 3.
-          Value inRows[4];
-          for (int64_t i = 0; i < 4; ++i)
-            inRows[i] = affineIndex(rb, loc, row, 2, i);
-          if (s.h % 2 != 0)
-            inRows[3] = lastOr(rb, loc, inRows[3], s.h + 1);
+          // Input rows m row .. m row + alpha - 1.
+          SmallVector<Value> inRows;
+          for (int64_t i = 0; i < ah.alpha; ++i)
+            inRows.push_back(affineIndex(rb, loc, row, ah.m, i));
+          if (s.h % ah.m != 0)
+            inRows.back() = lastOr(rb, loc, inRows.back(), s.h + ah.r - 2);
           part.value = overBlocksAndChannels(
               rb, loc, 0, tw, s.c, vectorWidth, rowOut,
               [&](OpBuilder &cb, Value t, Value c, Value dest) {
-                Value x[4][4];
-                for (int64_t j = 0; j < 4; ++j) {
-                  Value column = affineIndex(cb, loc, t, 2, j);
-                  if (j == 3 && s.w % 2 != 0)
-                    column = lastOr(cb, loc, column, s.w + 1);
-                  for (int64_t i = 0; i < 4; ++i)
-                    x[i][j] = read(cb, input, {n, inRows[i], column, c});
+                // x[i][j], then t = B_h^T x (per column), then V = t B_w.
+                SmallVector<SmallVector<Value>> x(ah.alpha);
+                for (int64_t j = 0; j < aw.alpha; ++j) {
+                  Value column = affineIndex(cb, loc, t, aw.m, j);
+                  if (j == aw.alpha - 1 && s.w % aw.m != 0)
+                    column = lastOr(cb, loc, column, s.w + aw.r - 2);
+                  for (int64_t i = 0; i < ah.alpha; ++i)
+                    x[i].push_back(read(cb, input, {n, inRows[i], column, c}));
                 }
-                // Columns, then rows: t = B^T x, V = t B.
-                Value tt[4][4];
-                for (int64_t j = 0; j < 4; ++j)
-                  for (int64_t a = 0; a < 4; ++a) {
-                    const Row &r = kBT[a];
-                    tt[a][j] = plusOrMinus(cb, loc, x[r.plus][j], x[r.other][j],
-                                           r.sign);
+                for (int64_t a = 0; a < ah.alpha; ++a) {
+                  SmallVector<Value> tRow;
+                  for (int64_t j = 0; j < aw.alpha; ++j) {
+                    SmallVector<Value> column;
+                    for (int64_t i = 0; i < ah.alpha; ++i)
+                      column.push_back(x[i][j]);
+                    tRow.push_back(combine(
+                        cb, loc,
+                        ArrayRef<double>(ah.bt).slice(a * ah.alpha, ah.alpha),
+                        column));
                   }
-                for (int64_t a = 0; a < 4; ++a)
-                  for (int64_t bb = 0; bb < 4; ++bb) {
-                    const Row &r = kBT[bb];
-                    Value value = plusOrMinus(cb, loc, tt[a][r.plus],
-                                              tt[a][r.other], r.sign);
-                    dest = write(
-                        cb, value, dest,
-                        {arith::ConstantIndexOp::create(cb, loc, 4 * a + bb), t,
-                         c});
+                  for (int64_t bb = 0; bb < aw.alpha; ++bb) {
+                    Value value = combine(
+                        cb, loc,
+                        ArrayRef<double>(aw.bt).slice(bb * aw.alpha, aw.alpha),
+                        tRow);
+                    dest = write(cb, value, dest,
+                                 {arith::ConstantIndexOp::create(
+                                      cb, loc, a * aw.alpha + bb),
+                                  t, c});
                   }
+                }
                 return dest;
               });
           return part;
         });
 
-    // M[ab] = V[ab] x U[ab]: one 1x1 convolution per (ab, filter block).
+    // M[p] = V[p] x U[p]: one 1x1 convolution per (p, filter block).
     auto tileType = [&](int64_t channels) {
-      return RankedTensorType::get({s.n, th, tw, channels}, f32);
+      return RankedTensorType::get({s.n, 1, th * tw, channels}, f32);
     };
     SmallVector<OpFoldResult> unitStrides(5, one);
     Value m = tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{16, s.n, th, tw, s.f}, f32);
-    auto forall = scf::ForallOp::create(
-        b, loc,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(16), b.getIndexAttr(s.f / tf)},
-        ValueRange{m}, /*mapping=*/std::nullopt);
+        b, loc, ArrayRef<int64_t>{positions, s.n, 1, th * tw, s.f}, f32);
+    auto forall =
+        scf::ForallOp::create(b, loc,
+                              ArrayRef<OpFoldResult>{b.getIndexAttr(positions),
+                                                     b.getIndexAttr(s.f / tf)},
+                              ValueRange{m}, /*mapping=*/std::nullopt);
     {
       OpBuilder::InsertionGuard guard(b);
       Block *body = forall.getBody();
@@ -371,14 +515,14 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
       Value vSlice = tensor::ExtractSliceOp::create(
           b, loc, tileType(s.c), v,
           ArrayRef<OpFoldResult>{position, zero, zero, zero, zero},
-          indices({1, s.n, th, tw, s.c}), unitStrides);
+          indices({1, s.n, 1, th * tw, s.c}), unitStrides);
       Value uSlice = tensor::ExtractSliceOp::create(
           b, loc, RankedTensorType::get({1, 1, s.c, tf}, f32), u,
           ArrayRef<OpFoldResult>{position, block, zero, zero, zero, zero},
           indices({1, 1, 1, 1, s.c, tf}), SmallVector<OpFoldResult>(6, one));
       SmallVector<OpFoldResult> outOffsets = {position, zero, zero, zero,
                                               channel};
-      SmallVector<OpFoldResult> outSizes = indices({1, s.n, th, tw, tf});
+      SmallVector<OpFoldResult> outSizes = indices({1, s.n, 1, th * tw, tf});
       Value outSlice = tensor::ExtractSliceOp::create(
           b, loc, tileType(tf), shared, outOffsets, outSizes, unitStrides);
       Value zeroValue =
@@ -396,44 +540,50 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                                             outSizes, unitStrides);
     }
 
-    // Y = A^T M A, plus the convolution's initial value (its bias when it
-    // is a broadcast of one, otherwise its value at each output pixel): a
-    // row of 2x2 output blocks (two rows of output) per iteration of a
-    // parallel loop, from the 16 products. With an odd output height, the
-    // last row of blocks writes one row, in a loop of its own; with an odd
-    // width, the last block of each row writes one column.
+    // Y = A_h^T M A_w, plus the convolution's initial value (its bias when
+    // it is a broadcast of one, otherwise its value at each output pixel):
+    // a row of blocks (m_h rows of output) per iteration of a parallel
+    // loop, from the P products. With an odd output height and m_h = 2,
+    // the last row of blocks writes one row, in a loop of its own; with an
+    // odd width and m_w = 2, the last block of each row writes one column.
     Value products = forall.getResult(0);
     Value bias = biasOf(init);
     // The `rows` x `columns` output pixels of block (n, row, t), channels
-    // [f, f + vectorWidth), written into `dest` (output rows 2 row ..).
+    // [f, f + vectorWidth), written into `dest` (output rows m_h row ..).
     auto outputBlock = [&](OpBuilder &fb, Value n, Value row, Value t, Value f,
                            Value dest, int64_t rows, int64_t columns) {
-      Value m[4][4];
-      for (int64_t a = 0; a < 4; ++a)
-        for (int64_t c = 0; c < 4; ++c)
-          m[a][c] = read(fb, products,
-                         {arith::ConstantIndexOp::create(fb, loc, 4 * a + c), n,
-                          row, t, f});
+      // Blocks are numbered along rows: row tw + t.
+      Value blockIndex =
+          arith::AddIOp::create(fb, loc, affineIndex(fb, loc, row, tw, 0), t);
+      Value zeroIndex = arith::ConstantIndexOp::create(fb, loc, 0);
+      SmallVector<SmallVector<Value>> mv(ah.alpha);
+      for (int64_t a = 0; a < ah.alpha; ++a)
+        for (int64_t c = 0; c < aw.alpha; ++c)
+          mv[a].push_back(
+              read(fb, products,
+                   {arith::ConstantIndexOp::create(fb, loc, a * aw.alpha + c),
+                    n, zeroIndex, blockIndex, f}));
       Value biasVector = bias ? read(fb, bias, {f}) : Value();
-      // Rows, then columns: s = A^T m, Y = s A.
+      // Rows, then columns: s = A_h^T m, Y = s A_w.
       for (int64_t i = 0; i < rows; ++i) {
-        Value sum[4];
-        for (int64_t c = 0; c < 4; ++c)
-          for (int64_t a = 0; a < 4; ++a)
-            if (kAT[i][a] != 0.0f)
-              sum[c] = sum[c] ? plusOrMinus(fb, loc, sum[c], m[a][c], kAT[i][a])
-                              : m[a][c];
+        SmallVector<Value> sum;
+        for (int64_t c = 0; c < aw.alpha; ++c) {
+          SmallVector<Value> column;
+          for (int64_t a = 0; a < ah.alpha; ++a)
+            column.push_back(mv[a][c]);
+          sum.push_back(combine(
+              fb, loc, ArrayRef<double>(ah.at).slice(i * ah.alpha, ah.alpha),
+              column));
+        }
         for (int64_t j = 0; j < columns; ++j) {
-          Value pixel;
-          for (int64_t c = 0; c < 4; ++c)
-            if (kAT[j][c] != 0.0f)
-              pixel = pixel ? plusOrMinus(fb, loc, pixel, sum[c], kAT[j][c])
-                            : sum[c];
-          Value column = affineIndex(fb, loc, t, 2, j);
+          Value pixel = combine(
+              fb, loc, ArrayRef<double>(aw.at).slice(j * aw.alpha, aw.alpha),
+              sum);
+          Value column = affineIndex(fb, loc, t, aw.m, j);
           Value initial =
               bias ? biasVector
                    : read(fb, init,
-                          {n, affineIndex(fb, loc, row, 2, i), column, f});
+                          {n, affineIndex(fb, loc, row, ah.m, i), column, f});
           pixel = arith::AddFOp::create(fb, loc, pixel, initial);
           dest = write(fb, pixel, dest,
                        {arith::ConstantIndexOp::create(fb, loc, i), column, f});
@@ -445,11 +595,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     auto outputRows = [&](Value y, int64_t firstRow, int64_t count,
                           int64_t rows) {
       return rowLoop(
-          b, loc, y, s.n, count,
-          [&](OpBuilder &rb, Value n, Value r, Value out) {
-            Value row = affineIndex(rb, loc, r, 1, firstRow);
+          b, loc, y, s.n, firstRow, count,
+          [&](OpBuilder &rb, Value n, Value row, Value out) {
             RowPart part{{},
-                         {n, affineIndex(rb, loc, row, 2, 0), zero, zero},
+                         {n, affineIndex(rb, loc, row, ah.m, 0), zero, zero},
                          indices({1, rows, s.w, s.f}),
                          SmallVector<OpFoldResult>(4, one)};
             Value dest = tensor::ExtractSliceOp::create(
@@ -464,20 +613,20 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                                        columns);
                   });
             };
-            if (s.w / 2 > 0)
-              blocks(0, s.w / 2, 2);
-            if (s.w % 2 != 0)
-              blocks(s.w / 2, 1, 1);
+            if (s.w / aw.m > 0)
+              blocks(0, s.w / aw.m, aw.m);
+            if (s.w % aw.m != 0)
+              blocks(s.w / aw.m, 1, s.w % aw.m);
             part.value = dest;
             return part;
           });
     };
     Value y = bufferization::AllocTensorOp::create(
         b, loc, RankedTensorType::get({s.n, s.h, s.w, s.f}, f32), ValueRange{});
-    if (s.h / 2 > 0)
-      y = outputRows(y, 0, s.h / 2, 2);
-    if (s.h % 2 != 0)
-      y = outputRows(y, s.h / 2, 1, 1);
+    if (s.h / ah.m > 0)
+      y = outputRows(y, 0, s.h / ah.m, ah.m);
+    if (s.h % ah.m != 0)
+      y = outputRows(y, s.h / ah.m, 1, s.h % ah.m);
     b.replaceOp(op, y);
   }
 

@@ -9,7 +9,9 @@
 // products as 1x1 convolutions of one filter block each in a forall over
 // (position, block), and the output transform (16 reads of the products,
 // the bias, 4 output pixels written). The transforms' loops over (sample,
-// row of blocks) keep only the rows: one sample.
+// row of blocks) keep only the rows: one sample. V and the products number
+// the blocks along rows ([16, N, 1, 4 x 4, C]), so that each product is one
+// row of 16 pixels for the convolution kernels.
 // CHECK-LABEL: func @winograd
 // CHECK-SAME: (%[[X:.+]]: tensor<1x10x10x64xf32>, %[[W:.+]]: tensor<3x3x64x64xf32>, %[[B:.+]]: tensor<64xf32>)
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x64x64xf32>
@@ -17,19 +19,19 @@
 // CHECK: %[[E:.+]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1], [2], [3, 4]] output_shape [3, 3, 64, 2, 32]
 // CHECK: %[[U:.+]] = linalg.generic {{.+}} ins(%[[G]], {{.+}}, %[[E]], {{.+}} : tensor<16x9xf32>, {{.+}}) outs(%{{.+}} : tensor<16x2x1x1x64x32xf32>)
 // CHECK-COUNT-9: arith.mulf
-// CHECK: %[[VA:.+]] = bufferization.alloc_tensor() : tensor<16x1x4x4x64xf32>
+// CHECK: %[[VA:.+]] = bufferization.alloc_tensor() : tensor<16x1x1x16x64xf32>
 // CHECK: %[[V:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[VA]])
-// CHECK:   tensor.extract_slice {{.+}} : tensor<16x1x4x4x64xf32> to tensor<16x4x64xf32>
+// CHECK:   tensor.extract_slice {{.+}} [16, 1, 1, 4, 64] {{.+}} : tensor<16x1x1x16x64xf32> to tensor<16x4x64xf32>
 // CHECK:   scf.for
 // CHECK:     scf.for {{.+}} step %c16
 // CHECK-COUNT-16: vector.transfer_read %[[X]]
 // CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<16x4x64xf32>
 // CHECK:   tensor.parallel_insert_slice
-// CHECK: %[[M:.+]] = scf.forall (%[[P:.+]], %[[FB:.+]]) in (16, 2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<16x1x4x4x64xf32>)
-// CHECK:   %[[VS:.+]] = tensor.extract_slice %[[V]][%[[P]], 0, 0, 0, 0] [1, 1, 4, 4, 64] {{.+}} to tensor<1x4x4x64xf32>
+// CHECK: %[[M:.+]] = scf.forall (%[[P:.+]], %[[FB:.+]]) in (16, 2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<16x1x1x16x64xf32>)
+// CHECK:   %[[VS:.+]] = tensor.extract_slice %[[V]][%[[P]], 0, 0, 0, 0] [1, 1, 1, 16, 64] {{.+}} to tensor<1x1x16x64xf32>
 // CHECK:   %[[US:.+]] = tensor.extract_slice %[[U]][%[[P]], %[[FB]], 0, 0, 0, 0] [1, 1, 1, 1, 64, 32] {{.+}} to tensor<1x1x64x32xf32>
 // CHECK:   %[[Z:.+]] = linalg.fill
-// CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins(%[[VS]], %[[US]] : tensor<1x4x4x64xf32>, tensor<1x1x64x32xf32>) outs(%[[Z]] : tensor<1x4x4x32xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins(%[[VS]], %[[US]] : tensor<1x1x16x64xf32>, tensor<1x1x64x32xf32>) outs(%[[Z]] : tensor<1x1x16x32xf32>)
 // CHECK:   tensor.parallel_insert_slice
 // CHECK: %[[YA:.+]] = bufferization.alloc_tensor() : tensor<1x8x8x64xf32>
 // CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[YA]])
@@ -83,7 +85,7 @@ func.func @fill_init(%x: tensor<1x6x6x64xf32>, %w: tensor<3x3x64x64xf32>, %acc: 
 // CHECK-SAME: (%[[X:.+]]: tensor<1x11x9x64xf32>
 // CHECK-DAG: %[[C8:.+]] = arith.constant 8 : index
 // CHECK-DAG: %[[C10:.+]] = arith.constant 10 : index
-// CHECK: bufferization.alloc_tensor() : tensor<16x1x5x4x64xf32>
+// CHECK: bufferization.alloc_tensor() : tensor<16x1x1x20x64xf32>
 // CHECK: scf.forall (%[[R:.+]]) in (5)
 // CHECK:   %[[R2:.+]] = arith.muli %[[R]], %c2
 // CHECK:   %[[R3:.+]] = arith.addi %[[R2]], %c3
@@ -117,19 +119,60 @@ func.func @odd(%x: tensor<1x11x9x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<
 
 // -----
 
+// A 1x7 filter: F(1, 1) along rows, F(2, 7) along columns (8 positions, its
+// B^T and A^T with coefficients other than +-1 as vector.fma). 17 output
+// columns: 9 blocks a row, the last of one column, whose eighth input
+// column (past the input's 23) reads column 22.
+// CHECK-LABEL: func @taps_1x7
+// CHECK-SAME: (%[[X:.+]]: tensor<1x17x23x128xf32>
+// CHECK-DAG: arith.constant dense<5.250000e+00> : vector<16xf32>
+// CHECK-DAG: arith.constant dense<{{.+}}> : tensor<8x7xf32>
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<8x4x1x1x128x32xf32>)
+// CHECK-COUNT-7: arith.mulf
+// CHECK: bufferization.alloc_tensor() : tensor<8x1x1x153x128xf32>
+// CHECK: scf.forall (%[[R:.+]]) in (17)
+// CHECK:   scf.for {{.+}} = %c0 to %c9
+// CHECK:     scf.for
+// CHECK-COUNT-7: vector.transfer_read %[[X]][%c0, %[[R]], %{{.+}}, %{{.+}}]
+// CHECK:       arith.minsi %{{.+}}, %c22
+// CHECK:       vector.transfer_read %[[X]]
+// CHECK:       vector.fma
+// CHECK-COUNT-8: vector.transfer_write {{.+}} : vector<16xf32>, tensor<8x9x128xf32>
+// CHECK: scf.forall ({{.+}}) in (8, 4)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins({{.+}} : tensor<1x1x153x128xf32>, tensor<1x1x128x32xf32>)
+// CHECK: scf.forall ({{.+}}) in (17)
+// CHECK:   tensor.extract_slice {{.+}} [1, 1, 17, 128] {{.+}} to tensor<1x17x128xf32>
+// CHECK:   scf.for {{.+}} = %c0 to %c8
+// CHECK-COUNT-2: vector.transfer_write {{.+}} : vector<16xf32>, tensor<1x17x128xf32>
+// CHECK:   scf.for
+// CHECK-COUNT-1: vector.transfer_write {{.+}} : vector<16xf32>, tensor<1x17x128xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   tensor.parallel_insert_slice
+func.func @taps_1x7(%x: tensor<1x17x23x128xf32>, %w: tensor<1x7x128x128xf32>, %a: tensor<1x17x17x128xf32>) -> tensor<1x17x17x128xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x17x23x128xf32>, tensor<1x7x128x128xf32>) outs(%a : tensor<1x17x17x128xf32>) -> tensor<1x17x17x128xf32>
+  return %r : tensor<1x17x17x128xf32>
+}
+
+// -----
+
 // Left direct: stride 2, a single filter block (32 filters), input channels
 // not in whole vectors (72), few channels for the transforms' traffic (32
-// to 64: C F / (C + F) < 32), a 1x1 filter.
+// to 64 with a 3x3 filter: 20 C F < 40 x 16 (C + F); 128 to 128 with a 1x3
+// filter: 2 C F < 40 x 4 (C + F)), a 1x1 filter, a 2x2 filter.
 // CHECK-LABEL: func @direct
 // CHECK-NOT: scf.forall
-// CHECK-COUNT-5: linalg.conv_2d_nhwc_hwcf
+// CHECK-COUNT-7: linalg.conv_2d_nhwc_hwcf
 // CHECK-NOT: scf.forall
 func.func @direct(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x4x4x64xf32>,
                   %w32: tensor<3x3x64x32xf32>, %a32: tensor<1x8x8x32xf32>,
                   %x72: tensor<1x10x10x72xf32>, %w72: tensor<3x3x72x64xf32>, %a64: tensor<1x8x8x64xf32>,
                   %xs: tensor<1x10x10x32xf32>, %ws: tensor<3x3x32x64xf32>,
-                  %w1: tensor<1x1x64x64xf32>, %a1: tensor<1x10x10x64xf32>)
-    -> (tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>) {
+                  %w1: tensor<1x1x64x64xf32>, %a1: tensor<1x10x10x64xf32>,
+                  %x13: tensor<1x10x10x128xf32>, %w13: tensor<1x3x128x128xf32>, %a13: tensor<1x10x8x128xf32>,
+                  %w2: tensor<2x2x64x64xf32>, %a2: tensor<1x9x9x64xf32>)
+    -> (tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>,
+        tensor<1x10x8x128xf32>, tensor<1x9x9x64xf32>) {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
          ins(%x, %w : tensor<1x10x10x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xf32>
   %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
@@ -140,5 +183,10 @@ func.func @direct(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf32>, %a: ten
          ins(%xs, %ws : tensor<1x10x10x32xf32>, tensor<3x3x32x64xf32>) outs(%a64 : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   %4 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w1 : tensor<1x10x10x64xf32>, tensor<1x1x64x64xf32>) outs(%a1 : tensor<1x10x10x64xf32>) -> tensor<1x10x10x64xf32>
-  return %0, %1, %2, %3, %4 : tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>
+  %5 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x13, %w13 : tensor<1x10x10x128xf32>, tensor<1x3x128x128xf32>) outs(%a13 : tensor<1x10x8x128xf32>) -> tensor<1x10x8x128xf32>
+  %6 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w2 : tensor<1x10x10x64xf32>, tensor<2x2x64x64xf32>) outs(%a2 : tensor<1x9x9x64xf32>) -> tensor<1x9x9x64xf32>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>,
+                                      tensor<1x10x8x128xf32>, tensor<1x9x9x64xf32>
 }

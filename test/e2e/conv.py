@@ -127,3 +127,18 @@ winograd_odd = [
                                                nn.Conv2d(64, 64, 3))),
 ]
 harness.check("conv_winograd_odd", winograd_odd, x_winograd_odd, expected=3)
+
+# Filters of 1, 3, 5 or 7 taps along each axis: F(2, r) along each axis of
+# more than one tap (F(2, 7) along the 7 of a 1x7 filter), with enough
+# channels for the pass to apply. Output sizes odd along the F(2, r) axes
+# (17 and 9).
+x_winograd_taps = harness.seeded_input((1, 128, 17, 9))
+winograd_taps = [
+    ("winograd_1x7", nn.Conv2d(128, 128, (1, 7), padding=(0, 3))),
+    ("winograd_7x1_relu", nn.Sequential(nn.Conv2d(128, 192, (7, 1), padding=(3, 0)), nn.ReLU())),
+    ("winograd_1x3_3x1", nn.Sequential(nn.Conv2d(128, 192, (1, 3), padding=(0, 1)),
+                                       nn.Conv2d(192, 192, (3, 1), padding=(1, 0)))),
+    ("winograd_5x5", nn.Conv2d(128, 64, 5, padding=2)),
+    ("winograd_valid_7x1", nn.Conv2d(128, 128, (7, 1))),
+]
+harness.check("conv_winograd_taps", winograd_taps, x_winograd_taps, expected=5)
