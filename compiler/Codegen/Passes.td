@@ -201,16 +201,19 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
 
 def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
   let summary = "Compute convolutions of stride 1 with Winograd's minimal "
-                "filtering (F(2x2, 3x3), F(1x2, 1x7), ...)";
+                "filtering (F(4x4, 3x3), F(1x2, 1x7), ...)";
   let description = [{
     Rewrites a static `linalg.conv_2d_nhwc_hwcf` of stride and dilation 1
     with 1, 3, 5 or 7 taps along each filter axis (not 1x1) into Winograd's
-    minimal filtering: F(2, r) along each axis of r > 1 taps, F(1, 1) along
-    an axis of one. A 3x3 filter becomes F(2x2, 3x3), 16 multiply-adds per
-    2x2 output block, input channel and filter instead of 36; a 1x7 filter
-    F(1x2, 1x7), 8 per 1x2 block instead of 14. The matrices are
-    Toom-Cook's for the points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity,
-    computed by the pass (for F(2, 3): Lavin and Gray's).
+    minimal filtering: along an axis of 3 taps F(4, 3) where the output
+    size is a multiple of 4 and at least 16, else F(2, 3); F(2, r) along an
+    axis of 5 or 7 taps; F(1, 1) along an axis of one. A 3x3 filter becomes
+    F(4x4, 3x3), 36 multiply-adds per 4x4 output block, input channel and
+    filter instead of 144, or F(2x2, 3x3), 16 per 2x2 block instead of 36;
+    a 1x7 filter F(1x2, 1x7), 8 per 1x2 block instead of 14. The matrices
+    are Toom-Cook's for the points 0, 1, -1, 1/2, -2, 2, -1/2 (the first
+    m + r - 2) and infinity, computed by the pass (for F(2, 3): Lavin and
+    Gray's).
 
     It applies with input channels in whole vectors, output channels in at
     least two filter blocks (2 x `vector-width` each), and at least 40
@@ -246,7 +249,8 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
       pixels.
 
     Layers whose transformed tensors (`V` or `M`, each P / (m_h m_w) times
-    the input or output) would exceed `max-transform-bytes` keep the direct
+    the input or output: 2.25 for F(4x4, 3x3), 4 for F(2x2, 3x3)) would
+    exceed `max-transform-bytes` keep the direct
     convolution, which bounds how much the activation arena grows.
 
     ```mlir

@@ -119,6 +119,34 @@ func.func @odd(%x: tensor<1x11x9x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<
 
 // -----
 
+// A 16x16 output, a multiple of 4 and at least 16 along both axes:
+// F(4x4, 3x3), 36 positions (6x6 input blocks four pixels apart, 4x4
+// output blocks).
+// CHECK-LABEL: func @f4x4
+// CHECK-SAME: (%[[X:.+]]: tensor<1x18x18x64xf32>
+// CHECK: arith.constant dense<{{.+}}> : tensor<36x9xf32>
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<36x2x1x1x64x32xf32>)
+// CHECK: bufferization.alloc_tensor() : tensor<36x1x1x16x64xf32>
+// CHECK: scf.forall (%[[R:.+]]) in (4)
+// CHECK:   arith.muli %[[R]], %c4
+// CHECK-NOT: arith.minsi
+// CHECK-COUNT-36: vector.transfer_read %[[X]]
+// CHECK-COUNT-36: vector.transfer_write {{.+}} : vector<16xf32>, tensor<36x4x64xf32>
+// CHECK: scf.forall ({{.+}}) in (36, 2)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins({{.+}} : tensor<1x1x16x64xf32>, tensor<1x1x64x32xf32>)
+// CHECK: scf.forall ({{.+}}) in (4)
+// CHECK:   tensor.extract_slice {{.+}} [1, 4, 16, 64] {{.+}} to tensor<4x16x64xf32>
+// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x16x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   tensor.parallel_insert_slice
+func.func @f4x4(%x: tensor<1x18x18x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x16x16x64xf32>) -> tensor<1x16x16x64xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x18x18x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x16x16x64xf32>) -> tensor<1x16x16x64xf32>
+  return %r : tensor<1x16x16x64xf32>
+}
+
+// -----
+
 // A 1x7 filter: F(1, 1) along rows, F(2, 7) along columns (8 positions, its
 // B^T and A^T with coefficients other than +-1 as vector.fma). 17 output
 // columns: 9 blocks a row, the last of one column, whose eighth input

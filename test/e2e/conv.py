@@ -142,3 +142,17 @@ winograd_taps = [
     ("winograd_valid_7x1", nn.Conv2d(128, 128, (7, 1))),
 ]
 harness.check("conv_winograd_taps", winograd_taps, x_winograd_taps, expected=5)
+
+# F(4, 3) along axes of 3 taps whose output size is a multiple of 4, at
+# least 16: F(4x4, 3x3) for 16x20 outputs, F(4x2, 3x3) for 16x10, F(1x4,
+# 1x3) for a 1x3 filter.
+x_winograd_f4 = harness.seeded_input((2, 64, 16, 20))
+winograd_f4 = [
+    ("winograd_f4x4_p1", nn.Conv2d(64, 64, 3, padding=1)),
+    ("winograd_f4x4_residual", Residual(64)),
+    ("winograd_f4x4_chain", nn.Sequential(nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(),
+                                          nn.Conv2d(128, 64, 3, padding=1, bias=False))),
+    ("winograd_f4x2", nn.Sequential(nn.MaxPool2d((1, 2)), nn.Conv2d(64, 64, 3, padding=1))),
+    ("winograd_f1x4_1x3", nn.Sequential(nn.Conv2d(64, 256, 1), nn.Conv2d(256, 256, (1, 3), padding=(0, 1)))),
+]
+harness.check("conv_winograd_f4", winograd_f4, x_winograd_f4, expected=5)
