@@ -206,7 +206,7 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     Rewrites a static `linalg.conv_2d_nhwc_hwcf` of stride and dilation 1
     with 1, 3, 5 or 7 taps along each filter axis (not 1x1) into Winograd's
     minimal filtering: along an axis of 3 taps F(4, 3) where the output
-    size is a multiple of 4 and at least 16, else F(2, 3); F(2, r) along an
+    size is at least 12, else F(2, 3); F(2, r) along an
     axis of 5 or 7 taps; F(1, 1) along an axis of one. A 3x3 filter becomes
     F(4x4, 3x3), 36 multiply-adds per 4x4 output block, input channel and
     filter instead of 144, or F(2x2, 3x3), 16 per 2x2 block instead of 36;
@@ -222,10 +222,10 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     filters C F / (C + F) >= 32). Below that, as for a 3x3 filter of 32
     channels to 64, the traffic outweighed the saving.
 
-    With an odd output height (width), the last row (column) of blocks
-    computes one output row (column) of two: its input block's last row
-    (column), past the input, reads the input's last one instead, which
-    only the unwritten output row (column) depends on.
+    Where m does not divide the output height (width), the last row
+    (column) of blocks computes fewer than m output rows (columns): its
+    input block's last rows (columns), past the input, read the input's
+    last one instead, which only the unwritten outputs depend on.
 
     * The filter transform `U = G_h g G_w^T` is a generic from the filter
       (and a constant of the P x r_h r_w coefficients) to

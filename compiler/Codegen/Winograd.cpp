@@ -74,15 +74,16 @@ struct Axis {
   }
 
   /// For an axis of `taps` taps and `outputs` outputs: F(4, 3) for 3 taps
-  /// and a multiple of 4 outputs, at least 16 (else F(2, 3)), F(2, r) for 5
-  /// or 7, F(1, 1) for 1; none otherwise.
+  /// and at least 12 outputs (else F(2, 3): a product of 2x2 blocks of an
+  /// 8x8 output would be 4 pixels long), F(2, r) for 5 or 7, F(1, 1) for 1;
+  /// none otherwise.
   static std::optional<Axis> forTaps(int64_t taps, int64_t outputs) {
     Axis axis;
     if (taps == 1)
       return axis;
     if (taps != 3 && taps != 5 && taps != 7)
       return std::nullopt;
-    axis.m = taps == 3 && outputs % 4 == 0 && outputs >= 16 ? 4 : 2;
+    axis.m = taps == 3 && outputs >= 12 ? 4 : 2;
     axis.r = taps;
     int64_t alpha = axis.alpha = axis.m + taps - 1;
     // In this order, F(4, 3) takes 0, 1, -1, 1/2, -2, whose f32 error on

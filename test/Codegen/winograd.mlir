@@ -119,8 +119,7 @@ func.func @odd(%x: tensor<1x11x9x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<
 
 // -----
 
-// A 16x16 output, a multiple of 4 and at least 16 along both axes:
-// F(4x4, 3x3), 36 positions (6x6 input blocks four pixels apart, 4x4
+// A 16x16 output, at least 12 along both axes: F(4x4, 3x3), 36 positions (6x6 input blocks four pixels apart, 4x4
 // output blocks).
 // CHECK-LABEL: func @f4x4
 // CHECK-SAME: (%[[X:.+]]: tensor<1x18x18x64xf32>
@@ -143,6 +142,40 @@ func.func @f4x4(%x: tensor<1x18x18x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tenso
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x18x18x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x16x16x64xf32>) -> tensor<1x16x16x64xf32>
   return %r : tensor<1x16x16x64xf32>
+}
+
+// -----
+
+// F(4x4, 3x3) for a 14x13 output: 4x4 blocks, the last row of blocks with
+// 2 output rows and the last column with 1. In the last block, input rows 4
+// and 5 (past the input's 16) read row 15, and input columns 3 to 5 (past
+// its 15) read column 14.
+// CHECK-LABEL: func @f4_remainder
+// CHECK: bufferization.alloc_tensor() : tensor<36x1x1x16x64xf32>
+// CHECK: scf.forall ({{.+}}) in (4)
+// CHECK-COUNT-2: arith.minsi %{{.+}}, %c15
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-COUNT-3: arith.minsi %{{.+}}, %c14
+// CHECK: scf.forall ({{.+}}) in (36, 2)
+// CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (3)
+// CHECK:   tensor.extract_slice {{.+}} [1, 4, 13, 64] {{.+}} to tensor<4x13x64xf32>
+// CHECK:   scf.for {{.+}} = %c0 to %c3
+// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x13x64xf32>
+// CHECK:   scf.for
+// CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x13x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: tensor.extract_slice %[[Y]][0, 12, 0, 0] [1, 2, 13, 64]
+// CHECK: scf.for {{.+}} = %c0 to %c3
+// CHECK-COUNT-8: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x13x64xf32>
+// CHECK: scf.for
+// CHECK-COUNT-2: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x13x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: tensor.insert_slice {{.+}} into %[[Y]][0, 12, 0, 0] [1, 2, 13, 64]
+func.func @f4_remainder(%x: tensor<1x16x15x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x14x13x64xf32>) -> tensor<1x14x13x64xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x16x15x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x14x13x64xf32>) -> tensor<1x14x13x64xf32>
+  return %r : tensor<1x14x13x64xf32>
 }
 
 // -----

@@ -143,9 +143,9 @@ winograd_taps = [
 ]
 harness.check("conv_winograd_taps", winograd_taps, x_winograd_taps, expected=5)
 
-# F(4, 3) along axes of 3 taps whose output size is a multiple of 4, at
-# least 16: F(4x4, 3x3) for 16x20 outputs, F(4x2, 3x3) for 16x10, F(1x4,
-# 1x3) for a 1x3 filter.
+# F(4, 3) along axes of 3 taps whose output size is at least 12: F(4x4,
+# 3x3) for 16x20 outputs, F(4x2, 3x3) for 16x10, F(1x4, 1x3) for a 1x3
+# filter.
 x_winograd_f4 = harness.seeded_input((2, 64, 16, 20))
 winograd_f4 = [
     ("winograd_f4x4_p1", nn.Conv2d(64, 64, 3, padding=1)),
@@ -156,3 +156,13 @@ winograd_f4 = [
     ("winograd_f1x4_1x3", nn.Sequential(nn.Conv2d(64, 256, 1), nn.Conv2d(256, 256, (1, 3), padding=(0, 1)))),
 ]
 harness.check("conv_winograd_f4", winograd_f4, x_winograd_f4, expected=5)
+
+# F(4x4, 3x3) whose last block of a row or column computes 1, 2 or 3 of its
+# 4 outputs (14x15 and 12x13 outputs).
+x_winograd_f4_rem = harness.seeded_input((2, 64, 14, 15))
+winograd_f4_rem = [
+    ("winograd_f4_rem_p1", nn.Conv2d(64, 64, 3, padding=1)),
+    ("winograd_f4_rem_residual", Residual(64)),
+    ("winograd_f4_rem_valid", nn.Conv2d(64, 96, 3)),
+]
+harness.check("conv_winograd_f4_rem", winograd_f4_rem, x_winograd_f4_rem, expected=3)
