@@ -62,9 +62,14 @@ struct Axis {
   int64_t m = 1, r = 1, alpha = 1;
   SmallVector<double> at{1.0}, g{1.0}, bt{1.0};
 
-  double atAt(int64_t i, int64_t j) const { return at[i * alpha + j]; }
   double gAt(int64_t j, int64_t k) const { return g[j * r + k]; }
-  double btAt(int64_t j, int64_t l) const { return bt[j * alpha + l]; }
+  /// Row `i` of A^T and row `j` of B^T.
+  ArrayRef<double> atRow(int64_t i) const {
+    return ArrayRef<double>(at).slice(i * alpha, alpha);
+  }
+  ArrayRef<double> btRow(int64_t j) const {
+    return ArrayRef<double>(bt).slice(j * alpha, alpha);
+  }
 
   /// The first input index of a block past the input, in the last block
   /// along an axis of `outputs` outputs (alpha where there is none).
@@ -274,8 +279,8 @@ struct Plan {
   Shape s;
   /// Positions of the Winograd domain: products per block.
   int64_t positions() const { return rows.alpha * columns.alpha; }
-  /// Blocks of output along each axis; with an odd size and m = 2, the
-  /// last block has one output of two.
+  /// Blocks of output along each axis; where m does not divide the size,
+  /// the last block has fewer than m outputs.
   int64_t blockRows() const { return llvm::divideCeil(s.h, rows.m); }
   int64_t blockColumns() const { return llvm::divideCeil(s.w, columns.m); }
 };
@@ -489,16 +494,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                     SmallVector<Value> column;
                     for (int64_t i = 0; i < ah.alpha; ++i)
                       column.push_back(x[i][j]);
-                    tRow.push_back(combine(
-                        cb, loc,
-                        ArrayRef<double>(ah.bt).slice(a * ah.alpha, ah.alpha),
-                        column));
+                    tRow.push_back(combine(cb, loc, ah.btRow(a), column));
                   }
                   for (int64_t bb = 0; bb < aw.alpha; ++bb) {
-                    Value value = combine(
-                        cb, loc,
-                        ArrayRef<double>(aw.bt).slice(bb * aw.alpha, aw.alpha),
-                        tRow);
+                    Value value = combine(cb, loc, aw.btRow(bb), tRow);
                     dest = write(cb, value, dest,
                                  {arith::ConstantIndexOp::create(
                                       cb, loc, a * aw.alpha + bb),
@@ -589,14 +588,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
           SmallVector<Value> column;
           for (int64_t a = 0; a < ah.alpha; ++a)
             column.push_back(mv[a][c]);
-          sum.push_back(combine(
-              fb, loc, ArrayRef<double>(ah.at).slice(i * ah.alpha, ah.alpha),
-              column));
+          sum.push_back(combine(fb, loc, ah.atRow(i), column));
         }
         for (int64_t j = 0; j < columns; ++j) {
-          Value pixel = combine(
-              fb, loc, ArrayRef<double>(aw.at).slice(j * aw.alpha, aw.alpha),
-              sum);
+          Value pixel = combine(fb, loc, aw.atRow(j), sum);
           Value column = affineIndex(fb, loc, t, aw.m, j);
           Value initial =
               bias ? biasVector
