@@ -199,6 +199,21 @@ Value combine(OpBuilder &b, Location loc, ArrayRef<double> coefficients,
   return sum;
 }
 
+/// `row` applied to each column of `grid` (rows of values): for each
+/// column j, sum_i row[i] * grid[i][j] (see combine).
+SmallVector<Value> combineColumns(OpBuilder &b, Location loc,
+                                  ArrayRef<double> row,
+                                  ArrayRef<SmallVector<Value>> grid) {
+  SmallVector<Value> result;
+  for (int64_t j = 0, e = grid.front().size(); j < e; ++j) {
+    SmallVector<Value> column;
+    for (const SmallVector<Value> &gridRow : grid)
+      column.push_back(gridRow[j]);
+    result.push_back(combine(b, loc, row, column));
+  }
+  return result;
+}
+
 /// Loops over `blocks` blocks of a row from `firstBlock` and over `channels` in
 /// steps of `step`, threading `init` through; `body`, given (block, channel)
 /// and the value so far, returns the next.
@@ -489,13 +504,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                     x[i].push_back(read(cb, input, {n, inRows[i], column, c}));
                 }
                 for (int64_t a = 0; a < ah.alpha; ++a) {
-                  SmallVector<Value> tRow;
-                  for (int64_t j = 0; j < aw.alpha; ++j) {
-                    SmallVector<Value> column;
-                    for (int64_t i = 0; i < ah.alpha; ++i)
-                      column.push_back(x[i][j]);
-                    tRow.push_back(combine(cb, loc, ah.btRow(a), column));
-                  }
+                  SmallVector<Value> tRow =
+                      combineColumns(cb, loc, ah.btRow(a), x);
                   for (int64_t bb = 0; bb < aw.alpha; ++bb) {
                     Value value = combine(cb, loc, aw.btRow(bb), tRow);
                     dest = write(cb, value, dest,
@@ -583,13 +593,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
       Value biasVector = bias ? read(fb, bias, {f}) : Value();
       // Rows, then columns: s = A_h^T m, Y = s A_w.
       for (int64_t i = 0; i < rows; ++i) {
-        SmallVector<Value> sum;
-        for (int64_t c = 0; c < aw.alpha; ++c) {
-          SmallVector<Value> column;
-          for (int64_t a = 0; a < ah.alpha; ++a)
-            column.push_back(mv[a][c]);
-          sum.push_back(combine(fb, loc, ah.atRow(i), column));
-        }
+        SmallVector<Value> sum = combineColumns(fb, loc, ah.atRow(i), mv);
         for (int64_t j = 0; j < columns; ++j) {
           Value pixel = combine(fb, loc, aw.atRow(j), sum);
           Value column = affineIndex(fb, loc, t, aw.m, j);
