@@ -152,14 +152,22 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
       return std::make_pair(-a->bytes, a->first) <
              std::make_pair(-b->bytes, b->first);
     });
+    // The other orders break ties by the size order (what a stable sort of
+    // bySize would give; std::stable_sort's temporary buffer is deprecated).
+    llvm::DenseMap<const Buffer *, size_t> sizeRank;
+    for (auto [rank, buffer] : llvm::enumerate(bySize))
+      sizeRank[buffer] = rank;
     std::vector<Buffer *> byFirstUse = bySize;
-    llvm::stable_sort(byFirstUse, [](const Buffer *a, const Buffer *b) {
-      return a->first < b->first;
+    llvm::sort(byFirstUse, [&](const Buffer *a, const Buffer *b) {
+      return std::make_pair(a->first, sizeRank.lookup(a)) <
+             std::make_pair(b->first, sizeRank.lookup(b));
     });
     std::vector<Buffer *> byExtent = bySize;
-    llvm::stable_sort(byExtent, [](const Buffer *a, const Buffer *b) {
-      return a->bytes * (a->last - a->first + 1) >
-             b->bytes * (b->last - b->first + 1);
+    llvm::sort(byExtent, [&](const Buffer *a, const Buffer *b) {
+      return std::make_pair(-a->bytes * (a->last - a->first + 1),
+                            sizeRank.lookup(a)) <
+             std::make_pair(-b->bytes * (b->last - b->first + 1),
+                            sizeRank.lookup(b));
     });
     int64_t arenaBytes = std::numeric_limits<int64_t>::max();
     std::vector<int64_t> offsets;
