@@ -1,22 +1,24 @@
-//===- Winograd.cpp - 3x3 convolutions as Winograd F(2x2, 3x3) ------------===//
+//===- Winograd.cpp - convolutions as Winograd's minimal filtering --------===//
 //
 // A 3x3 convolution of stride 1 computes each 2x2 block of output pixels
 // from a 4x4 block of input with 36 multiply-adds per input channel and
 // filter. Winograd's minimal filtering algorithm F(2x2, 3x3) computes the
-// same block with 16: the input block and the filter are each transformed
-// into a 4x4 "Winograd domain" (additions only, for the input), multiplied
-// elementwise there, which for all channels at once is 16 independent
-// matrix products of [tiles, C] by [C, F], and transformed back (additions
-// only). With the convolution kernels already close to the machine's FMA
-// peak, this is what makes 3x3 layers faster: 2.25x fewer multiply-adds.
+// same block with 16 (F(4x4, 3x3): a 4x4 block from 6x6 with 36 instead of
+// 144): the input block and the filter are each transformed into the
+// "Winograd domain" of P positions, multiplied elementwise there, which for
+// all channels at once is P independent matrix products of [blocks, C] by
+// [C, F], and transformed back. With the convolution kernels already close
+// to the machine's FMA peak, this is what makes these layers faster. Each
+// filter axis gets its own F(m, r) (see Axis), so 1x7, 7x1 and 5x5 filters
+// are covered too.
 //
-//   U[ab] = G g G^T     (per filter and channel; weight-only, at load time)
-//   V[ab] = B^T d B     (per 4x4 input block and channel)
-//   M[ab] = V[ab] x U[ab]  (16 matrix products, each a 1x1 convolution)
-//   Y     = A^T M A + bias (per 2x2 output block and filter)
+//   U[p] = G_h g G_w^T     (per filter and channel; weight-only, at load time)
+//   V[p] = B_h^T d B_w     (per input block and channel)
+//   M[p] = V[p] x U[p]     (P matrix products, each a 1x1 convolution)
+//   Y    = A_h^T M A_w + bias (per output block and filter)
 //
 // The products run as 1x1 convolutions of one filter block each, in one
-// scf.forall over (ab, filter block), so they use the convolution kernels
+// scf.forall over (p, filter block), so they use the convolution kernels
 // (register tiles, threads) of the other layers. The input and output
 // transforms are vector code in parallel loops over rows of blocks.
 //

@@ -31,8 +31,8 @@ const char *const kToLinalg =
     "func.func(cnn-propagate-transposes,cnn-fuse-elementwise),"
     "canonicalize,cse";
 
-/// linalg on tensors -> LLVM dialect, first part (on tensors): 3x3
-/// convolutions as Winograd products where that pays, filters blocked,
+/// linalg on tensors -> LLVM dialect, first part (on tensors): convolutions
+/// of stride 1 as Winograd products where that pays, filters blocked,
 /// weight-only work moved to load time, register tiles vectorized (accumulators
 /// hoisted out of the reduction loops; fold-tensor-subset-ops then turns the
 /// transfers of a two-row tile's rows, slices of the tile, into transfers of

@@ -25,8 +25,9 @@ struct CpuTarget {
   /// Move weight-only work (filter blocking) to load time. Off for libraries
   /// that train: their weights change after every step.
   bool hoistWeightPacking = true;
-  /// Compute 3x3 convolutions of stride 1 with Winograd's F(2x2, 3x3)
-  /// (cnn-winograd). lowerModule applies it only with the weights in a
+  /// Compute convolutions of stride 1 with Winograd's minimal filtering
+  /// where that pays (cnn-winograd). lowerModule applies it only with the
+  /// weights in a
   /// buffer and weight packing hoisted: otherwise (training, embedded
   /// weights) the filters would be transformed on every call.
   bool winograd = true;

@@ -73,9 +73,10 @@ cl::opt<bool> perSampleOpt(
     cl::init(true), cl::cat(commonCategory));
 cl::opt<bool> winogradOpt(
     "winograd",
-    cl::desc("Compute 3x3 convolutions of stride 1 with Winograd's "
-             "F(2x2, 3x3) where that pays (inference libraries); default "
-             "true, false keeps every convolution direct"),
+    cl::desc("Compute convolutions of stride 1 (3x3, 5x5, 1x7, ...) with "
+             "Winograd's minimal filtering where that pays (inference "
+             "libraries); default true, false keeps every convolution "
+             "direct"),
     cl::init(true), cl::cat(commonCategory));
 cl::opt<std::string>
     weightsOpt("weights",
