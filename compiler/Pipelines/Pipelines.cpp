@@ -14,6 +14,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -89,8 +90,9 @@ static std::string tileAndVectorizePipeline(const CpuTarget &target) {
   return pipeline;
 }
 
-LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
-                                          Phase to, const CpuTarget &target) {
+/// Parses `pipeline` and runs it on `module`, with MLIR's pass manager
+/// command-line options (timing, IR printing) applied.
+static LogicalResult runPasses(ModuleOp module, StringRef pipeline) {
   static bool registered = [] {
     registerAllPasses();
     registerCnnTransformsPasses();
@@ -99,17 +101,11 @@ LogicalResult mlir::cnn::buildCpuPipeline(OpPassManager &pm, Phase from,
     return true;
   }();
   (void)registered;
-  std::string pipeline;
-  if (from < Phase::Linalg && to >= Phase::Linalg)
-    pipeline += kToLinalg;
-  if (from < Phase::Llvm && to >= Phase::Llvm) {
-    std::string toLlvm =
-        tileAndVectorizePipeline(target) + "," + kBufferizeToLlvm;
-    pipeline += std::string(pipeline.empty() ? "" : ",") + toLlvm;
-  }
-  if (pipeline.empty())
-    return success();
-  return parsePassPipeline(pipeline, pm);
+  PassManager pm(module->getContext());
+  if (failed(applyPassManagerCLOptions(pm)) ||
+      failed(parsePassPipeline(pipeline, pm)))
+    return failure();
+  return pm.run(module);
 }
 
 /// Gives every returned tensor its own value: a function returning one value
@@ -144,41 +140,26 @@ static void makeArgumentsReadOnly(ModuleOp module) {
   });
 }
 
-static LogicalResult runPipeline(ModuleOp module, Phase from, Phase to,
-                                 const CpuTarget &target) {
-  PassManager pm(module->getContext());
-  if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(buildCpuPipeline(pm, from, to, target)))
-    return failure();
-  return pm.run(module);
-}
-
 LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
                                      const CpuTarget &target) {
-  if (failed(runPipeline(module, Phase::Cnn, std::min(to, Phase::Linalg),
-                         target)))
+  if (to == Phase::Cnn)
+    return success();
+  if (failed(runPasses(module, kToLinalg)))
     return failure();
   if (to == Phase::Linalg)
     return success();
   // Up to bufferization, then the rest once every returned tensor has its
   // own value and arguments are read-only.
-  PassManager pm(module->getContext());
   // Winograd's filter transform pays only where it runs once, at load time:
   // with the weights in a buffer (cnn-outline-weights) and hoisted.
   CpuTarget lowering = target;
   lowering.winograd = target.winograd && target.hoistWeightPacking &&
                       module->hasAttr("cnn.weights");
-  std::string vectorize = tileAndVectorizePipeline(lowering);
-  if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(parsePassPipeline(vectorize, pm)) || failed(pm.run(module)))
+  if (failed(runPasses(module, tileAndVectorizePipeline(lowering))))
     return failure();
   makeResultsDistinct(module);
   makeArgumentsReadOnly(module);
-  PassManager rest(module->getContext());
-  if (failed(applyPassManagerCLOptions(rest)) ||
-      failed(parsePassPipeline(kBufferizeToLlvm, rest)))
-    return failure();
-  return rest.run(module);
+  return runPasses(module, kBufferizeToLlvm);
 }
 
 void mlir::cnn::registerCpuPipelineDependencies(DialectRegistry &registry) {

@@ -12,7 +12,7 @@
 #define CNN_PIPELINES_PIPELINES_H
 
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/PassManager.h"
+#include "mlir/IR/DialectRegistry.h"
 
 namespace mlir::cnn {
 
@@ -33,12 +33,8 @@ struct CpuTarget {
   bool winograd = true;
 };
 
-/// Adds the passes that take a module from `from` to `to` (from < to).
-LogicalResult buildCpuPipeline(OpPassManager &pm, Phase from, Phase to,
-                               const CpuTarget &target = {});
-
-/// Runs the CPU pipeline on `module` up to `to`, with MLIR's pass manager
-/// command-line options (timing, IR printing) applied.
+/// Runs the CPU pipeline on `module` (at the cnn phase) up to `to`, with
+/// MLIR's pass manager command-line options (timing, IR printing) applied.
 LogicalResult lowerModule(ModuleOp module, Phase to,
                           const CpuTarget &target = {});
 
