@@ -573,6 +573,72 @@ bool readInput(const std::string &path, const TensorInterface &expected,
   return true;
 }
 
+/// A model library that cnnc built into a temporary folder for `cnnc run`
+/// or `cnnc train`, loaded, with its common API resolved and one instance
+/// created (destroyed with it).
+struct LoadedModel {
+  llvm::sys::DynamicLibrary lib;
+  std::string path, prefix;
+  void *(*create)(const char *) = nullptr;
+  int (*infer)(void *, void **) = nullptr;
+  void (*destroy)(void *) = nullptr;
+  /// The library carries its own copy of libcnnrt: its errors are there.
+  const char *(*lastError)() = nullptr;
+  void *instance = nullptr;
+
+  LoadedModel() = default;
+  LoadedModel(const LoadedModel &) = delete;
+  LoadedModel &operator=(const LoadedModel &) = delete;
+  ~LoadedModel() {
+    if (instance)
+      destroy(instance);
+  }
+
+  /// The library's `cnn_<name><suffix>` as a `Fn`, or null.
+  template <typename Fn> Fn get(StringRef suffix) {
+    return reinterpret_cast<Fn>(
+        lib.getAddressOfSymbol((prefix + suffix).str().c_str()));
+  }
+};
+
+/// Builds `module` into `dir` (a temporary folder), loads the library and
+/// creates an instance; on failure prints one error prefixed with
+/// `command` ("cnnc run") and returns null.
+std::unique_ptr<LoadedModel> loadModel(ModuleOp module,
+                                       const ModelInterface &interface,
+                                       StringRef dir, bool train,
+                                       StringRef command) {
+  if (failed(buildLibrary(module, interface, dir, train)))
+    return nullptr;
+  auto model = std::make_unique<LoadedModel>();
+  model->path = (dir + "/lib" + interface.name + ".so").str();
+  std::string error;
+  model->lib = llvm::sys::DynamicLibrary::getPermanentLibrary(
+      model->path.c_str(), &error);
+  if (!model->lib.isValid()) {
+    llvm::errs() << command << ": cannot load " << model->path << ": " << error
+                 << "\n";
+    return nullptr;
+  }
+  model->prefix = "cnn_" + interface.name;
+  model->create = model->get<void *(*)(const char *)>("_create");
+  model->infer = model->get<int (*)(void *, void **)>("_infer_packed");
+  model->destroy = model->get<void (*)(void *)>("_destroy");
+  model->lastError = reinterpret_cast<const char *(*)()>(
+      model->lib.getAddressOfSymbol("cnnrt_last_error"));
+  if (!model->create || !model->infer || !model->destroy || !model->lastError) {
+    llvm::errs() << command << ": " << model->path
+                 << " lacks the model's API\n";
+    return nullptr;
+  }
+  model->instance = model->create(nullptr);
+  if (!model->instance) {
+    llvm::errs() << command << ": " << model->lastError() << "\n";
+    return nullptr;
+  }
+  return model;
+}
+
 int runRun(MLIRContext &context) {
   FailureOr<ModelInterface> interface = ModelInterface();
   OwningOpRef<ModuleOp> module = importForInference(context, *interface);
@@ -604,36 +670,10 @@ int runRun(MLIRContext &context) {
     return 1;
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
-  if (failed(buildLibrary(*module, *interface, dir)))
+  std::unique_ptr<LoadedModel> model =
+      loadModel(*module, *interface, dir, /*train=*/false, "cnnc run");
+  if (!model)
     return 1;
-
-  std::string library = (dir + "/lib" + interface->name + ".so").str();
-  std::string error;
-  auto lib =
-      llvm::sys::DynamicLibrary::getPermanentLibrary(library.c_str(), &error);
-  if (!lib.isValid()) {
-    llvm::errs() << "cnnc run: cannot load " << library << ": " << error
-                 << "\n";
-    return 1;
-  }
-  std::string prefix = "cnn_" + interface->name;
-  using CreateFn = void *(*)(const char *);
-  using InferFn = int (*)(void *, void **);
-  using DestroyFn = void (*)(void *);
-  auto create = reinterpret_cast<CreateFn>(
-      lib.getAddressOfSymbol((prefix + "_create").c_str()));
-  auto infer = reinterpret_cast<InferFn>(
-      lib.getAddressOfSymbol((prefix + "_infer_packed").c_str()));
-  auto destroy = reinterpret_cast<DestroyFn>(
-      lib.getAddressOfSymbol((prefix + "_destroy").c_str()));
-  // The library carries its own copy of libcnnrt: ask it for its errors.
-  using ErrorFn = const char *(*)();
-  auto libraryError = reinterpret_cast<ErrorFn>(
-      lib.getAddressOfSymbol("cnnrt_last_error"));
-  if (!create || !infer || !destroy || !libraryError) {
-    llvm::errs() << "cnnc run: " << library << " lacks the model's API\n";
-    return 1;
-  }
 
   std::vector<std::vector<float>> outputs;
   std::vector<void *> args;
@@ -646,14 +686,10 @@ int runRun(MLIRContext &context) {
     outputs.emplace_back(count);
     args.push_back(outputs.back().data());
   }
-  void *model = create(nullptr);
-  if (!model || infer(model, args.data()) != 0) {
-    llvm::errs() << "cnnc run: " << libraryError() << "\n";
-    if (model)
-      destroy(model);
+  if (model->infer(model->instance, args.data()) != 0) {
+    llvm::errs() << "cnnc run: " << model->lastError() << "\n";
     return 1;
   }
-  destroy(model);
 
   for (auto [path, t, data] :
        llvm::zip_equal(outputOpts, interface->outputs, outputs)) {
@@ -819,44 +855,22 @@ int runTrain(MLIRContext &context) {
     return 1;
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
-  if (failed(buildLibrary(*module, *interface, dir, /*train=*/true)))
+  std::unique_ptr<LoadedModel> library =
+      loadModel(*module, *interface, dir, /*train=*/true, "cnnc train");
+  if (!library)
     return 1;
-  std::string library = (dir + "/lib" + interface->name + ".so").str();
-  std::string error;
-  auto lib =
-      llvm::sys::DynamicLibrary::getPermanentLibrary(library.c_str(), &error);
-  if (!lib.isValid()) {
-    llvm::errs() << "cnnc train: cannot load " << library << ": " << error
-                 << "\n";
-    return 1;
-  }
-  std::string prefix = "cnn_" + interface->name;
-  auto symbol = [&](StringRef name) {
-    return lib.getAddressOfSymbol((prefix + name).str().c_str());
-  };
-  using CreateFn = void *(*)(const char *);
-  using InferFn = int (*)(void *, void **);
-  using StepFn = int (*)(void *, const float *, const void *, float *);
-  using SaveFn = int (*)(void *, const char *);
-  using DestroyFn = void (*)(void *);
-  using ErrorFn = const char *(*)();
-  auto create = reinterpret_cast<CreateFn>(symbol("_create"));
-  auto infer = reinterpret_cast<InferFn>(symbol("_infer_packed"));
-  auto step = reinterpret_cast<StepFn>(symbol("_train_step"));
-  auto save = reinterpret_cast<SaveFn>(symbol("_save_weights"));
-  auto destroy = reinterpret_cast<DestroyFn>(symbol("_destroy"));
-  auto libraryError = reinterpret_cast<ErrorFn>(
-      lib.getAddressOfSymbol("cnnrt_last_error"));
-  if (!create || !infer || !step || !save || !destroy || !libraryError) {
-    llvm::errs() << "cnnc train: " << library << " lacks the training API\n";
+  auto step =
+      library->get<int (*)(void *, const float *, const void *, float *)>(
+          "_train_step");
+  auto save = library->get<int (*)(void *, const char *)>("_save_weights");
+  if (!step || !save) {
+    llvm::errs() << "cnnc train: " << library->path
+                 << " lacks the training API\n";
     return 1;
   }
-  void *model = create(nullptr);
-  if (!model) {
-    llvm::errs() << "cnnc train: " << libraryError() << "\n";
-    return 1;
-  }
-  llvm::scope_exit destroyModel([&] { destroy(model); });
+  void *model = library->instance;
+  auto infer = library->infer;
+  auto libraryError = library->lastError;
 
   int64_t sampleSize = 1, targetSize = labels ? 1 : 1;
   for (int64_t d : ArrayRef<int64_t>(input.shape).drop_front())
