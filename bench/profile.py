@@ -33,6 +33,8 @@ from typing import Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from run import driver_io_args, io_sizes  # noqa: E402
 
 # `<function>_parallel<N>[_<layer>]`, the loop bodies cnnc outlines.
 LOOP_SYMBOL = re.compile(r"^forward_parallel\d+(?:_(\w+))?$")
@@ -98,21 +100,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise SystemExit(f"profile.py: expected one header in {libdir}")
     name = header[0][:-2]
     with open(os.path.join(libdir, header[0]), encoding="utf-8") as f:
-        text = f.read()
-    sizes = {kind: re.findall(rf"#define CNN_{name.upper()}_{kind}\d+_SIZE (\d+)", text)
-             for kind in ("INPUT", "OUTPUT")}
+        sizes = io_sizes(f.read(), name)
     macs = layer_macs(a.cnnc, model, a.batch)
 
     driver = os.path.join(out, "driver")
     run([a.cc, "-O2", "-std=gnu11", "-o", driver, os.path.join(HERE, "driver.c"), "-ldl"])
-    cmd = [driver, os.path.join(libdir, f"lib{name}.so"), name, "--threads", str(a.threads),
-           "--warmup", "1", "--repeat", "3", "--budget", str(a.seconds)]
-    for kind, flag in (("INPUT", "--in"), ("OUTPUT", "--out")):
-        for n in sizes[kind]:
-            cmd += [flag, n]
     weights = os.path.join(libdir, f"{name}.safetensors")
-    if os.path.isfile(weights):
-        cmd += ["--weights", weights]
+    cmd = ([driver, os.path.join(libdir, f"lib{name}.so"), name, "--threads", str(a.threads),
+            "--warmup", "1", "--repeat", "3", "--budget", str(a.seconds)] +
+           driver_io_args(sizes, weights if os.path.isfile(weights) else None))
     data = os.path.join(out, "perf.data")
     env = dict(os.environ, CNNC_NUM_THREADS=str(a.threads))
     proc = run(["perf", "record", "-q", "-o", data, "--"] + cmd, env=env)

@@ -67,6 +67,24 @@ class Log:
         self.file.flush()
 
 
+def io_sizes(header: str, name: str) -> Dict[str, List[int]]:
+    """The floats of each input and output, in order, from the generated
+    header's CNN_<NAME>_INPUT<i>_SIZE and _OUTPUT<i>_SIZE."""
+    return {kind: [int(n) for _, n in sorted(
+                (int(i), n) for i, n in re.findall(
+                    rf"#define CNN_{name.upper()}_{kind.upper()}(\d+)_SIZE (\d+)", header))]
+            for kind in ("input", "output")}
+
+
+def driver_io_args(sizes: Dict[str, List[int]], weights: Optional[str]) -> List[str]:
+    """driver.c's arguments for a library with these io_sizes and weights file."""
+    args: List[str] = []
+    for kind, flag in (("input", "--in"), ("output", "--out")):
+        for n in sizes[kind]:
+            args += [flag, str(n)]
+    return args + (["--weights", weights] if weights else [])
+
+
 def comma_list(values: Sequence[str]) -> List[str]:
     """['a,b', 'c'] -> ['a', 'b', 'c'] so both `--x a b` and `--x a,b` work."""
     return [v for item in values for v in item.split(",") if v]
@@ -336,10 +354,7 @@ class Bench:
         with open(os.path.join(libdir, name + ".h"), encoding="utf-8") as f:
             header = f.read()
         upper = name.upper()
-        sizes = {kind: [int(n) for _, n in sorted(
-                    (int(i), n) for i, n in re.findall(
-                        rf"#define CNN_{upper}_{kind.upper()}(\d+)_SIZE (\d+)", header))]
-                 for kind in ("input", "output")}
+        sizes = io_sizes(header, name)
         if not sizes["input"] or not sizes["output"]:
             raise BenchError(f"{name}.h: no CNN_{upper}_INPUT0_SIZE/OUTPUT0_SIZE")
         inspect = subprocess.run([a.cnnc, "inspect", json_path, f"--batch={batch}"],
@@ -362,14 +377,9 @@ class Bench:
 
     def run_ours(self, name: str, comp: Dict[str, Any], weights: Optional[str],
                  inp: Optional[str], threads: int, out_file: str) -> Dict[str, Any]:
-        cmd = [self.driver, comp["lib"], name, "--threads", str(threads),
-               "--save-output", out_file] + self.timing_args
-        for n in comp["input"]:
-            cmd += ["--in", str(n)]
-        for n in comp["output"]:
-            cmd += ["--out", str(n)]
-        if weights:
-            cmd += ["--weights", weights]
+        cmd = ([self.driver, comp["lib"], name, "--threads", str(threads),
+                "--save-output", out_file] + self.timing_args +
+               driver_io_args(comp, weights))
         if inp:
             cmd += ["--input", inp]
         return run_json(cmd, env=thread_env(threads), log=self.log)
