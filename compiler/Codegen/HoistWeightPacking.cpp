@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Transforms/FlatBuffer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
@@ -28,22 +29,6 @@ namespace {
 
 /// Packed weights start at multiples of 16 floats (64 bytes).
 constexpr int64_t kAlignment = 16;
-
-/// A view of `count` elements of the flat `buffer` at `offset`, shaped as
-/// `type`.
-Value viewOf(OpBuilder &b, Location loc, Value buffer, int64_t offset,
-             RankedTensorType type) {
-  Value flat = tensor::ExtractSliceOp::create(
-      b, loc, buffer, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  if (type.getRank() == 1)
-    return flat;
-  SmallVector<ReassociationIndices> all;
-  if (type.getRank() > 0)
-    all.emplace_back(llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())));
-  return tensor::ExpandShapeOp::create(b, loc, type, flat, all);
-}
 
 /// The elements of the statically shaped tensors among `values`.
 int64_t numElements(ValueRange values) {
@@ -192,8 +177,8 @@ struct HoistWeightPackingPass final
     Value packedArg = func.getArgument(0);
     b.setInsertionPointToStart(&body);
     for (auto [leaf, offset] : llvm::zip_equal(leaves, offsets)) {
-      Value view = viewOf(b, leaf.getLoc(), packedArg, offset,
-                          cast<RankedTensorType>(leaf.getType()));
+      Value view = cnn::viewOfFlat(b, leaf.getLoc(), packedArg, offset,
+                                   cast<RankedTensorType>(leaf.getType()));
       leaf.replaceUsesWithIf(view, [&](OpOperand &use) {
         return !weightOnlyOps.count(use.getOwner());
       });

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/FlatBuffer.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/cnn/IR/CnnOps.h"
 
@@ -42,10 +43,9 @@ std::string layerOf(Operation *op) {
 /// A 1-D slice [offset, offset + size) of a flat buffer.
 Value flatSlice(OpBuilder &b, Location loc, Value buffer, int64_t offset,
                 int64_t size) {
-  return tensor::ExtractSliceOp::create(
-      b, loc, buffer, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  return viewOfFlat(
+      b, loc, buffer, offset,
+      RankedTensorType::get({size}, tensorType(buffer).getElementType()));
 }
 
 /// `v` collapsed to one dimension (rank 0 and 1 included).

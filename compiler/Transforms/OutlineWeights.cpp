@@ -10,8 +10,11 @@
 
 #include "compiler/Transforms/Passes.h"
 
+#include "compiler/Transforms/FlatBuffer.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -74,20 +77,7 @@ struct OutlineWeightsPass final
     for (auto [op, offset] : placed) {
       auto type = cast<RankedTensorType>(op.getType());
       b.setInsertionPoint(op);
-      Location loc = op.getLoc();
-      Value flat = tensor::ExtractSliceOp::create(
-          b, loc, buffer, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-      Value view = flat;
-      if (type.getRank() != 1) {
-        SmallVector<ReassociationIndices> all(1);
-        for (int64_t d = 0; d < type.getRank(); ++d)
-          all[0].push_back(d);
-        if (type.getRank() == 0)
-          all.clear();
-        view = tensor::ExpandShapeOp::create(b, loc, type, flat, all);
-      }
+      Value view = viewOfFlat(b, op.getLoc(), buffer, offset, type);
       op.replaceAllUsesWith(view);
       op.erase();
     }
@@ -95,3 +85,17 @@ struct OutlineWeightsPass final
 };
 
 } // namespace
+
+Value mlir::cnn::viewOfFlat(OpBuilder &b, Location loc, Value buffer,
+                            int64_t offset, RankedTensorType type) {
+  Value flat = tensor::ExtractSliceOp::create(
+      b, loc, buffer, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  if (type.getRank() == 1)
+    return flat;
+  SmallVector<ReassociationIndices> all;
+  if (type.getRank() > 0)
+    all.emplace_back(llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())));
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, all);
+}
