@@ -93,14 +93,7 @@ static std::string tileAndVectorizePipeline(const CpuTarget &target) {
 /// Parses `pipeline` and runs it on `module`, with MLIR's pass manager
 /// command-line options (timing, IR printing) applied.
 static LogicalResult runPasses(ModuleOp module, StringRef pipeline) {
-  static bool registered = [] {
-    registerAllPasses();
-    registerCnnTransformsPasses();
-    registerCnnConversionPasses();
-    registerCnnCodegenPasses();
-    return true;
-  }();
-  (void)registered;
+  registerCpuPipelinePasses();
   PassManager pm(module->getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
       failed(parsePassPipeline(pipeline, pm)))
@@ -160,6 +153,17 @@ LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
   makeResultsDistinct(module);
   makeArgumentsReadOnly(module);
   return runPasses(module, kBufferizeToLlvm);
+}
+
+void mlir::cnn::registerCpuPipelinePasses() {
+  static bool registered = [] {
+    registerAllPasses();
+    registerCnnTransformsPasses();
+    registerCnnConversionPasses();
+    registerCnnCodegenPasses();
+    return true;
+  }();
+  (void)registered;
 }
 
 void mlir::cnn::registerCpuPipelineDependencies(DialectRegistry &registry) {

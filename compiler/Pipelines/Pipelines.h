@@ -48,6 +48,11 @@ LogicalResult lowerModule(ModuleOp module, Phase to,
 /// Otherwise nullopt. See PerSample.cpp for the measurements behind it.
 std::optional<int64_t> perSampleBatch(ModuleOp module);
 
+/// Registers the pipeline's passes (once), so that pass names parse: in
+/// pipelines, and in --mlir-print-ir-after=<pass> before the command line
+/// is read.
+void registerCpuPipelinePasses();
+
 /// Registers what the pipeline needs in `registry` (dialects, interfaces,
 /// translations).
 void registerCpuPipelineDependencies(DialectRegistry &registry);

@@ -1081,6 +1081,9 @@ int main(int argc, char **argv) {
   }
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  // First: --mlir-print-ir-after=<pass> and its kin take the names of the
+  // passes registered when they are.
+  registerCpuPipelinePasses();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(categories);
