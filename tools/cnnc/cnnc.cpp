@@ -872,7 +872,7 @@ int runTrain(MLIRContext &context) {
   auto infer = library->infer;
   auto libraryError = library->lastError;
 
-  int64_t sampleSize = 1, targetSize = labels ? 1 : 1;
+  int64_t sampleSize = 1, targetSize = 1;
   for (int64_t d : ArrayRef<int64_t>(input.shape).drop_front())
     sampleSize *= d;
   int64_t outputSize = 1;
