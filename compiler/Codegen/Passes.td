@@ -75,6 +75,36 @@ def FuseElementwisePass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ForwardTileWritesPass
+    : Pass<"cnn-forward-tile-writes", "::mlir::func::FuncOp"> {
+  let summary = "Keep a register tile's values in registers between the "
+                "steps of its fusion group";
+  let description = [{
+    A register tile's fusion group writes its initial value (a bias) into
+    the tile, reads it back as the accumulators, writes the sums, and reads
+    them back for the epilogue. When a `vector.transfer_read` reads a whole
+    static tensor that a `vector.transfer_write` wrote whole, in a shape
+    that differs only in unit dimensions, this pass replaces the read by a
+    `vector.shape_cast` of the written vector. The writes then have no
+    reader left and go, and with them the stores of the initial value and
+    of the sums: the tile's memory is written once, by the epilogue. On
+    MobileNet-v2 that halves the stores of a depthwise layer's tile, whose
+    first stores to each output line miss the cache.
+
+    ```mlir
+    %t = vector.transfer_write %bias, %tile[%c0, %c0, %c0, %c0]
+        : vector<1x1x8x32xf32>, tensor<1x1x8x32xf32>
+    %acc = vector.transfer_read %t[%c0, %c0, %c0, %c0], %pad
+        : tensor<1x1x8x32xf32>, vector<1x8x32xf32>
+    ```
+    becomes
+    ```mlir
+    %acc = vector.shape_cast %bias : vector<1x1x8x32xf32> to vector<1x8x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
 def DecomposePadsPass
     : Pass<"cnn-decompose-pads", "::mlir::func::FuncOp"> {
   let summary = "Rewrite tensor.pad as border fills and an insert_slice";

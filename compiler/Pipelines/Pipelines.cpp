@@ -37,7 +37,8 @@ const char *const kToLinalg =
 /// weight-only work moved to load time, register tiles vectorized (accumulators
 /// hoisted out of the reduction loops; fold-tensor-subset-ops then turns the
 /// transfers of a two-row tile's rows, slices of the tile, into transfers of
-/// the tile, which bufferize in place), everything else plain loops; producers
+/// the tile, which bufferize in place; cnn-forward-tile-writes keeps a tile's
+/// initial value and sums in registers), everything else plain loops; producers
 /// of padded tensors compute into the padded tensor. @W is the target's vector
 /// width. It ends before lowerModule makes the returned tensors distinct:
 /// eliminate-empty-tensors would undo those copies.
@@ -47,7 +48,8 @@ const char *const kTileAndVectorize =
     "cnn-hoist-weight-packing,"
     "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"
     "loop-invariant-subset-hoisting,fold-tensor-subset-ops,canonicalize,cse,"
-    "func.func(cnn-decompose-pads),eliminate-empty-tensors";
+    "func.func(cnn-forward-tile-writes,cnn-decompose-pads),"
+    "eliminate-empty-tensors";
 
 /// The rest of linalg -> LLVM. Buffers: one-shot bufferization with identity
 /// layouts at the function boundary, results turned into caller-provided
