@@ -3,10 +3,10 @@
 // cnn-cpu-tile-and-vectorize computes a fusion group's register tile whole:
 // its initial value, the sums and the epilogue each go through the tile's
 // tensor. After loop-invariant-subset-hoisting, what one step writes the
-// next reads back, in a shape that differs only in unit dimensions, which
-// vector.transfer_read's own folding does not match. Forwarding the vector
-// leaves those writes without readers: only the epilogue's result is
-// stored.
+// next reads back, in a shape that differs only in leading unit
+// dimensions, which vector.transfer_read's own folding does not match.
+// Forwarding the vector leaves those writes without readers: only the
+// epilogue's result is stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,28 +26,28 @@ using namespace mlir;
 
 namespace {
 
-/// The dimensions of `shape` other than 1.
-SmallVector<int64_t> nonUnitDims(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> dims;
-  llvm::copy_if(shape, std::back_inserter(dims),
-                [](int64_t d) { return d != 1; });
-  return dims;
-}
-
-/// Whether `op` transfers all of its static tensor from index 0 in order:
-/// no mask, a minor identity map, zero indices, and as many elements as
-/// the tensor.
+/// Whether `op` transfers all of its static tensor, in order: no mask, a
+/// minor identity map, zero indices, and a vector shaped as the tensor but
+/// for leading unit dimensions of the tensor.
 bool transfersWholeTensor(VectorTransferOpInterface op) {
   auto tensor = dyn_cast<RankedTensorType>(op.getBase().getType());
-  return tensor && tensor.hasStaticShape() && !op.getMask() &&
-         op.getPermutationMap().isMinorIdentity() &&
-         tensor.getNumElements() == op.getVectorType().getNumElements() &&
-         llvm::all_of(op.getIndices(),
-                      [](Value index) { return isZeroInteger(index); });
+  if (!tensor || !tensor.hasStaticShape() || op.getMask() ||
+      !op.getPermutationMap().isMinorIdentity() ||
+      !llvm::all_of(op.getIndices(),
+                    [](Value index) { return isZeroInteger(index); }))
+    return false;
+  ArrayRef<int64_t> shape = tensor.getShape();
+  ArrayRef<int64_t> vector = op.getVectorType().getShape();
+  if (vector.size() > shape.size())
+    return false;
+  size_t leading = shape.size() - vector.size();
+  return llvm::all_of(shape.take_front(leading),
+                      [](int64_t d) { return d == 1; }) &&
+         shape.drop_front(leading) == vector;
 }
 
-/// transfer_read(transfer_write(v, t)), both of the whole tensor, in shapes
-/// equal but for unit dimensions -> shape_cast(v).
+/// transfer_read(transfer_write(v, t)), both of the whole tensor (so their
+/// shapes differ only in leading unit dimensions) -> shape_cast(v).
 struct ForwardTileWrite final : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -56,9 +56,8 @@ struct ForwardTileWrite final : OpRewritePattern<vector::TransferReadOp> {
     auto write = read.getBase().getDefiningOp<vector::TransferWriteOp>();
     if (!write || !transfersWholeTensor(write) || !transfersWholeTensor(read))
       return failure();
-    VectorType written = write.getVectorType(), type = read.getVectorType();
-    if (written.getElementType() != type.getElementType() ||
-        nonUnitDims(written.getShape()) != nonUnitDims(type.getShape()))
+    VectorType type = read.getVectorType();
+    if (write.getVectorType().getElementType() != type.getElementType())
       return failure();
     rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(read, type,
                                                      write.getVector());

@@ -83,13 +83,13 @@ def ForwardTileWritesPass
     A register tile's fusion group writes its initial value (a bias) into
     the tile, reads it back as the accumulators, writes the sums, and reads
     them back for the epilogue. When a `vector.transfer_read` reads a whole
-    static tensor that a `vector.transfer_write` wrote whole, in a shape
-    that differs only in unit dimensions, this pass replaces the read by a
-    `vector.shape_cast` of the written vector. The writes then have no
-    reader left and go, and with them the stores of the initial value and
-    of the sums: the tile's memory is written once, by the epilogue. On
-    MobileNet-v2 that halves the stores of a depthwise layer's tile, whose
-    first stores to each output line miss the cache.
+    static tensor that a `vector.transfer_write` wrote whole (their shapes
+    then differ only in leading unit dimensions), this pass replaces the
+    read by a `vector.shape_cast` of the written vector. The writes then
+    have no reader left and go, and with them the stores of the initial
+    value and of the sums: the tile's memory is written once, by the
+    epilogue. On MobileNet-v2 that halves the stores of a depthwise layer's
+    tile, whose first stores to each output line miss the cache.
 
     ```mlir
     %t = vector.transfer_write %bias, %tile[%c0, %c0, %c0, %c0]

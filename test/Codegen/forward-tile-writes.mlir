@@ -53,3 +53,18 @@ func.func @part(%v: vector<1x1x8x32xf32>, %tile: tensor<1x1x8x32xf32>)
   %b = vector.transfer_read %t[%c0, %c0, %c4, %c0], %pad {in_bounds = [true, true, true]} : tensor<1x1x8x32xf32>, vector<1x4x32xf32>
   return %a, %b : vector<1x4x32xf32>, vector<1x4x32xf32>
 }
+
+// Vectors as long as the tensor but not of its shape cover only part of it
+// (the first row, the rest out of bounds): the read stays.
+
+// CHECK-LABEL: func.func @not_whole
+// CHECK: %[[W:.+]] = vector.transfer_write
+// CHECK: vector.transfer_read %[[W]]
+// CHECK-NOT: vector.shape_cast
+func.func @not_whole(%v: vector<1x8xf32>, %t: tensor<4x2xf32>) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %w = vector.transfer_write %v, %t[%c0, %c0] {in_bounds = [true, false]} : vector<1x8xf32>, tensor<4x2xf32>
+  %r = vector.transfer_read %w[%c0, %c0], %pad {in_bounds = [false]} : tensor<4x2xf32>, vector<8xf32>
+  return %r : vector<8xf32>
+}
