@@ -82,14 +82,15 @@ def ForwardTileWritesPass
   let description = [{
     A register tile's fusion group writes its initial value (a bias) into
     the tile, reads it back as the accumulators, writes the sums, and reads
-    them back for the epilogue. When a `vector.transfer_read` reads a whole
-    static tensor that a `vector.transfer_write` wrote whole (their shapes
-    then differ only in leading unit dimensions), this pass replaces the
-    read by a `vector.shape_cast` of the written vector. The writes then
-    have no reader left and go, and with them the stores of the initial
-    value and of the sums: the tile's memory is written once, by the
-    epilogue. On MobileNet-v2 that halves the stores of a depthwise layer's
-    tile, whose first stores to each output line miss the cache.
+    them back for the epilogue, each time in a shape that differs only in
+    leading unit dimensions. This pass casts those dimensions away
+    (`vector::populateCastAwayVectorLeadingOneDimPatterns`), so that each
+    read has the type of the write before it and `vector.transfer_read`'s
+    folder forwards the written vector. The writes then have no reader
+    left and go, and with them the stores of the initial value and of the
+    sums: the tile's memory is written once, by the epilogue. On
+    MobileNet-v2 that halves the stores of a depthwise layer's tile, whose
+    first stores to each output line miss the cache.
 
     ```mlir
     %t = vector.transfer_write %bias, %tile[%c0, %c0, %c0, %c0]
@@ -99,7 +100,8 @@ def ForwardTileWritesPass
     ```
     becomes
     ```mlir
-    %acc = vector.shape_cast %bias : vector<1x1x8x32xf32> to vector<1x8x32xf32>
+    %b = vector.extract %bias[0, 0] : vector<8x32xf32> from vector<1x1x8x32xf32>
+    %acc = vector.broadcast %b : vector<8x32xf32> to vector<1x8x32xf32>
     ```
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect"];

@@ -4,17 +4,21 @@
 // loop-invariant-subset-hoisting leave it: the bias is written into the tile
 // and read back as the accumulators, which the reduction loop carries
 // alongside the tile; the sums are written and read back by the epilogue.
-// Both reads take the written vectors, and only the epilogue writes.
+// Both reads take the written vectors (their unit dimensions cast away), no
+// read of the tile is left, and only the epilogue writes.
 
 // CHECK-LABEL: func.func @tile
 // CHECK-SAME: (%[[BIAS:.+]]: vector<1x1x8x32xf32>, %[[IN:.+]]: vector<1x8x32xf32>, %[[TILE:.+]]: tensor<1x1x8x32xf32>)
-// CHECK: %[[ACC:.+]] = vector.shape_cast %[[BIAS]] : vector<1x1x8x32xf32> to vector<1x8x32xf32>
+// CHECK-NOT: vector.transfer_
+// CHECK: %[[B:.+]] = vector.extract %[[BIAS]][0, 0] : vector<8x32xf32> from vector<1x1x8x32xf32>
+// CHECK: %[[ACC:.+]] = vector.broadcast %[[B]]
 // CHECK: %[[SUM:.+]] = scf.for {{.+}} iter_args(%[[A:.+]] = %[[ACC]]) -> (vector<1x8x32xf32>)
-// CHECK:   vector.fma %[[IN]], %[[IN]], %[[A]]
-// CHECK: %[[WHOLE:.+]] = vector.shape_cast %[[SUM]] : vector<1x8x32xf32> to vector<1x1x8x32xf32>
-// CHECK: %[[RELU:.+]] = arith.maximumf %[[WHOLE]]
+// CHECK:   vector.fma
+// CHECK-NOT: vector.transfer_
+// CHECK: %[[S:.+]] = vector.extract %[[SUM]][0] : vector<8x32xf32> from vector<1x8x32xf32>
+// CHECK: %[[RELU:.+]] = arith.maximumf %[[S]]
 // CHECK: %[[OUT:.+]] = vector.transfer_write %[[RELU]], %[[TILE]]
-// CHECK-NOT: vector.transfer_write
+// CHECK-NOT: vector.transfer_
 // CHECK: return %[[OUT]]
 func.func @tile(%bias: vector<1x1x8x32xf32>, %in: vector<1x8x32xf32>,
                 %tile: tensor<1x1x8x32xf32>) -> tensor<1x1x8x32xf32> {
@@ -42,7 +46,6 @@ func.func @tile(%bias: vector<1x1x8x32xf32>, %in: vector<1x8x32xf32>,
 // CHECK: %[[W:.+]] = vector.transfer_write
 // CHECK: vector.transfer_read %[[W]][%c0, %c0, %c0, %c0]
 // CHECK: vector.transfer_read %[[W]][%c0, %c0, %c4, %c0]
-// CHECK-NOT: vector.shape_cast
 func.func @part(%v: vector<1x1x8x32xf32>, %tile: tensor<1x1x8x32xf32>)
     -> (vector<1x4x32xf32>, vector<1x4x32xf32>) {
   %c0 = arith.constant 0 : index
