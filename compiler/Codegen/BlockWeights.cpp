@@ -75,8 +75,13 @@ struct BlockWeightsPass final
     ArrayRef<int64_t> y = outType.getShape();
     int64_t rank = w.size(), channels = w.back();
     // Two vectors, one, or half of one (1000 classes, 24 channels): the
-    // widest that divides the channels.
+    // widest that divides the channels; four for the wide register tiles of
+    // hasWideConvTiles.
     int64_t tile = 2 * vectorWidth;
+    auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
+    if (conv && cnn::hasWideConvTiles(conv, vectorWidth) &&
+        channels % (4 * vectorWidth) == 0)
+      tile = 4 * vectorWidth;
     while (tile >= vectorWidth / 2 && channels % tile != 0)
       tile /= 2;
     if (tile < vectorWidth / 2 || channels == tile)
@@ -120,7 +125,6 @@ struct BlockWeightsPass final
     // input is read once for all blocks instead of once per block: a 1x1
     // convolution of 64 to 256 channels at 56x56 otherwise reads its input
     // from memory eight times.
-    auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
     auto inputType = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
     int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
     int64_t weightBytes = weightType.getNumElements() * elemBytes;

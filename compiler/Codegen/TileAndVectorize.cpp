@@ -7,11 +7,12 @@
 //    (n, oh, ow, c, kh, kw): register tiles of tw pixels x tf channels
 //    [1, 1, tw, tf], threads over output rows unless the op already runs in
 //    a filter block's loop (where a narrow output's tiles take two rows,
-//    [1, 2, tw, tf]: see tileRows). The tile is computed whole: the op's
-//    initial value (bias) and its elementwise epilogue (activation, residual
-//    add) are fused into it, the epilogue updating the op's result in
-//    place, and the op reduces over its window one position (and input
-//    channel) at a time. With kh = 1 the tile is a 1-D convolution; its
+//    [1, 2, tw, tf]: see tileRows; and where tf is four vectors for inputs
+//    whose pixels alias in L1: see hasWideConvTiles). The tile is computed
+//    whole: the op's initial value (bias) and its elementwise epilogue
+//    (activation, residual add) are fused into it, the epilogue updating the
+//    op's result in place, and the op reduces over its window one position
+//    (and input channel) at a time. With kh = 1 the tile is a 1-D convolution; its
 //    vector form is tw x tf outer products (or FMAs) per step, kept in
 //    registers across the window loops once loop-invariant-subset-hoisting
 //    has run. The initial value and the sums reach the next step through
@@ -77,6 +78,16 @@ int64_t laneTile(int64_t n, int64_t width) {
     if (n % narrow == 0)
       return narrow;
   return divisorAtMost(n, 2 * width);
+}
+
+/// The lane tile of `op`'s register tiles over `n` channels: four vectors
+/// for a convolution with wide tiles (see hasWideConvTiles), whose filter
+/// blocks cnn-block-weights made four vectors wide.
+int64_t opLaneTile(linalg::LinalgOp op, int64_t n, int64_t width) {
+  auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
+  if (conv && n % (4 * width) == 0 && cnn::hasWideConvTiles(conv, width))
+    return 4 * width;
+  return laneTile(n, width);
 }
 
 /// One level of tiling: sizes per loop (0: not tiled) and the loop order
@@ -224,7 +235,7 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
   for (linalg::LinalgOp op : ops) {
     // Every op here has (n, oh, ow, channels, ...) loops; channels in lanes.
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-    int64_t pixels = pixelsPerTile(laneTile(sizes[3], width), width,
+    int64_t pixels = pixelsPerTile(opLaneTile(op, sizes[3], width), width,
                                    accumulatorsFor(op, width));
     int64_t ow = sizes[2];
     if (ow <= pixels || 2 * divisorAtMost(ow, pixels) > pixels)
@@ -246,7 +257,7 @@ void splitOddRows(func::FuncOp func, int64_t width) {
   IRRewriter rewriter(func.getContext());
   for (linalg::LinalgOp op : ops) {
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-    int64_t lanes = laneTile(sizes[3], width);
+    int64_t lanes = opLaneTile(op, sizes[3], width);
     int64_t tw = divisorAtMost(
         sizes[2], pixelsPerTile(lanes, width, accumulatorsFor(op, width)));
     if (sizes[1] < 3 || sizes[1] % 2 == 0 ||
@@ -374,7 +385,7 @@ TilePlan fusionGroupPlan(linalg::LinalgOp op, int64_t width,
       !op.hasPureTensorSemantics() || op.hasDynamicShape())
     return {};
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-  int64_t lanes = laneTile(sizes[3], width);
+  int64_t lanes = opLaneTile(op, sizes[3], width);
   int64_t tw = divisorAtMost(
       sizes[2], pixelsPerTile(lanes, width, accumulatorsFor(op, width)));
   bool conv = isa<linalg::Conv2DNhwcHwcfOp>(op);

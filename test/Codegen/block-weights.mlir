@@ -243,3 +243,31 @@ func.func @grouped_bias_depthwise(%x: tensor<1x9x9x32xf32>, %w: tensor<3x3x32xf3
          ins(%x, %w : tensor<1x9x9x32xf32>, tensor<3x3x32xf32>) outs(%init : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
   return %conv : tensor<1x7x7x32xf32>
 }
+
+// -----
+
+// 1024 input channels: consecutive pixels are 4 KiB apart, so all of a
+// register tile's pixels fall into one L1 set. Blocks of 64 filters (four
+// vectors) let the tiles take 7 pixels instead of 14. An output width of 8
+// (no multiple of 7) and a 3x3 filter whose 64-filter block exceeds 512 KiB
+// keep blocks of 32.
+// CHECK-LABEL: func @wide_blocks
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x1024x4x64xf32>) outs(%{{.+}} : tensor<4x1x1x1024x64xf32>)
+// CHECK: scf.forall (%{{.+}}) in (4)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x7x7x1024xf32>, tensor<1x1x1024x64xf32>) outs(%{{.+}} : tensor<1x7x7x64xf32>)
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x1024x8x32xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x8x8x32xf32>)
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<3x3x512x8x32xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} strides = dense<2> {{.*}} outs(%{{.+}} : tensor<1x7x7x32xf32>)
+func.func @wide_blocks(%x: tensor<1x7x7x1024xf32>, %w: tensor<1x1x1024x256xf32>, %acc: tensor<1x7x7x256xf32>,
+                       %x8: tensor<1x8x8x1024xf32>, %acc8: tensor<1x8x8x256xf32>,
+                       %x3: tensor<1x15x15x512xf32>, %w3: tensor<3x3x512x256xf32>)
+    -> (tensor<1x7x7x256xf32>, tensor<1x8x8x256xf32>, tensor<1x7x7x256xf32>) {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x7x7x1024xf32>, tensor<1x1x1024x256xf32>) outs(%acc : tensor<1x7x7x256xf32>) -> tensor<1x7x7x256xf32>
+  %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x8, %w : tensor<1x8x8x1024xf32>, tensor<1x1x1024x256xf32>) outs(%acc8 : tensor<1x8x8x256xf32>) -> tensor<1x8x8x256xf32>
+  %2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x3, %w3 : tensor<1x15x15x512xf32>, tensor<3x3x512x256xf32>) outs(%acc : tensor<1x7x7x256xf32>) -> tensor<1x7x7x256xf32>
+  return %0, %1, %2 : tensor<1x7x7x256xf32>, tensor<1x8x8x256xf32>, tensor<1x7x7x256xf32>
+}

@@ -87,3 +87,30 @@ func.func @conv_two_rows_bias(%x: tensor<1x9x9x64xf32>, %w: tensor<2x3x3x64x32xf
   }
   return %r : tensor<1x7x7x64xf32>
 }
+
+// -----
+
+// A filter block of 64 (cnn-block-weights' wide blocks: 1024 input
+// channels, pixels 4 KiB apart) gets register tiles of 7 pixels x 4
+// vectors, one row each: no two-row tiles, whose 14 pixels would share one
+// L1 set.
+// CHECK-LABEL: func @conv_wide_tiles
+// CHECK:       scf.forall (%{{.+}}) in (2)
+// CHECK-NOT:   vector<1x7x32xf32>
+// CHECK:       scf.for {{.+}} -> (vector<1x7x64xf32>) {
+// CHECK:         vector.contract {{.+}} : vector<1x7x1xf32>, vector<1x64xf32> into vector<1x7x64xf32>
+// CHECK-NOT:     vector.contract
+func.func @conv_wide_tiles(%x: tensor<1x7x7x1024xf32>, %w: tensor<2x1x1x1024x64xf32>, %acc: tensor<1x7x7x128xf32>) -> tensor<1x7x7x128xf32> {
+  %r = scf.forall (%i) in (2) shared_outs(%o = %acc) -> (tensor<1x7x7x128xf32>) {
+    %c64 = arith.constant 64 : index
+    %c = arith.muli %i, %c64 : index
+    %f = tensor.extract_slice %w[%i, 0, 0, 0, 0] [1, 1, 1, 1024, 64] [1, 1, 1, 1, 1] : tensor<2x1x1x1024x64xf32> to tensor<1x1x1024x64xf32>
+    %t = tensor.extract_slice %o[0, 0, 0, %c] [1, 7, 7, 64] [1, 1, 1, 1] : tensor<1x7x7x128xf32> to tensor<1x7x7x64xf32>
+    %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+           ins(%x, %f : tensor<1x7x7x1024xf32>, tensor<1x1x1024x64xf32>) outs(%t : tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %y into %o[0, 0, 0, %c] [1, 7, 7, 64] [1, 1, 1, 1] : tensor<1x7x7x64xf32> into tensor<1x7x7x128xf32>
+    }
+  }
+  return %r : tensor<1x7x7x128xf32>
+}

@@ -166,3 +166,35 @@ winograd_f4_rem = [
     ("winograd_f4_rem_valid", nn.Conv2d(64, 96, 3)),
 ]
 harness.check("conv_winograd_f4_rem", winograd_f4_rem, x_winograd_f4_rem, expected=3)
+
+# Convolutions whose consecutive pixels are 4 KiB apart (1024 input
+# channels, or 512 at stride 2) with an output width of 7 or 14 get register
+# tiles of 7 pixels x 64 channels (hasWideConvTiles): blocks of 64 filters,
+# one filter block of 64 alone, a fused activation and residual add, an
+# output 14 wide; a 3x3 filter whose 64-filter block exceeds 512 KiB keeps
+# the 14 x 32 tiles.
+
+
+class Residual1x1(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x) + x)
+
+
+x_wide = harness.seeded_input((1, 1024, 7, 7))
+wide = [
+    ("wide_1x1_relu", nn.Sequential(nn.Conv2d(1024, 256, 1), nn.ReLU())),
+    ("wide_1x1_one_block", nn.Conv2d(1024, 64, 1, bias=False)),
+    ("wide_1x1_residual", Residual1x1(1024)),
+]
+harness.check("conv_wide", wide, x_wide, expected=3)
+x_wide_s2 = harness.seeded_input((1, 512, 14, 14))
+wide_s2 = [
+    ("wide_1x1_s2", nn.Conv2d(512, 128, 1, stride=2)),
+    ("narrow_3x3_s2_c512", nn.Conv2d(512, 128, 3, stride=2, padding=1)),
+    ("wide_width14", nn.Sequential(nn.Conv2d(512, 1024, 1), nn.Conv2d(1024, 64, 1))),
+]
+harness.check("conv_wide_s2", wide_s2, x_wide_s2, expected=3)
