@@ -183,7 +183,9 @@ def TileAndVectorizePass
     would fill at most half the accumulators (a 7-pixel-wide output: 7 x 2
     vectors) takes two output rows per tile, one 1-D convolution per row,
     unrolled, both reading the same filter vectors; an odd number of rows is
-    first split into the last row and the rest. Run `fold-tensor-subset-ops`
+    first split into the last row and the rest. Not where the input pixels
+    lie a multiple of 4 KiB apart: two rows' 14 pixels would share one L1
+    set. Run `fold-tensor-subset-ops`
     after `loop-invariant-subset-hoisting` so that both rows' accumulators
     are transfers of the tile itself, which bufferize in place.
 

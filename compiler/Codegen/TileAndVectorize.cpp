@@ -138,13 +138,15 @@ int64_t accumulatorsFor(linalg::LinalgOp op, int64_t width) {
 /// depthwise tile loads an input vector per FMA, and gains nothing), only
 /// in a filter block's loop (whose threads run over the blocks: other
 /// convolutions thread over the rows, and fewer row tiles would balance
-/// worse), and only with AVX-512.
+/// worse), only with AVX-512, and not where the input pixels alias in L1
+/// (see hasSetAliasedPixels: two rows' pixels would all share one set).
 int64_t tileRows(linalg::LinalgOp op, int64_t rows, int64_t pixels,
                  int64_t lanes, int64_t width) {
   int64_t vectors = (lanes + width - 1) / width;
-  if (!isa<linalg::Conv2DNhwcHwcfOp>(op) || width < 16 ||
-      !op->getParentOfType<scf::ForallOp>() ||
-      2 * pixels * vectors > kConvAccumulators || rows % 2 != 0)
+  auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
+  if (!conv || width < 16 || !op->getParentOfType<scf::ForallOp>() ||
+      2 * pixels * vectors > kConvAccumulators || rows % 2 != 0 ||
+      cnn::hasSetAliasedPixels(conv))
     return 1;
   return 2;
 }

@@ -110,20 +110,25 @@ void mlir::cnn::collapseGroupedInit(RewriterBase &b, Value init) {
   }
 }
 
-bool mlir::cnn::hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width) {
+bool mlir::cnn::hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op) {
   constexpr int64_t kL1WayBytes = 4096;
-  constexpr int64_t kMaxFilterBlockBytes = 512 * 1024;
   auto input = cast<ShapedType>(op.getDpsInputs()[0].getType());
-  auto filter = cast<ShapedType>(op.getDpsInputs()[1].getType());
-  auto output = cast<ShapedType>(op.getDpsInits()[0].getType());
-  if (width < 16 || !input.hasStaticShape() || !filter.hasStaticShape() ||
-      output.isDynamicDim(2) || output.getDimSize(2) % 7 != 0 ||
-      !input.getElementType().isIntOrFloat())
+  if (input.isDynamicDim(3) || !input.getElementType().isIntOrFloat())
     return false;
   int64_t elemBytes = input.getElementType().getIntOrFloatBitWidth() / 8;
   int64_t stride = op.getStrides().getValues<int64_t>()[1];
+  return input.getDimSize(3) * stride * elemBytes % kL1WayBytes == 0;
+}
+
+bool mlir::cnn::hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width) {
+  constexpr int64_t kMaxFilterBlockBytes = 512 * 1024;
+  auto filter = cast<ShapedType>(op.getDpsInputs()[1].getType());
+  auto output = cast<ShapedType>(op.getDpsInits()[0].getType());
+  if (width < 16 || !hasSetAliasedPixels(op) || !filter.hasStaticShape() ||
+      output.isDynamicDim(2) || output.getDimSize(2) % 7 != 0)
+    return false;
+  int64_t elemBytes = filter.getElementType().getIntOrFloatBitWidth() / 8;
   ArrayRef<int64_t> hwcf = filter.getShape();
-  int64_t blockBytes = hwcf[0] * hwcf[1] * hwcf[2] * 4 * width * elemBytes;
-  return input.getDimSize(3) * stride * elemBytes % kL1WayBytes == 0 &&
-         blockBytes <= kMaxFilterBlockBytes;
+  return hwcf[0] * hwcf[1] * hwcf[2] * 4 * width * elemBytes <=
+         kMaxFilterBlockBytes;
 }

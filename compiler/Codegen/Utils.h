@@ -36,17 +36,21 @@ bool isInPlaceEpilogue(linalg::GenericOp op, Value value);
 /// bias vector. Leaves any other value alone.
 void collapseGroupedInit(RewriterBase &rewriter, Value init);
 
+/// Whether consecutive output pixels of `op` read input pixels a multiple of
+/// 4 KiB apart (1024 channels or more, a power of two times the stride):
+/// then all the pixels of a register tile map to the same set of an L1 with
+/// 4 KiB ways (8 of them on this machine), and more pixels than it has ways
+/// evict each other between input channels.
+bool hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op);
+
 /// Whether the register tiles of `op` take four vectors of output channels
 /// (7 pixels x 4 vectors) instead of two (14 x 2), on a target with
-/// `width`-float vectors. That is when consecutive output pixels read input
-/// pixels a multiple of 4 KiB apart (1024 channels or more, a power of two
-/// times the stride): every pixel of a tile then maps to the same set of an
-/// L1 with 4 KiB ways (8 of them on this machine), and 14 pixels evict each
-/// other between input channels. Only with AVX-512 (32 registers), only
-/// for an output width that 7 divides (the tiles are 7 x 4 vectors, 28
-/// accumulators, or none: a width of 8 already has tiles of 8 x 2, which
-/// fit the 8 ways), and only while a tile's filter block of 4 vectors fits
-/// in half of a 1 MiB L2: a larger one streams from L3 once per tile.
+/// `width`-float vectors, for pixels that alias (see hasSetAliasedPixels).
+/// Only with AVX-512 (32 registers), only for an output width that 7
+/// divides (the tiles are 7 x 4 vectors, 28 accumulators, or none: a width
+/// of 8 already has tiles of 8 x 2, which fit the 8 ways), and only while a
+/// tile's filter block of 4 vectors fits in half of a 1 MiB L2: a larger
+/// one streams from L3 once per tile.
 bool hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width);
 
 } // namespace mlir::cnn

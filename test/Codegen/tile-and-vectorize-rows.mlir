@@ -114,3 +114,31 @@ func.func @conv_wide_tiles(%x: tensor<1x7x7x1024xf32>, %w: tensor<2x1x1x1024x64x
   }
   return %r : tensor<1x7x7x128xf32>
 }
+
+// -----
+
+// A filter block of 32 whose input pixels alias in L1 (512 channels at
+// stride 2: 4 KiB apart) but whose 3x3 filter is too large for blocks of 64
+// keeps one-row tiles of 7 x 2 vectors: two rows' 14 pixels would share one
+// set. No split of the odd rows either.
+// CHECK-LABEL: func @conv_aliased_one_row
+// CHECK:       scf.forall (%{{.+}}) in (2)
+// CHECK-NOT:   [1, 6, 7, 32]
+// CHECK-NOT:   vector<1x7x32xf32>, vector<1x7x32xf32>
+// CHECK:       scf.for {{.+}} iter_args({{.+}}) -> (tensor<1x7x7x32xf32>)
+// CHECK:         scf.for {{.+}} -> (vector<1x7x32xf32>) {
+// CHECK-NOT:   vector<1x7x32xf32>, vector<1x7x32xf32>
+func.func @conv_aliased_one_row(%x: tensor<1x15x15x512xf32>, %w: tensor<2x3x3x512x32xf32>, %acc: tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32> {
+  %r = scf.forall (%i) in (2) shared_outs(%o = %acc) -> (tensor<1x7x7x64xf32>) {
+    %c32 = arith.constant 32 : index
+    %c = arith.muli %i, %c32 : index
+    %f = tensor.extract_slice %w[%i, 0, 0, 0, 0] [1, 3, 3, 512, 32] [1, 1, 1, 1, 1] : tensor<2x3x3x512x32xf32> to tensor<3x3x512x32xf32>
+    %t = tensor.extract_slice %o[0, 0, 0, %c] [1, 7, 7, 32] [1, 1, 1, 1] : tensor<1x7x7x64xf32> to tensor<1x7x7x32xf32>
+    %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+           ins(%x, %f : tensor<1x15x15x512xf32>, tensor<3x3x512x32xf32>) outs(%t : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %y into %o[0, 0, 0, %c] [1, 7, 7, 32] [1, 1, 1, 1] : tensor<1x7x7x32xf32> into tensor<1x7x7x64xf32>
+    }
+  }
+  return %r : tensor<1x7x7x64xf32>
+}
