@@ -12,12 +12,13 @@
 //    whole: the op's initial value (bias) and its elementwise epilogue
 //    (activation, residual add) are fused into it, the epilogue updating the
 //    op's result in place, and the op reduces over its window one position
-//    (and input channel) at a time. With kh = 1 the tile is a 1-D convolution; its
-//    vector form is tw x tf outer products (or FMAs) per step, kept in
-//    registers across the window loops once loop-invariant-subset-hoisting
-//    has run. The initial value and the sums reach the next step through
-//    the tile's tensor, which cnn-forward-tile-writes then turns into
-//    registers, so that only the epilogue's result is stored.
+//    (and input channel) at a time. With kh = 1 the tile is a 1-D
+//    convolution; its vector form is tw x tf outer products (or FMAs) per
+//    step, kept in registers across the window loops once
+//    loop-invariant-subset-hoisting has run. The initial value and the sums
+//    reach the next step through the tile's tensor, which
+//    cnn-forward-tile-writes then turns into registers, so that only the
+//    epilogue's result is stored.
 //  * NHWC pooling (n, oh, ow, c, kh, kw): [1, 1, tw, tc, 1, 1], channels in
 //    the lanes.
 //  * matmul (m, n, k): [tm, tn, 1].

@@ -116,6 +116,8 @@ bool mlir::cnn::hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op) {
   if (input.isDynamicDim(3) || !input.getElementType().isIntOrFloat())
     return false;
   int64_t elemBytes = input.getElementType().getIntOrFloatBitWidth() / 8;
+  if (elemBytes == 0)
+    return false;
   int64_t stride = op.getStrides().getValues<int64_t>()[1];
   return input.getDimSize(3) * stride * elemBytes % kL1WayBytes == 0;
 }

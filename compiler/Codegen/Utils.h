@@ -37,7 +37,7 @@ bool isInPlaceEpilogue(linalg::GenericOp op, Value value);
 void collapseGroupedInit(RewriterBase &rewriter, Value init);
 
 /// Whether consecutive output pixels of `op` read input pixels a multiple of
-/// 4 KiB apart (1024 channels or more, a power of two times the stride):
+/// 4 KiB apart (input channels times the stride a multiple of 1024 floats):
 /// then all the pixels of a register tile map to the same set of an L1 with
 /// 4 KiB ways (8 of them on this machine), and more pixels than it has ways
 /// evict each other between input channels.
