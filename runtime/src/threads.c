@@ -39,12 +39,18 @@ int cnnrt_num_threads(void) {
 /* ---- The pool ------------------------------------------------------------
  *
  * Workers are started on first use and live for the process. A job is
- * published by bumping `generation`; the caller and the workers then take
- * chunks of its iterations from a shared counter until none is left, so a
- * thread that runs slower (an uneven split, or a CPU shared with another
- * program) leaves more of the loop to the others. Chunks are an eighth of
- * a thread's share, at least one iteration. The caller waits until
- * `pending` (the workers still in the job) reaches 0.
+ * published by bumping `generation`. Thread k of the job (the caller is 0,
+ * the workers 1, 2, ...) owns the k-th of `threads` contiguous shares of its
+ * iterations and takes chunks from the front of its own share first, so
+ * that from one loop to the next each thread computes the same part of the
+ * output (the same rows of an activation) and then reads in the next loop
+ * mostly what it wrote itself, from its own caches: on a machine whose
+ * cores do not share a last-level cache, a layer's input written by another
+ * core costs a cross-die transfer per line. A thread that finishes its share
+ * takes chunks from the others' (a slower thread, or a CPU shared with
+ * another program, leaves more of its share to them). Chunks are an eighth
+ * of a share, at least one iteration. The caller waits until `pending` (the
+ * workers still in the job) reaches 0.
  * Workers spin briefly for the next job (inference runs loops back to back)
  * and then sleep on a condition variable. One job runs at a time: a caller
  * that finds the pool busy (another thread's inference) or that is itself
@@ -62,10 +68,14 @@ static int started_workers; /* guarded by dispatch_lock */
 static struct {
   cnnrt_task_fn fn;
   void *ctx;
-  int64_t n;
   int64_t chunk; /* iterations taken at a time */
+  int threads;
 } job;
-static atomic_int_fast64_t next_iteration;
+/* Thread k's share of the job: [next, end), one cache line each. */
+static struct {
+  _Alignas(64) atomic_int_fast64_t next;
+  int64_t end;
+} shares[MAX_WORKERS + 1];
 /* The job's generation (high bits) and the threads taking part (low 16
  * bits), published together: a worker that sits a job out reads nothing
  * else of it, so it can never pair one job's generation with a later job's
@@ -75,19 +85,27 @@ static atomic_uint_fast64_t state;
 static atomic_int pending;
 static _Thread_local int inside_job;
 
-static void run_chunks(void) {
+/* Runs chunks of share `k` until none is left. */
+static void run_share(int k) {
+  int64_t end = shares[k].end;
   for (;;) {
-    int64_t begin = atomic_fetch_add_explicit(&next_iteration, job.chunk,
+    int64_t begin = atomic_fetch_add_explicit(&shares[k].next, job.chunk,
                                               memory_order_relaxed);
-    if (begin >= job.n)
+    if (begin >= end)
       return;
-    int64_t end = job.n - begin < job.chunk ? job.n : begin + job.chunk;
-    job.fn(job.ctx, begin, end);
+    job.fn(job.ctx, begin, end - begin < job.chunk ? end : begin + job.chunk);
   }
 }
 
+/* Thread `self`'s part of the job: its own share, then what is left of the
+ * others', from the next thread's on. */
+static void run_chunks(int self) {
+  for (int i = 0; i < job.threads; ++i)
+    run_share((self + i) % job.threads);
+}
+
 static void *worker_main(void *arg) {
-  int index = (int)(intptr_t)arg; /* chunk index, from 1 */
+  int index = (int)(intptr_t)arg; /* its share of each job, from 1 */
   uint_fast64_t seen = 0;
   inside_job = 1;
   for (;;) {
@@ -105,7 +123,7 @@ static void *worker_main(void *arg) {
     }
     seen = now >> CHUNK_BITS;
     if (index < (int)(now & ((1u << CHUNK_BITS) - 1))) {
-      run_chunks();
+      run_chunks(index);
       atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
     }
   }
@@ -138,11 +156,17 @@ static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
 
   job.fn = fn;
   job.ctx = ctx;
-  job.n = n;
+  job.threads = threads;
   job.chunk = n / (8 * (int64_t)threads);
   if (job.chunk < 1)
     job.chunk = 1;
-  atomic_store_explicit(&next_iteration, 0, memory_order_relaxed);
+  /* Shares of n / threads iterations, the first n % threads one more. */
+  int64_t share = n / threads, longer = n % threads, begin = 0;
+  for (int k = 0; k < threads; ++k) {
+    atomic_store_explicit(&shares[k].next, begin, memory_order_relaxed);
+    begin += share + (k < longer);
+    shares[k].end = begin;
+  }
   atomic_store_explicit(&pending, threads - 1, memory_order_relaxed);
   pthread_mutex_lock(&sleep_lock);
   uint_fast64_t next =
@@ -154,7 +178,7 @@ static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
   pthread_mutex_unlock(&sleep_lock);
 
   inside_job = 1;
-  run_chunks();
+  run_chunks(0);
   inside_job = 0;
   while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
     ;

@@ -1,6 +1,7 @@
 // cnnrt_parallel_for: every index of [0, n) exactly once, in disjoint
-// chunks taken by cnnrt_num_threads() threads in turn; nested and concurrent
-// calls; cnnrt_set_num_threads and its interplay with CNNC_NUM_THREADS.
+// chunks taken by cnnrt_num_threads() threads, each from its own share
+// first; nested and concurrent calls; cnnrt_set_num_threads and its
+// interplay with CNNC_NUM_THREADS.
 #include "cnnrt.h"
 
 #include <gtest/gtest.h>
@@ -158,6 +159,43 @@ TEST_F(Parallel, SplitsOverThreads) {
         << "the caller runs ranges itself";
     for (auto [begin, end] : v.ranges)
       EXPECT_EQ(end - begin, threads == 1 ? 64 : 8) << threads << " threads";
+  }
+}
+
+// Each thread starts with its own contiguous share of the loop, the same
+// share in every call (the caller the first), and runs it front to back:
+// one loop's thread then reads what it wrote in the loop before.
+TEST_F(Parallel, ThreadsKeepTheirShares) {
+  for (int threads : {2, 4}) {
+    cnnrt_set_num_threads(threads);
+    std::vector<std::pair<std::thread::id, int64_t>> firstBegins[2];
+    for (auto &first : firstBegins) {
+      Slow v(64 * threads);
+      cnnrt_parallel_for(&Slow::visit, &v, 64 * threads);
+      ASSERT_EQ(v.coverageError(), "") << threads << " threads";
+      for (size_t i = 0; i < v.ranges.size(); ++i) {
+        bool seen = false;
+        for (auto &[thread, begin] : first)
+          seen |= thread == v.threads[i];
+        if (!seen)
+          first.push_back({v.threads[i], v.ranges[i].first});
+      }
+      ASSERT_EQ(first.size(), static_cast<size_t>(threads));
+      std::set<int64_t> begins;
+      for (auto &[thread, begin] : first) {
+        begins.insert(begin);
+        if (thread == std::this_thread::get_id())
+          EXPECT_EQ(begin, 0) << "the caller starts the first share";
+      }
+      std::set<int64_t> shares;
+      for (int k = 0; k < threads; ++k)
+        shares.insert(64 * k);
+      EXPECT_EQ(begins, shares) << threads << " threads";
+    }
+    std::sort(firstBegins[0].begin(), firstBegins[0].end());
+    std::sort(firstBegins[1].begin(), firstBegins[1].end());
+    EXPECT_EQ(firstBegins[0], firstBegins[1])
+        << "each thread starts the same share in both calls";
   }
 }
 
