@@ -2,7 +2,9 @@
 //
 // The lowering that follows cnn-cpu-tile-and-vectorize once buffers exist:
 // contractions become outer products and FMAs, unit dimensions go, and
-// transfers become unrolled 1-D loads and stores.
+// transfers become unrolled 1-D loads and stores. A read that transposes
+// (a tile of linalg.transpose) becomes a read in the memory's order, whole
+// vectors along the innermost dimension, and one shuffle.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,8 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <numeric>
+
 namespace mlir::cnn {
 #define GEN_PASS_DEF_LOWERVECTORSPASS
 #include "compiler/Codegen/Passes.h.inc"
@@ -21,6 +25,55 @@ namespace mlir::cnn {
 using namespace mlir;
 
 namespace {
+
+/// A transfer_read whose vector dimensions are memory dimensions out of
+/// order, `(d0, d1, d2, d3) -> (d3, d1)` into vector<16x3xf32>, becomes a
+/// read in memory order, `(d1, d3)` into vector<3x16xf32` (one load per
+/// row when d3 is the innermost dimension), and a vector.transpose.
+/// Upstream's permutation lowering only takes permutations of the innermost
+/// dimensions, and the 1-D unrolling that follows would read such a tile
+/// one element at a time.
+struct ReadInMemoryOrder final : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    AffineMap map = read.getPermutationMap();
+    if (read.getMask() || !map.isProjectedPermutation() ||
+        llvm::any_of(read.getInBoundsValues(), [](bool b) { return !b; }))
+      return failure();
+    SmallVector<unsigned> dims;
+    for (AffineExpr e : map.getResults())
+      dims.push_back(cast<AffineDimExpr>(e).getPosition());
+    if (llvm::is_sorted(dims))
+      return failure();
+    // order[i]: the vector dimension that holds the i-th dimension read.
+    SmallVector<int64_t> order(dims.size());
+    std::iota(order.begin(), order.end(), 0);
+    llvm::sort(order, [&](int64_t a, int64_t b) { return dims[a] < dims[b]; });
+    VectorType type = read.getVectorType();
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> sorted;
+    for (int64_t i : order) {
+      shape.push_back(type.getDimSize(i));
+      sorted.push_back(map.getResult(i));
+    }
+    auto inOrderType = VectorType::get(shape, type.getElementType());
+    Value inOrder = vector::TransferReadOp::create(
+        rewriter, read.getLoc(), inOrderType, read.getBase(), read.getIndices(),
+        AffineMapAttr::get(
+            AffineMap::get(map.getNumDims(), 0, sorted, read.getContext())),
+        read.getPadding(), /*mask=*/Value(),
+        rewriter.getBoolArrayAttr(SmallVector<bool>(shape.size(), true)));
+    // Vector dimension j of the result is dimension position(j) read.
+    SmallVector<int64_t> permutation(order.size());
+    for (auto [position, i] : llvm::enumerate(order))
+      permutation[i] = position;
+    rewriter.replaceOpWithNewOp<vector::TransposeOp>(read, inOrder,
+                                                     permutation);
+    return success();
+  }
+};
 
 struct LowerVectorsPass final
     : cnn::impl::LowerVectorsPassBase<LowerVectorsPass> {
@@ -34,6 +87,18 @@ struct LowerVectorsPass final
     vector::populateVectorOuterProductLoweringPatterns(contract);
     vector::populateCastAwayVectorLeadingOneDimPatterns(contract);
     if (failed(applyPatternsGreedily(func, std::move(contract))))
+      return signalPassFailure();
+
+    RewritePatternSet transposes(context);
+    transposes.add<ReadInMemoryOrder>(context);
+    // Its tile is then written whole where memory is contiguous: 16 pixels
+    // x 3 channels as one vector<48xf32>, not 16 stores of 3. Only rows
+    // narrower than a 128-bit vector, which no register tile has.
+    vector::populateFlattenVectorTransferPatterns(transposes,
+                                                  /*targetVectorBitwidth=*/127);
+    vector::populateVectorTransposeLoweringPatterns(
+        transposes, vector::VectorTransposeLowering::Shuffle1D);
+    if (failed(applyPatternsGreedily(func, std::move(transposes))))
       return signalPassFailure();
 
     RewritePatternSet transfers(context);

@@ -157,6 +157,9 @@ def TileAndVectorizePass
     * `linalg.matmul` with [tm, tn, 1];
     * parallel `linalg.generic`s with one vector along the innermost
       dimension.
+    * an image's `linalg.transpose` from NCHW to NHWC (at most 4
+      channels): threads over rows, tiles of a vector of pixels by all
+      channels.
     * reduction `linalg.generic`s whose operands all have the same parallel
       dimension innermost (a global pool's sum over NHWC, with the epilogue
       of the layer before fused in): threads over the parallel dimensions,
@@ -231,6 +234,14 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
            : vector<1x8x1xf32>, vector<1x1x32xf32> into vector<1x8x32xf32>
     ```
     becomes eight `vector.fma` ops on `vector<32xf32>`.
+
+    A read that transposes (a tile of an image's NCHW -> NHWC transpose,
+    `(d0, d1, d2, d3) -> (d3, d1)` into `vector<16x3xf32>`) becomes a read
+    in memory order, `vector<3x16xf32>`: one load of 16 pixels per channel,
+    and a `vector.shuffle` into pixel order. A transfer whose rows are
+    narrower than 128 bits (3 floats) and lie contiguous in memory is
+    flattened to one 1-D transfer: the transposed tile is stored as one
+    `vector<48xf32>`.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",

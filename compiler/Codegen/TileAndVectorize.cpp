@@ -116,6 +116,9 @@ constexpr int64_t kAccumulators = 16;
 /// convolutions, whose tiles load an input vector per FMA, ran slower with
 /// the larger tile.)
 constexpr int64_t kConvAccumulators = 28;
+/// The most channels of an image whose NCHW -> NHWC transpose is tiled:
+/// grey, RGB, RGBA.
+constexpr int64_t kMaxImageChannels = 4;
 
 /// The most pixels of a register tile whose rows hold `lanes` channels,
 /// given `accumulators` vector registers for it.
@@ -330,6 +333,26 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     if (threads)
       plan.push_back({{0, tn, 0}, {}, true});
     plan.push_back({{rowTile(sizes[0], tn), tn, 1}, {1, 0, 2}});
+    return plan;
+  }
+  // An image's NCHW -> NHWC transpose (at most 4 channels, innermost in
+  // the output): threads over rows, tiles of a vector of pixels by all
+  // channels, read a vector per channel (cnn-cpu-lower-vectors) and written
+  // as one contiguous run. Other transposes stay scalar loops.
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    int64_t rank = perm.size();
+    // The output dimension that is the input's innermost.
+    int64_t k = llvm::find(perm, rank - 1) - perm.begin();
+    if (k == rank - 1 || sizes.back() > kMaxImageChannels)
+      return {};
+    SmallVector<int64_t> outer(rank, 1), inner(rank, threads ? 0 : 1);
+    outer[k] = outer[rank - 1] = 0;
+    inner[k] = divisorAtMost(sizes[k], width);
+    inner[rank - 1] = sizes.back();
+    if (threads)
+      plan.push_back({outer, {}, true});
+    plan.push_back({inner});
     return plan;
   }
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());

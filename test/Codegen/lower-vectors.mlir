@@ -106,3 +106,30 @@ func.func @transfers(%src: memref<4x64xf32>, %dst: memref<4x64xf32>) {
   vector.transfer_write %s, %dst[%c2, %c0] {in_bounds = [true]} : vector<64xf32>, memref<4x64xf32>
   return
 }
+
+// -----
+
+// A tile of linalg.transpose (NCHW to NHWC, 16 pixels x 3 channels): the
+// transposing read becomes one load of 16 pixels per channel and a shuffle,
+// and the tile, contiguous in memory, one store of 48 floats.
+// CHECK-LABEL: func @transposed_tile
+// CHECK-SAME: (%[[SRC:[^:]+]]: memref<1x3x8x32xf32>, %[[DST:[^:]+]]: memref<1x1x16x3xf32
+// CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+// CHECK: %[[R0:.+]] = vector.load %[[SRC]][%[[C0]], %[[C0]], %[[C2]], %[[C0]]] : memref<1x3x8x32xf32>, vector<16xf32>
+// CHECK: %[[R1:.+]] = vector.load %[[SRC]][%[[C0]], %[[C1]], %[[C2]], %[[C0]]] : memref<1x3x8x32xf32>, vector<16xf32>
+// CHECK: %[[R2:.+]] = vector.load %[[SRC]][%[[C0]], %[[C2]], %[[C2]], %[[C0]]] : memref<1x3x8x32xf32>, vector<16xf32>
+// CHECK: vector.shuffle {{.*}} [0, 16, 32, 1, 17, 33, 2, 18, 34, {{.*}}, 15, 31, 47] : vector<48xf32>, vector<48xf32>
+// CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[DST]] {{\[}}[0], [1], [2, 3]]
+// CHECK: vector.store %{{.+}}, %[[FLAT]][%[[C0]], %[[C0]], %[[C0]]] : memref<1x1x48xf32, {{.*}}>, vector<48xf32>
+// CHECK-NOT: vector.store
+// CHECK-NOT: vector.transfer_
+func.func @transposed_tile(%src: memref<1x3x8x32xf32>, %dst: memref<1x1x16x3xf32, strided<[672, 48, 3, 1], offset: ?>>) {
+  %cst = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %t = vector.transfer_read %src[%c0, %c0, %c2, %c0], %cst {in_bounds = [true, true], permutation_map = affine_map<(d0, d1, d2, d3) -> (d3, d1)>} : memref<1x3x8x32xf32>, vector<16x3xf32>
+  vector.transfer_write %t, %dst[%c0, %c0, %c0, %c0] {in_bounds = [true, true]} : vector<16x3xf32>, memref<1x1x16x3xf32, strided<[672, 48, 3, 1], offset: ?>>
+  return
+}

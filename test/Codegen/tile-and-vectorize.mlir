@@ -251,3 +251,32 @@ func.func @matmul(%a: tensor<8x64xf32>, %b: tensor<64x64xf32>, %acc: tensor<8x64
   %0 = linalg.matmul ins(%a, %b : tensor<8x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<8x64xf32>) -> tensor<8x64xf32>
   return %0 : tensor<8x64xf32>
 }
+
+// -----
+
+// An RGB image's NCHW -> NHWC transpose: threads over its rows, then tiles
+// of 16 pixels x 3 channels, one transposing read each (which
+// cnn-cpu-lower-vectors turns into a load per channel and a shuffle).
+// CHECK: #[[$NHWC:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>
+// CHECK-LABEL: func @image_to_nhwc
+// CHECK: scf.forall (%[[H:.+]]) in (8)
+// CHECK: scf.for %[[W:.+]] = %{{.+}} to %{{.+}} step %{{.+}}
+// CHECK: vector.transfer_read {{.*}} permutation_map = #[[$NHWC]]} : tensor<1x3x1x16xf32>, vector<1x1x16x3xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x1x16x3xf32>, tensor<1x1x16x3xf32>
+func.func @image_to_nhwc(%x: tensor<1x3x8x32xf32>) -> tensor<1x8x32x3xf32> {
+  %e = tensor.empty() : tensor<1x8x32x3xf32>
+  %t = linalg.transpose ins(%x : tensor<1x3x8x32xf32>) outs(%e : tensor<1x8x32x3xf32>) permutation = [0, 2, 3, 1]
+  return %t : tensor<1x8x32x3xf32>
+}
+
+// -----
+
+// Other transposes (here NHWC -> NCHW of 48 channels) stay as they are.
+// CHECK-LABEL: func @to_nchw
+// CHECK-NOT: scf.forall
+// CHECK: linalg.transpose
+func.func @to_nchw(%x: tensor<1x8x32x48xf32>) -> tensor<1x48x8x32xf32> {
+  %e = tensor.empty() : tensor<1x48x8x32xf32>
+  %t = linalg.transpose ins(%x : tensor<1x8x32x48xf32>) outs(%e : tensor<1x48x8x32xf32>) permutation = [0, 3, 1, 2]
+  return %t : tensor<1x48x8x32xf32>
+}

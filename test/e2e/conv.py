@@ -198,3 +198,11 @@ wide_s2 = [
     ("wide_width14", nn.Sequential(nn.Conv2d(512, 1024, 1), nn.Conv2d(1024, 64, 1))),
 ]
 harness.check("conv_wide_s2", wide_s2, x_wide_s2, expected=3)
+
+# Image inputs of 1, 3 and 4 channels: their NCHW -> NHWC transpose is tiled
+# as 16 (or 13 or 1: a divisor of the width) pixels x all channels.
+for name, shape in (("conv_image_rgb", (2, 3, 9, 48)), ("conv_image_rgba", (1, 4, 5, 17)),
+                    ("conv_image_grey", (1, 1, 7, 26))):
+    harness.check(name, [("conv3x3_pad1", nn.Conv2d(shape[1], 8, 3, padding=1)),
+                         ("conv1x1", nn.Conv2d(shape[1], 16, 1))],
+                  harness.seeded_input(shape), expected=2)
