@@ -28,7 +28,7 @@ namespace {
 
 /// A transfer_read whose vector dimensions are memory dimensions out of
 /// order, `(d0, d1, d2, d3) -> (d3, d1)` into vector<16x3xf32>, becomes a
-/// read in memory order, `(d1, d3)` into vector<3x16xf32` (one load per
+/// read in memory order, `(d1, d3)` into vector<3x16xf32> (one load per
 /// row when d3 is the innermost dimension), and a vector.transpose.
 /// Upstream's permutation lowering only takes permutations of the innermost
 /// dimensions, and the 1-D unrolling that follows would read such a tile
@@ -93,7 +93,9 @@ struct LowerVectorsPass final
     transposes.add<ReadInMemoryOrder>(context);
     // Its tile is then written whole where memory is contiguous: 16 pixels
     // x 3 channels as one vector<48xf32>, not 16 stores of 3. Only rows
-    // narrower than a 128-bit vector, which no register tile has.
+    // narrower than a 128-bit vector: besides such transposes, only the
+    // register tiles of layers with fewer than four output channels (a
+    // segmentation head of two classes) have them.
     vector::populateFlattenVectorTransferPatterns(transposes,
                                                   /*targetVectorBitwidth=*/127);
     vector::populateVectorTransposeLoweringPatterns(
