@@ -3,26 +3,36 @@
  * bench/run.py divides our GFLOP/s by.
  *
  *   peak [--threads N] [--seconds S] [--isa avx512|avx2|sse]
+ *   peak --round-trip
  *
  * Each of N pthreads runs a loop of independent fused multiply-adds on many
  * vector accumulators (24 zmm with AVX-512, 12 ymm with AVX2: more than FMA
  * latency x issue width on current x86 cores, fewer than the register file
  * so nothing spills), with AVX-512 when the CPU has it, else AVX2+FMA, else SSE
- * multiply+add (--isa forces one). The ISA is chosen at run time, so the file builds with plain
- * `cc -O2 -pthread`. Prints one JSON object:
+ * multiply+add (--isa forces one). The ISA is chosen at run time, so the file
+ * builds with plain `cc -O2 -pthread`. Prints one JSON object:
  *
  *   {"threads": N, "isa": "avx512", "gflops": .., "gflops_per_thread": ..}
  *
  * gflops counts 2 flops per FMA lane and is summed over the threads; each
  * thread times its own loop, so thread start-up is excluded.
+ *
+ * --round-trip instead times a cache line passed back and forth between two
+ * threads and prints {"round_trip_ns": ..} (the median of 5 batches). On a
+ * VM whose two vCPUs share a last-level cache it is about 50-130 ns; several
+ * hundred means they sit on different dies, where a layer's input written by
+ * one thread costs the other a cross-die transfer per line, and two-thread
+ * times are slower.
  */
 #define _GNU_SOURCE
 #include <immintrin.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void) {
   struct timespec ts;
@@ -91,6 +101,64 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+/* ---- --round-trip ---------------------------------------------------- */
+
+#define ROUND_TRIPS 20000
+/* Odd: the caller's throw, for the other thread to return (+1); -1: stop. */
+static _Alignas(64) atomic_long ball;
+
+static void *bounce(void *arg) {
+  (void)arg;
+  for (;;) {
+    long v = atomic_load_explicit(&ball, memory_order_acquire);
+    if (v < 0)
+      return NULL;
+    if (v & 1)
+      atomic_store_explicit(&ball, v + 1, memory_order_release);
+  }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* With one CPU, or one kept busy by another program, every throw waits for
+ * the scheduler: a batch stops after a second (its time per round trip
+ * still tells). */
+static int round_trip(void) {
+  enum { BATCHES = 5 };
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+    printf("{\"round_trip_ns\": null}\n");
+    return 0;
+  }
+  pthread_t other;
+  if (pthread_create(&other, NULL, bounce, NULL) != 0) {
+    fprintf(stderr, "peak: pthread_create failed\n");
+    return 1;
+  }
+  double ns[BATCHES];
+  long v = 0;
+  for (int b = 0; b < BATCHES; ++b) {
+    double start = now_s(), elapsed = 0.0;
+    long n = 0;
+    while (n < ROUND_TRIPS && elapsed < 1.0) {
+      atomic_store_explicit(&ball, v + 1, memory_order_release);
+      while (atomic_load_explicit(&ball, memory_order_acquire) != v + 2)
+        ;
+      v += 2;
+      if (++n % 256 == 0)
+        elapsed = now_s() - start;
+    }
+    ns[b] = (now_s() - start) * 1e9 / (double)n;
+  }
+  atomic_store_explicit(&ball, -1, memory_order_release);
+  pthread_join(other, NULL);
+  qsort(ns, BATCHES, sizeof ns[0], cmp_double);
+  printf("{\"round_trip_ns\": %.1f}\n", ns[BATCHES / 2]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int threads = 1;
   double seconds = 0.5;
@@ -102,8 +170,13 @@ int main(int argc, char **argv) {
       seconds = atof(argv[++i]);
     else if (!strcmp(argv[i], "--isa") && i + 1 < argc)
       want_isa = argv[++i];
+    else if (!strcmp(argv[i], "--round-trip") && argc == 2)
+      return round_trip();
     else {
-      fprintf(stderr, "usage: peak [--threads N] [--seconds S] [--isa avx512|avx2|sse]\n");
+      fprintf(
+          stderr,
+          "usage: peak [--threads N] [--seconds S] [--isa avx512|avx2|sse]\n"
+          "       peak --round-trip\n");
       return 2;
     }
   }

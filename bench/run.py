@@ -280,6 +280,16 @@ class Bench:
                                   str(self.args.peak_seconds)], env=clean_env())
                 for t in self.args.threads}
 
+    def core_round_trip(self) -> Optional[float]:
+        """ns for a cache line to go from one core to another and back
+        (peak.c --round-trip): about 50-130 ns where the two CPUs share a
+        last-level cache, several hundred where a VM's two vCPUs sit on
+        different dies, which slows every two-thread time."""
+        try:
+            return run_json([self.peak, "--round-trip"], env=clean_env()).get("round_trip_ns")
+        except BenchError:
+            return None
+
     def remeasure_peak(self) -> None:
         """Measures the peak again, to show whether the machine's speed
         drifted during the run (shared hosts do); % of peak uses the first."""
@@ -462,7 +472,10 @@ class Bench:
         # fastest round, so a slow phase of the machine that falls on one
         # framework's turn does not decide the ratio.
         rounds: Dict[str, List[Dict[str, Any]]] = {k: [] for k in a.frameworks}
+        round_trips: List[Optional[float]] = []
         for _ in range(a.rounds):
+            if t > 1:
+                round_trips.append(self.core_round_trip())
             if "ours" in a.frameworks:
                 ours = (comp if "error" in comp else self.attempt(
                     "ours", self.run_ours, name, comp, weights, inp, t,
@@ -480,6 +493,8 @@ class Bench:
                     if files.get("onnx") else missing_input)
         for key, results in rounds.items():
             row[key] = fastest_round(results)
+        if round_trips:
+            row["core_round_trip_ns"] = round_trips
 
         # Derived figures: speedups (> 1: ours is faster), throughput, output check.
         ours, pt, ort = (row.get(k, {}) for k in ("ours", "pytorch", "ort"))
@@ -647,12 +662,16 @@ def render_markdown(meta: Dict[str, Any], results: List[Dict[str, Any]],
     L += ["", "## Run details", "",
           "Median ms of each PyTorch variant; timed runs and cores kept busy "
           "(CPU time / wall time) per framework; CPUs used by other processes "
-          "meanwhile; max |y - y_eager| / max |y_eager| against PyTorch eager "
+          "meanwhile; a cache line's round trip between two cores before "
+          "each round of a two-thread row (ns: about 50-130 where they share "
+          "a last-level cache; several hundred where the VM's vCPUs sit on "
+          "different dies, which slows every framework's two-thread time); "
+          "max |y - y_eager| / max |y_eager| against PyTorch eager "
           "on the same input.", "",
           "| model | batch | threads | " + " | ".join(variants)
-          + " | runs ours/PT/ORT | cores ours/PT/ORT | other CPU "
+          + " | runs ours/PT/ORT | cores ours/PT/ORT | other CPU | core round trip ns "
           "| ours vs eager | ORT vs eager |",
-          "|---|--:|--:|" + "--:|" * len(variants) + "--:|--:|--:|--:|--:|"]
+          "|---|--:|--:|" + "--:|" * len(variants) + "--:|--:|--:|--:|--:|--:|"]
     for r in results:
         ours, pt, ort = r.get("ours"), r.get("pytorch"), r.get("ort")
         pv = (pt or {}).get("variants", {})
@@ -662,8 +681,9 @@ def render_markdown(meta: Dict[str, Any], results: List[Dict[str, Any]],
         cores = "/".join(f"{x['cpu_util']:.1f}" if x and "cpu_util" in x else "–"
                          for x in (ours, pt, ort))
         diffs = [("–" if check.get(k) is None else f"{check[k]:.1e}") for k in ("ours", "ort")]
+        trips = "/".join(fmt_num(x, 0) for x in r.get("core_round_trip_ns", [])) or "–"
         L.append(f"| {r['model']} | {r['batch']} | {r['threads']} | " + " | ".join(cells)
-                 + f" | {runs} | {cores} | {fmt_num(r.get('other_cpu'), 2)} "
+                 + f" | {runs} | {cores} | {fmt_num(r.get('other_cpu'), 2)} | {trips} "
                  f"| {diffs[0]} | {diffs[1]} |")
 
     L += ["", "## Compile time and memory", "",
