@@ -191,6 +191,18 @@ TEST_F(Parallel, ThreadsKeepTheirShares) {
       for (int k = 0; k < threads; ++k)
         shares.insert(64 * k);
       EXPECT_EQ(begins, shares) << threads << " threads";
+      // Within its own share, each thread's ranges come in order.
+      for (auto &[thread, begin] : first) {
+        int64_t next = begin;
+        for (size_t i = 0; i < v.ranges.size(); ++i) {
+          auto [rangeBegin, rangeEnd] = v.ranges[i];
+          if (v.threads[i] != thread || rangeBegin < begin ||
+              rangeBegin >= begin + 64)
+            continue;
+          EXPECT_GE(rangeBegin, next) << threads << " threads";
+          next = rangeEnd;
+        }
+      }
     }
     std::sort(firstBegins[0].begin(), firstBegins[0].end());
     std::sort(firstBegins[1].begin(), firstBegins[1].end());
