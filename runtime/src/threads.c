@@ -69,7 +69,6 @@ static struct {
   cnnrt_task_fn fn;
   void *ctx;
   int64_t chunk; /* iterations taken at a time */
-  int threads;
 } job;
 /* Thread k's share of the job: [next, end), one cache line each. */
 static struct {
@@ -97,11 +96,11 @@ static void run_share(int k) {
   }
 }
 
-/* Thread `self`'s part of the job: its own share, then what is left of the
- * others', from the next thread's on. */
-static void run_chunks(int self) {
-  for (int i = 0; i < job.threads; ++i)
-    run_share((self + i) % job.threads);
+/* Thread `self`'s part of a job on `threads` threads: its own share, then
+ * what is left of the others', from the next thread's on. */
+static void run_chunks(int self, int threads) {
+  for (int i = 0; i < threads; ++i)
+    run_share((self + i) % threads);
 }
 
 static void *worker_main(void *arg) {
@@ -122,8 +121,9 @@ static void *worker_main(void *arg) {
       pthread_mutex_unlock(&sleep_lock);
     }
     seen = now >> CHUNK_BITS;
-    if (index < (int)(now & ((1u << CHUNK_BITS) - 1))) {
-      run_chunks(index);
+    int threads = (int)(now & ((1u << CHUNK_BITS) - 1));
+    if (index < threads) {
+      run_chunks(index, threads);
       atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
     }
   }
@@ -156,7 +156,6 @@ static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
 
   job.fn = fn;
   job.ctx = ctx;
-  job.threads = threads;
   job.chunk = n / (8 * (int64_t)threads);
   if (job.chunk < 1)
     job.chunk = 1;
@@ -178,7 +177,7 @@ static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
   pthread_mutex_unlock(&sleep_lock);
 
   inside_job = 1;
-  run_chunks(0);
+  run_chunks(0, threads);
   inside_job = 0;
   while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
     ;
