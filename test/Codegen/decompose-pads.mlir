@@ -43,3 +43,67 @@ func.func @relu_then_pad(%x: tensor<1x8x8x16xf32>) -> tensor<1x10x10x16xf32> {
   } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
   return %p : tensor<1x10x10x16xf32>
 }
+
+// A source that other ops read as well (a residual block's input, padded
+// for its first convolution and added to its output) is padded the same
+// way. After eliminate-empty-tensors it is computed into the padded
+// tensor's interior, and the add reads it there: no copy.
+// CHECK-LABEL: func.func @relu_padded_and_added
+// CHECK-NOT:     tensor.pad
+// CHECK:         %[[R:.+]] = linalg.generic
+// CHECK:         %[[A:.+]] = linalg.generic {{.*}} ins(%[[R]], %[[R]] :
+// CHECK:         %[[P:.+]] = tensor.insert_slice %[[R]] into %{{.+}}[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK:         return %[[P]], %[[A]]
+// INPLACE-LABEL: func.func @relu_padded_and_added
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 16]
+// INPLACE:         %[[S:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// INPLACE:         %[[R:.+]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x8x8x16xf32>)
+// INPLACE:         linalg.generic {{.*}} ins(%[[R]], %[[R]] :
+func.func @relu_padded_and_added(%x: tensor<1x8x8x16xf32>)
+    -> (tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x16xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %r : tensor<1x8x8x16xf32>, tensor<1x8x8x16xf32>)
+      outs(%e2 : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x8x16xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
+  return %p, %a : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
+}
+
+// A source that is also returned stays padded by tensor.pad: as a view of
+// the padded buffer, it could not be a buffer of its own.
+// CHECK-LABEL: func.func @relu_padded_and_returned
+// CHECK:         tensor.pad
+func.func @relu_padded_and_returned(%x: tensor<1x8x8x16xf32>)
+    -> (tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
+  return %p, %r : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
+}
