@@ -107,3 +107,36 @@ func.func @relu_padded_and_returned(%x: tensor<1x8x8x16xf32>)
   } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
   return %p, %r : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
 }
+
+// With other uses, only a zero border is decomposed: a max pool's -inf
+// border keeps its pad (LLVM unrolls those fills' loops into blocks that
+// doubled GoogLeNet's compile time; zero fills become memsets).
+// CHECK-LABEL: func.func @relu_padded_with_inf_and_added
+// CHECK:         tensor.pad
+func.func @relu_padded_with_inf_and_added(%x: tensor<1x8x8x16xf32>)
+    -> (tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %inf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x16xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %r : tensor<1x8x8x16xf32>, tensor<1x8x8x16xf32>)
+      outs(%e2 : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x8x16xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %inf : f32
+  } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
+  return %p, %a : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
+}
