@@ -54,10 +54,9 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     if (!source.hasOneUse() &&
         (isa<BlockArgument>(source) ||
          !matchPattern(padValue, m_AnyZeroFloat()) ||
-         llvm::any_of(source.getUsers(), [](Operation *user) {
-           return isa<func::ReturnOp>(user);
-         })))
-      return rewriter.notifyMatchFailure(pad, "the source escapes or the border is not zero");
+         llvm::any_of(source.getUsers(), llvm::IsaPred<func::ReturnOp>)))
+      return rewriter.notifyMatchFailure(
+          pad, "the source escapes or the border is not zero");
     ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
     ArrayRef<int64_t> inner = pad.getSourceType().getShape();
     ArrayRef<int64_t> outer = type.getShape();
