@@ -46,9 +46,20 @@ Value cst(OpBuilder &b, Location loc, Value like, double v) {
   return constantFloat(b, loc, like.getType(), v);
 }
 
+/// max(x, lo) and min(x, hi) for ReLU and clip. They propagate NaN, but the
+/// sign of a zero result is left open (`nsz`): LLVM then lowers each to one
+/// vmaxps / vminps with the constant first, where maximum(x, 0.0) would
+/// otherwise take three instructions (a compare for NaN and a blend) on every
+/// vector of a convolution's epilogue.
+Value lowerBound(OpBuilder &b, Location loc, Value x, double lo) {
+  return arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, lo),
+                                   arith::FastMathFlags::nsz);
+}
+
 Value clamp(OpBuilder &b, Location loc, Value x, double lo, double hi) {
-  Value low = arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, lo));
-  return arith::MinimumFOp::create(b, loc, low, cst(b, loc, x, hi));
+  return arith::MinimumFOp::create(b, loc, lowerBound(b, loc, x, lo),
+                                   cst(b, loc, x, hi),
+                                   arith::FastMathFlags::nsz);
 }
 
 /// softmax / log-softmax along an axis.
@@ -99,7 +110,7 @@ void mlir::cnn::populateActivationToLinalgPatterns(
   MLIRContext *context = patterns.getContext();
   patterns.add<PointwisePattern<ReluOp>>(
       context, [](ReluOp, OpBuilder &b, Location loc, Value x) -> Value {
-        return arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, 0.0));
+        return lowerBound(b, loc, x, 0.0);
       });
   patterns.add<PointwisePattern<LeakyReluOp>>(
       context,

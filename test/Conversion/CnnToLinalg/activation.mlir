@@ -1,11 +1,24 @@
 // RUN: cnn-opt %s --convert-cnn-to-linalg --split-input-file | FileCheck %s
 
+// ReLU and clip bounds propagate NaN but leave the sign of a zero open
+// (nsz), which lets LLVM lower each to a single vmaxps / vminps.
 // CHECK-LABEL: func @relu6
 // CHECK: linalg.generic
-// CHECK: %[[LO:.+]] = arith.maximumf %{{.+}}, %{{.+}} : f32
-// CHECK: arith.minimumf %[[LO]], %{{.+}} : f32
+// CHECK: %[[LO:.+]] = arith.maximumf %{{.+}}, %{{.+}} fastmath<nsz> : f32
+// CHECK: arith.minimumf %[[LO]], %{{.+}} fastmath<nsz> : f32
 func.func @relu6(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = cnn.clip %x min 0.0 max 6.0 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @relu
+// CHECK: linalg.generic
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: arith.maximumf %{{.+}}, %[[ZERO]] fastmath<nsz> : f32
+func.func @relu(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = cnn.relu %x : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 
