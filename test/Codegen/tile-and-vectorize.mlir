@@ -207,6 +207,44 @@ func.func @depthwise_bias_relu6(%x: tensor<1x18x18x32xf32>, %w: tensor<3x3x32xf3
 
 // -----
 
+// A depthwise convolution whose input fits in L2 runs each block of 32
+// channels over the row's pixels, so that the block's three input rows stay
+// in L1 while its tiles reuse them.
+// CHECK-LABEL: func @depthwise_channels_outer
+// CHECK:      scf.forall (%{{.+}}) in (14)
+// CHECK:        scf.for %{{.+}} = %c0 to %c64 step %c32
+// CHECK:          scf.for %{{.+}} = %c0 to %c14 step %c7
+// CHECK:            vector.fma
+func.func @depthwise_channels_outer(%x: tensor<1x16x16x64xf32>, %w: tensor<3x3x64xf32>) -> tensor<1x14x14x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x14x14x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x16x16x64xf32>, tensor<3x3x64xf32>) outs(%init : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  return %0 : tensor<1x14x14x64xf32>
+}
+
+// -----
+
+// One whose input is larger than L2 (4.8 MiB) comes from memory: its tiles
+// run over all channels of a few pixels at a time, reading whole pixels in
+// order, which the prefetchers follow.
+// CHECK-LABEL: func @depthwise_pixels_outer
+// CHECK:      scf.forall (%{{.+}}) in (56)
+// CHECK:        scf.for %{{.+}} = %c0 to %c56 step %c8
+// CHECK:          scf.for %{{.+}} = %c0 to %c96 step %c32
+// CHECK:            vector.fma
+func.func @depthwise_pixels_outer(%x: tensor<1x113x113x96xf32>, %w: tensor<3x3x96xf32>) -> tensor<1x56x56x96xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x56x56x96xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x56x56x96xf32>) -> tensor<1x56x56x96xf32>
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x, %w : tensor<1x113x113x96xf32>, tensor<3x3x96xf32>) outs(%init : tensor<1x56x56x96xf32>) -> tensor<1x56x56x96xf32>
+  return %0 : tensor<1x56x56x96xf32>
+}
+
+// -----
+
 // A global average pool's sum over an NHWC activation, with the residual
 // add and ReLU of the layer before it fused in: threads over (n, channel
 // vectors of 64), then one step per (h, w) with the 64-channel accumulator
