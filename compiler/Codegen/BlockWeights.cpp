@@ -126,10 +126,9 @@ struct BlockWeightsPass final
     // convolution of 64 to 256 channels at 56x56 otherwise reads its input
     // from memory eight times.
     auto inputType = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
-    int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
-    int64_t weightBytes = weightType.getNumElements() * elemBytes;
+    int64_t weightBytes = cnn::staticByteSize(weightType);
     bool rowsOuter = conv && weightBytes <= kRowsOuterMaxFilterBytes &&
-                     inputType.getNumElements() * elemBytes > weightBytes;
+                     cnn::staticByteSize(inputType) > weightBytes;
     SmallVector<OpFoldResult> counts = {b.getIndexAttr(blocks)};
     if (rowsOuter)
       counts = {b.getIndexAttr(y[0]), b.getIndexAttr(y[1]),

@@ -110,6 +110,10 @@ void mlir::cnn::collapseGroupedInit(RewriterBase &b, Value init) {
   }
 }
 
+int64_t mlir::cnn::staticByteSize(ShapedType type) {
+  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+}
+
 bool mlir::cnn::hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op) {
   constexpr int64_t kL1WayBytes = 4096;
   auto input = cast<ShapedType>(op.getDpsInputs()[0].getType());

@@ -36,6 +36,9 @@ bool isInPlaceEpilogue(linalg::GenericOp op, Value value);
 /// bias vector. Leaves any other value alone.
 void collapseGroupedInit(RewriterBase &rewriter, Value init);
 
+/// The bytes of a statically shaped tensor of integers or floats.
+int64_t staticByteSize(ShapedType type);
+
 /// Whether consecutive output pixels of `op` read input pixels a multiple of
 /// 4 KiB apart (input channels times the stride a multiple of 1024 floats):
 /// then all the pixels of a register tile map to the same set of an L1 with
