@@ -827,6 +827,31 @@ LogicalResult writeFile(Location loc, StringRef path, StringRef text) {
 
 } // namespace
 
+namespace {
+
+/// Gives every function and variable that the model object defines, other
+/// than the C API (`cnn_<name>_...`), internal linkage. The lowering names
+/// its outlined loop bodies after the layers (`forward_parallel0_conv1`),
+/// so two models with a layer of the same name would otherwise both define
+/// that symbol: their static libraries would not link into one program, and
+/// with both shared libraries loaded, one model's loops would run the
+/// other's bodies. (Local symbols keep their names in the symbol table, for
+/// profilers.)
+void internalizeAllButApi(llvm::Module &module, const ModelInterface &m) {
+  std::string api = "cnn_" + m.name + "_";
+  auto hide = [&](llvm::GlobalValue &value) {
+    if (!value.isDeclaration() && !value.hasLocalLinkage() &&
+        !value.getName().starts_with(api))
+      value.setLinkage(llvm::GlobalValue::InternalLinkage);
+  };
+  for (llvm::Function &f : module)
+    hide(f);
+  for (llvm::GlobalVariable &g : module.globals())
+    hide(g);
+}
+
+} // namespace
+
 LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
                                           const ModelInterface &interface,
                                           StringRef cpu, StringRef path) {
@@ -845,6 +870,7 @@ LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
   readLoweredLayout(llvmModule, lowered);
   if (failed(addApi(*module, lowered)))
     return emitError(loc) << "the lowered module has no function 'forward'";
+  internalizeAllButApi(*module, lowered);
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, machine.get())(module.get()))
     return emitError(loc) << "LLVM optimization failed: "
