@@ -93,13 +93,19 @@ static std::string tileAndVectorizePipeline(const CpuTarget &target) {
 }
 
 /// Parses `pipeline` and runs it on `module`, with MLIR's pass manager
-/// command-line options (timing, IR printing) applied.
-static LogicalResult runPasses(ModuleOp module, StringRef pipeline) {
+/// command-line options (IR printing, statistics) applied and its passes
+/// timed under `timing`, in a scope named `name`, when given.
+static LogicalResult runPasses(ModuleOp module, StringRef pipeline,
+                               StringRef name, TimingScope *timing) {
   registerCpuPipelinePasses();
   PassManager pm(module->getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
       failed(parsePassPipeline(pipeline, pm)))
     return failure();
+  if (!timing)
+    return pm.run(module);
+  TimingScope part = timing->nest(name);
+  pm.enableTiming(part);
   return pm.run(module);
 }
 
@@ -136,10 +142,11 @@ static void makeArgumentsReadOnly(ModuleOp module) {
 }
 
 LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
-                                     const CpuTarget &target) {
+                                     const CpuTarget &target,
+                                     TimingScope *timing) {
   if (to == Phase::Cnn)
     return success();
-  if (failed(runPasses(module, kToLinalg)))
+  if (failed(runPasses(module, kToLinalg, "cnn to linalg", timing)))
     return failure();
   if (to == Phase::Linalg)
     return success();
@@ -150,11 +157,13 @@ LogicalResult mlir::cnn::lowerModule(ModuleOp module, Phase to,
   CpuTarget lowering = target;
   lowering.winograd = target.winograd && target.hoistWeightPacking &&
                       module->hasAttr("cnn.weights");
-  if (failed(runPasses(module, tileAndVectorizePipeline(lowering))))
+  if (failed(runPasses(module, tileAndVectorizePipeline(lowering),
+                       "tile and vectorize", timing)))
     return failure();
   makeResultsDistinct(module);
   makeArgumentsReadOnly(module);
-  return runPasses(module, kBufferizeToLlvm);
+  return runPasses(module, kBufferizeToLlvm, "bufferize and lower to LLVM",
+                   timing);
 }
 
 void mlir::cnn::registerCpuPipelinePasses() {

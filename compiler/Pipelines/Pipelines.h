@@ -13,6 +13,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Support/Timing.h"
 
 namespace mlir::cnn {
 
@@ -34,9 +35,12 @@ struct CpuTarget {
 };
 
 /// Runs the CPU pipeline on `module` (at the cnn phase) up to `to`, with
-/// MLIR's pass manager command-line options (timing, IR printing) applied.
+/// MLIR's pass manager command-line options (IR printing, statistics)
+/// applied. With `timing`, each pass is timed in a scope nested under it
+/// (one scope per part of the pipeline).
 LogicalResult lowerModule(ModuleOp module, Phase to,
-                          const CpuTarget &target = {});
+                          const CpuTarget &target = {},
+                          TimingScope *timing = nullptr);
 
 /// The batch size N when the inference model `module` (at the cnn phase)
 /// should run a batch as N runs of its batch-1 code: one input whose first

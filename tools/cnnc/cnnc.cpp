@@ -450,7 +450,8 @@ FailureOr<BuildTrainStepPassOptions> trainingOptions(ModuleOp module) {
 /// library loads at create time: from the description's weights file, or
 /// from OUTDIR/<name>.safetensors written here for models cnnc initialised.
 LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
-                           StringRef outputDir, bool train = false) {
+                           StringRef outputDir, TimingScope &timing,
+                           bool train = false) {
   stripInterfaceNames(module);
   LibraryOptions options;
   options.outputDir = outputDir.str();
@@ -486,8 +487,11 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
         return failure();
       pm.addPass(createBuildTrainStepPass(*trainOptions));
     }
+    TimingScope outline = timing.nest("weights outlining");
+    pm.enableTiming(outline);
     if (failed(pm.run(module)))
       return failure();
+    outline.stop();
     readWeightsLayout(module, interface);
     readTrainingLayout(module, interface);
   } else if (train) {
@@ -496,18 +500,21 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
     return failure();
   }
   CpuTarget target = cpuTarget(options.cpu, train);
-  if (failed(lowerModule(module, Phase::Llvm, target)))
+  if (failed(lowerModule(module, Phase::Llvm, target, &timing)))
     return failure();
+  TimingScope write = timing.nest("LLVM code generation and linking");
   return writeModelLibrary(module, interface, options);
 }
 
-int runCompile(MLIRContext &context) {
+int runCompile(MLIRContext &context, TimingScope &timing) {
   // A library for inference may run its batch one sample at a time.
   ModelInterface inference;
   bool library = (emitOpt == Emit::Lib || emitOpt == Emit::Obj) && !trainOpt;
+  TimingScope import = timing.nest("import");
   OwningOpRef<ModuleOp> module = library
                                      ? importForInference(context, inference)
                                      : importFromOptions(context);
+  import.stop();
   if (!module)
     return 1;
   switch (emitOpt) {
@@ -517,7 +524,7 @@ int runCompile(MLIRContext &context) {
   case Emit::Llvm:
     if (failed(lowerModule(
             *module, emitOpt == Emit::Linalg ? Phase::Linalg : Phase::Llvm,
-            cpuTarget(cpuOpt))))
+            cpuTarget(cpuOpt), &timing)))
       return 1;
     return printModule(*module);
   case Emit::Obj:
@@ -535,12 +542,14 @@ int runCompile(MLIRContext &context) {
     if (failed(interface))
       return 1;
     if (emitOpt == Emit::Lib)
-      return failed(buildLibrary(*module, *interface, outputOpt, trainOpt))
+      return failed(
+                 buildLibrary(*module, *interface, outputOpt, timing, trainOpt))
                  ? 1
                  : 0;
     stripInterfaceNames(*module);
-    if (failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt))))
+    if (failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
       return 1;
+    TimingScope write = timing.nest("LLVM code generation");
     return failed(writeModelObject(*module, *interface, cpuOpt, outputOpt)) ? 1
                                                                             : 0;
   }
@@ -607,8 +616,8 @@ struct LoadedModel {
 std::unique_ptr<LoadedModel> loadModel(ModuleOp module,
                                        const ModelInterface &interface,
                                        StringRef dir, bool train,
-                                       StringRef command) {
-  if (failed(buildLibrary(module, interface, dir, train)))
+                                       StringRef command, TimingScope &timing) {
+  if (failed(buildLibrary(module, interface, dir, timing, train)))
     return nullptr;
   auto model = std::make_unique<LoadedModel>();
   model->path = (dir + "/lib" + interface.name + ".so").str();
@@ -639,9 +648,11 @@ std::unique_ptr<LoadedModel> loadModel(ModuleOp module,
   return model;
 }
 
-int runRun(MLIRContext &context) {
+int runRun(MLIRContext &context, TimingScope &timing) {
   FailureOr<ModelInterface> interface = ModelInterface();
+  TimingScope import = timing.nest("import");
   OwningOpRef<ModuleOp> module = importForInference(context, *interface);
+  import.stop();
   if (!module)
     return 1;
   if (inputOpts.size() != interface->inputs.size() ||
@@ -671,7 +682,7 @@ int runRun(MLIRContext &context) {
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
   std::unique_ptr<LoadedModel> model =
-      loadModel(*module, *interface, dir, /*train=*/false, "cnnc run");
+      loadModel(*module, *interface, dir, /*train=*/false, "cnnc run", timing);
   if (!model)
     return 1;
 
@@ -782,7 +793,7 @@ bool readDataset(const std::string &xPath, const std::string &yPath,
 /// cnnc train: compiles MODEL with its training step and runs epochs of
 /// shuffled mini-batches (the last incomplete batch of an epoch is
 /// dropped), evaluating on the validation set after each epoch.
-int runTrain(MLIRContext &context) {
+int runTrain(MLIRContext &context, TimingScope &timing) {
   if (trainXOpt.empty() || trainYOpt.empty() || outputOpt == "-") {
     llvm::errs() << "cnnc train: needs --x X.npy --y Y.npy and -o "
                     "weights.safetensors\n";
@@ -856,7 +867,7 @@ int runTrain(MLIRContext &context) {
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
   std::unique_ptr<LoadedModel> library =
-      loadModel(*module, *interface, dir, /*train=*/true, "cnnc train");
+      loadModel(*module, *interface, dir, /*train=*/true, "cnnc train", timing);
   if (!library)
     return 1;
   auto step =
@@ -1001,7 +1012,7 @@ int runTrain(MLIRContext &context) {
   return 0;
 }
 
-int runInspect(MLIRContext &context) {
+int runInspect(MLIRContext &context, TimingScope &timing) {
   // Statistics need shapes, not weight values; planning memory lowers the
   // model, whose weights fold like a compile's.
   OwningOpRef<ModuleOp> module = importFromOptions(
@@ -1032,7 +1043,7 @@ int runInspect(MLIRContext &context) {
   PassManager pm(&context);
   pm.addPass(createOutlineWeightsPass());
   if (failed(pm.run(*module)) ||
-      failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt))))
+      failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
     return 1;
   ModelInterface lowered;
   readLoweredLayout(*module, lowered);
@@ -1104,9 +1115,14 @@ int main(int argc, char **argv) {
   registerCpuPipelineDependencies(registry);
   MLIRContext context(registry);
   CnncDiagnostics diagnostics(&context);
-  int status = command == "compile" ? runCompile(context)
-               : command == "run"   ? runRun(context)
-               : command == "train" ? runTrain(context)
-                                    : runInspect(context);
+  // --mlir-timing: the time of each phase (import, each part of the pass
+  // pipeline pass by pass, LLVM's code generation), reported at exit.
+  DefaultTimingManager timingManager;
+  applyDefaultTimingManagerCLOptions(timingManager);
+  TimingScope timing = timingManager.getRootScope();
+  int status = command == "compile" ? runCompile(context, timing)
+               : command == "run"   ? runRun(context, timing)
+               : command == "train" ? runTrain(context, timing)
+                                    : runInspect(context, timing);
   return status != 0 || diagnostics.errorCount() ? 1 : 0;
 }
