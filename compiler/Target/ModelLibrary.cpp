@@ -539,6 +539,11 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     if (llvm::Function *prepare = module.getFunction("forward_prepare")) {
       prepare->setName(prefix + "_prepare");
       prepare->setLinkage(llvm::GlobalValue::InternalLinkage);
+      // It runs once, and mostly calls its outlined parallel loops (-O3):
+      // optimized for size, its own loops (hundreds of small ones) cost LLVM
+      // a tenth of the time (MobileNet-v2's: 5.5 -> 0.5 s; 620 -> 67 KB).
+      prepare->addFnAttr(llvm::Attribute::MinSize);
+      prepare->addFnAttr(llvm::Attribute::OptimizeForSize);
       llvm::FunctionCallee alloc = declare("cnnrt_alloc", ptr, {i64, i64});
       llvm::FunctionCallee freeBuffer =
           declare("cnnrt_free", b.getVoidTy(), {ptr});
