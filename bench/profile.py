@@ -8,9 +8,10 @@ compiles the model (`models/<name>.json`, or a path to a description) with
 `perf record`, and prints one row per layer: the CPU time it took per
 inference, its share, its MACs (from `cnnc inspect`) and its GFLOP/s per
 core. cnnc names each parallel loop it outlines after the layer it computes
-(`forward_parallel12_layer2_0_conv1`), which is what ties samples to layers;
-a fusion group's elementwise layers (bias, batch norm, activation, residual
-add) run inside its convolution's loop and are counted there.
+(`cnn_resnet50_forward_parallel12_layer2_0_conv1`), which is what ties
+samples to layers; a fusion group's elementwise layers (bias, batch norm,
+activation, residual add) run inside its convolution's loop and are counted
+there.
 
 CPU time is summed over threads, so with --threads 2 a balanced layer's wall
 time is about half of it. Samples outside the forward pass's loops (the
@@ -36,8 +37,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from run import driver_io_args, io_sizes  # noqa: E402
 
-# `<function>_parallel<N>[_<layer>]`, the loop bodies cnnc outlines.
-LOOP_SYMBOL = re.compile(r"^forward_parallel\d+(?:_(\w+))?$")
+# `cnn_<model>_forward_parallel<N>[_<layer>]`, the loop bodies cnnc outlines
+# (without the model's prefix from cnnc before it made them local symbols).
+LOOP_SYMBOL = re.compile(r"^(?:cnn_\w+?_)?forward_parallel\d+(?:_(\w+))?$")
 
 
 def run(cmd: List[str], **kw) -> subprocess.CompletedProcess:

@@ -10,6 +10,8 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -26,6 +28,10 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <algorithm>
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::cnn;
@@ -835,19 +841,24 @@ LogicalResult writeFile(Location loc, StringRef path, StringRef text) {
 namespace {
 
 /// Gives every function and variable that the model object defines, other
-/// than the C API (`cnn_<name>_...`), internal linkage. The lowering names
-/// its outlined loop bodies after the layers (`forward_parallel0_conv1`),
-/// so two models with a layer of the same name would otherwise both define
-/// that symbol: their static libraries would not link into one program, and
-/// with both shared libraries loaded, one model's loops would run the
-/// other's bodies. (Local symbols keep their names in the symbol table, for
-/// profilers.)
+/// than the C API (`cnn_<name>_...`), internal linkage, and its name that
+/// prefix (`forward_parallel0_conv1` -> `cnn_<name>_forward_parallel0_conv1`;
+/// unnamed constants `cnn_<name>_constant`, numbered).
+/// The lowering names its outlined loop bodies after the layers, so two
+/// models with a layer of the same name would otherwise both define that
+/// symbol: their static libraries would not link into one program, and with
+/// both shared libraries loaded, one model's loops would run the other's
+/// bodies. The prefix keeps the names distinct where the object is emitted
+/// in parts, which refer to each other's symbols as hidden globals.
+/// (Local symbols keep their names in the symbol table, for profilers.)
 void internalizeAllButApi(llvm::Module &module, const ModelInterface &m) {
   std::string api = "cnn_" + m.name + "_";
   auto hide = [&](llvm::GlobalValue &value) {
-    if (!value.isDeclaration() && !value.hasLocalLinkage() &&
-        !value.getName().starts_with(api))
-      value.setLinkage(llvm::GlobalValue::InternalLinkage);
+    if (value.isDeclaration() || value.getName().starts_with(api))
+      return;
+    value.setLinkage(llvm::GlobalValue::InternalLinkage);
+    // Unnamed constants (strings) get the prefix too (LLVM numbers them).
+    value.setName(api + (value.hasName() ? value.getName() : "constant"));
   };
   for (llvm::Function &f : module)
     hide(f);
@@ -855,43 +866,110 @@ void internalizeAllButApi(llvm::Module &module, const ModelInterface &m) {
     hide(g);
 }
 
-} // namespace
+/// Optimizes `module` (-O3) and writes it as an object file to `path`;
+/// returns the error, or "".
+std::string optimizeAndEmit(llvm::Module &module, llvm::TargetMachine &machine,
+                            StringRef path) {
+  if (llvm::Error err = makeOptimizingTransformer(3, 0, &machine)(&module))
+    return "LLVM optimization failed: " + llvm::toString(std::move(err));
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return ("cannot write " + path + ": " + ec.message()).str();
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, out.os(), nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return "the target cannot emit object files";
+  pm.run(module);
+  out.keep();
+  return "";
+}
 
-LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
-                                          const ModelInterface &interface,
-                                          StringRef cpu, StringRef path) {
+/// Writes the model as object files, one per path: the module is split into
+/// that many parts (llvm::SplitModule, functions dealt out by size), each
+/// optimized and compiled on a thread of its own in a context of its own.
+/// The outlined loop bodies call nothing but the runtime, so a part loses
+/// nothing to the functions it cannot inline from the others.
+LogicalResult writeModelObjects(ModuleOp llvmModule,
+                                const ModelInterface &interface, StringRef cpu,
+                                ArrayRef<std::string> paths) {
   Location loc = llvmModule.getLoc();
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu);
-  if (!machine)
-    return emitError(loc) << "no LLVM target for CPU '" << cpu << "'";
+  // Target machines are made here, one per part: target registration is
+  // not for several threads at once.
+  std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    machines.push_back(createTargetMachine(cpu));
+    if (!machines.back())
+      return emitError(loc) << "no LLVM target for CPU '" << cpu << "'";
+  }
+  llvm::TargetMachine &machine = *machines.front();
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module =
       translateModuleToLLVMIR(llvmModule, context, interface.name);
   if (!module)
     return emitError(loc) << "translation to LLVM IR failed";
-  module->setTargetTriple(machine->getTargetTriple());
-  module->setDataLayout(machine->createDataLayout());
+  module->setTargetTriple(machine.getTargetTriple());
+  module->setDataLayout(machine.createDataLayout());
   ModelInterface lowered = interface;
   readLoweredLayout(llvmModule, lowered);
   if (failed(addApi(*module, lowered)))
     return emitError(loc) << "the lowered module has no function 'forward'";
   internalizeAllButApi(*module, lowered);
-  if (llvm::Error err =
-          makeOptimizingTransformer(3, 0, machine.get())(module.get()))
-    return emitError(loc) << "LLVM optimization failed: "
-                          << llvm::toString(std::move(err));
 
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return emitError(loc) << "cannot write " << path << ": " << ec.message();
-  llvm::legacy::PassManager pm;
-  if (machine->addPassesToEmitFile(pm, out.os(), nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-    return emitError(loc) << "the target cannot emit object files";
-  pm.run(*module);
-  out.keep();
+  if (paths.size() == 1) {
+    std::string error = optimizeAndEmit(*module, machine, paths.front());
+    if (!error.empty())
+      return emitError(loc) << error;
+    return success();
+  }
+  // The parts travel to their threads as bitcode: an LLVM context is not
+  // shared between threads.
+  std::vector<SmallString<0>> parts;
+  llvm::SplitModule(
+      *module, paths.size(),
+      [&](std::unique_ptr<llvm::Module> part) {
+        llvm::raw_svector_ostream os(parts.emplace_back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  std::vector<std::string> errors(parts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < parts.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext partContext;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(
+              llvm::MemoryBufferRef(StringRef(parts[i].data(), parts[i].size()),
+                                    interface.name),
+              partContext);
+      if (!part) {
+        errors[i] = llvm::toString(part.takeError());
+        return;
+      }
+      errors[i] = optimizeAndEmit(**part, *machines[i], paths[i]);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return emitError(loc) << error;
   return success();
+}
+
+/// Parts of a model library's object: `jobs`, or one per hardware thread,
+/// at most 8.
+size_t objectParts(unsigned jobs) {
+  if (jobs)
+    return jobs;
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
+} // namespace
+
+LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
+                                          const ModelInterface &interface,
+                                          StringRef cpu, StringRef path) {
+  return writeModelObjects(llvmModule, interface, cpu, {path.str()});
 }
 
 LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
@@ -916,17 +994,25 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(scratch); });
   auto in = [&](StringRef file) { return (scratch + "/" + file).str(); };
 
-  std::string object = in(interface.name + ".o");
-  if (failed(writeModelObject(llvmModule, interface, options.cpu, object)))
+  std::vector<std::string> objects;
+  for (size_t i = 0, e = objectParts(options.jobs); i < e; ++i)
+    objects.push_back(
+        in(interface.name + (e == 1 ? "" : "-" + std::to_string(i)) + ".o"));
+  if (failed(writeModelObjects(llvmModule, interface, options.cpu, objects)))
     return failure();
 
   std::string archive = "lib" + interface.name + ".a";
-  auto member = llvm::NewArchiveMember::getFile(object, /*Deterministic=*/true);
-  if (!member)
-    return emitError(loc) << "cannot archive " << object << ": "
-                          << llvm::toString(member.takeError());
   std::vector<llvm::NewArchiveMember> members;
-  members.push_back(std::move(*member));
+  for (const std::string &object : objects) {
+    auto member =
+        llvm::NewArchiveMember::getFile(object, /*Deterministic=*/true);
+    if (!member)
+      return emitError(loc) << "cannot archive " << object << ": "
+                            << llvm::toString(member.takeError());
+    // Named by the file alone, not the scratch folder's random name.
+    member->MemberName = llvm::sys::path::filename(object);
+    members.push_back(std::move(*member));
+  }
   if (llvm::Error err = llvm::writeArchive(
           in(archive), members, llvm::SymtabWritingMode::NormalSymtab,
           llvm::object::Archive::K_GNU, /*Deterministic=*/true,
@@ -943,9 +1029,10 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
     return emitError(loc) << "no C compiler driver (cc) found to link "
                           << shared;
   std::string sharedPath = in(shared);
-  SmallVector<StringRef> args = {
-      *cc,        "-shared", "-Wl,-z,defs",          "-o",
-      sharedPath, object,    options.runtimeLibrary, "-lm", "-pthread"};
+  SmallVector<StringRef> args = {*cc, "-shared", "-Wl,-z,defs", "-o",
+                                 sharedPath};
+  args.append(objects.begin(), objects.end());
+  args.append({options.runtimeLibrary, "-lm", "-pthread"});
   std::string linkError;
   if (llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
                                 &linkError) != 0)

@@ -94,6 +94,10 @@ struct LibraryOptions {
   std::string outputDir;
   /// Target CPU ("" or "host": this machine's CPU and features).
   std::string cpu;
+  /// Threads for LLVM's optimization and code generation, each on a part of
+  /// the module (0: one per hardware thread, at most 8). The object is
+  /// then as many files, all of them in the archive.
+  unsigned jobs = 0;
   /// libcnnrt.a to link into the shared library.
   std::string runtimeLibrary;
   /// Weights to write as OUTDIR/<name>.safetensors (models initialised by

@@ -123,6 +123,13 @@ cl::opt<std::string>
                     "machine's CPU and its features)"),
            cl::value_desc("name"), cl::init("host"), cl::cat(compileCategory),
            cl::cat(runCategory), cl::cat(inspectCategory));
+cl::opt<unsigned> jobsOpt(
+    "jobs",
+    cl::desc("Threads that generate the library's machine code, each for a "
+             "part of its functions (default 0: one per hardware thread, at "
+             "most 8)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(compileCategory),
+    cl::cat(runCategory), cl::cat(trainLoopCategory));
 cl::opt<bool> embedWeightsOpt(
     "embed-weights",
     cl::desc("Embed the weights in the library (default: the library loads "
@@ -456,6 +463,7 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
   LibraryOptions options;
   options.outputDir = outputDir.str();
   options.cpu = cpuOpt;
+  options.jobs = jobsOpt;
   options.runtimeLibrary = CNNC_RUNTIME_LIBRARY;
   if (!embedWeightsOpt) {
     if (auto file = module->getAttrOfType<StringAttr>(kWeightsFileAttr)) {
