@@ -3,9 +3,10 @@
 //
 // Turns a model lowered to the LLVM dialect into what users link:
 // OUTDIR/lib<name>.so, lib<name>.a and <name>.h. The object is produced in
-// process through LLVM's TargetMachine; the C API functions
-// (cnn_<name>_create/_infer/_destroy) are generated as LLVM IR around the
-// model function. Files appear only once all of them are written.
+// process through LLVM's TargetMachine, in parts on several threads; the C
+// API functions (cnn_<name>_create/_infer/_destroy) are generated as LLVM IR
+// around the model function, and they alone are exported. Files appear only
+// once all of them are written.
 //
 //===----------------------------------------------------------------------===//
 
