@@ -164,7 +164,10 @@ def TileAndVectorizePass
       max/sum pools;
     * `linalg.matmul` with [tm, tn, 1];
     * parallel `linalg.generic`s with one vector along the innermost
-      dimension.
+      dimension; those that read an operand at a fixed index (Winograd's
+      filter transform, at load time) with threads over all but the
+      innermost dimension and no vector tile, so that LLVM optimizes their
+      outlined loop bodies as it does a layer's.
     * an image's `linalg.transpose` from NCHW to NHWC (at most 4
       channels): threads over rows, tiles of a vector of pixels by all
       channels.

@@ -22,7 +22,8 @@
 //  * NHWC pooling (n, oh, ow, c, kh, kw): [1, 1, tw, tc, 1, 1], channels in
 //    the lanes.
 //  * matmul (m, n, k): [tm, tn, 1].
-//  * parallel generics: one vector along the innermost dimension.
+//  * parallel generics: one vector along the innermost dimension (threads
+//    alone where an operand is read at a fixed index).
 //  * reduction generics with one parallel dimension innermost in every
 //    operand (a global pool's sum): one vector of it, one step per
 //    reduction iteration.
@@ -45,6 +46,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace mlir::cnn {
 #define GEN_PASS_DEF_TILEANDVECTORIZEPASS
@@ -359,9 +361,33 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   if (!generic || generic.getNumResults() != 1 ||
       generic.hasIndexSemantics() || sizes.empty())
     return {};
-  for (AffineMap map : generic.getIndexingMapsArray())
-    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+  if (llvm::any_of(generic.getIndexingMapsArray(), [](AffineMap map) {
+        return !map.isProjectedPermutation(/*allowZeroInResults=*/true);
+      })) {
+    // Operands read at fixed indices (Winograd's filter transform, which
+    // runs at load time, reads its coefficients so): no vector tile, but
+    // threads over all but the innermost dimension, whose loop bodies are
+    // outlined and optimized (and vectorized) by LLVM as a layer's are.
+    // Other index expressions (sums, products) are left alone.
+    auto dimsOrConstants = [](AffineMap map) {
+      llvm::SmallBitVector seen(map.getNumDims());
+      for (AffineExpr e : map.getResults()) {
+        if (isa<AffineConstantExpr>(e))
+          continue;
+        auto dim = dyn_cast<AffineDimExpr>(e);
+        if (!dim || seen.test(dim.getPosition()))
+          return false;
+        seen.set(dim.getPosition());
+      }
+      return true;
+    };
+    if (!threads || generic.getNumReductionLoops() != 0 ||
+        !llvm::all_of(generic.getIndexingMapsArray(), dimsOrConstants))
       return {};
+    SmallVector<int64_t> outer(sizes.size(), 1);
+    outer.back() = 0;
+    return {{outer, {}, true}};
+  }
   if (generic.getNumReductionLoops() != 0)
     return reductionPlan(generic, sizes, width, threads);
   // Threads over all but the innermost dimension (or over vectors of a 1-D

@@ -548,8 +548,9 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       // It runs once, and mostly calls its outlined parallel loops (-O3):
       // optimized for size, its own loops (hundreds of small ones) cost LLVM
       // a tenth of the time (MobileNet-v2's: 5.5 -> 0.5 s; 620 -> 67 KB).
-      // They then run slower: ResNet-50's create took 0.30-0.44 s at -O3,
-      // 0.42-0.54 s so (with `optsize` alone, the same).
+      // Winograd's filter transforms, which ran slower so (ResNet-50's
+      // create: 0.30-0.44 -> 0.42-0.54 s), are parallel loops of their own
+      // (cnn-cpu-tile-and-vectorize): 0.25-0.34 s.
       prepare->addFnAttr(llvm::Attribute::MinSize);
       prepare->addFnAttr(llvm::Attribute::OptimizeForSize);
       llvm::FunctionCallee alloc = declare("cnnrt_alloc", ptr, {i64, i64});

@@ -318,3 +318,26 @@ func.func @to_nchw(%x: tensor<1x8x32x48xf32>) -> tensor<1x48x8x32xf32> {
   %t = linalg.transpose ins(%x : tensor<1x8x32x48xf32>) outs(%e : tensor<1x48x8x32xf32>) permutation = [0, 3, 1, 2]
   return %t : tensor<1x48x8x32xf32>
 }
+
+// -----
+
+// A parallel generic that reads an operand at a fixed index (Winograd's
+// filter transform reads its coefficients so) gets no vector tile, but
+// threads over all but its innermost dimension: its loop body is then
+// outlined and optimized as a layer's is.
+// CHECK-LABEL: func.func @fixed_index
+// CHECK: scf.forall ({{.*}}, {{.*}}) in (4, 3)
+// CHECK: linalg.generic
+// CHECK-SAME: ins({{.*}} : tensor<1x9xf32>, tensor<1x32xf32>)
+// CHECK-SAME: outs({{.*}} : tensor<1x1x32xf32>)
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @fixed_index(%c: tensor<4x9xf32>, %w: tensor<3x32xf32>) -> tensor<4x3x32xf32> {
+  %e = tensor.empty() : tensor<4x3x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, 2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%c, %w : tensor<4x9xf32>, tensor<3x32xf32>) outs(%e : tensor<4x3x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<4x3x32xf32>
+  return %r : tensor<4x3x32xf32>
+}
