@@ -102,9 +102,8 @@ static LogicalResult runPasses(ModuleOp module, StringRef pipeline,
   if (failed(applyPassManagerCLOptions(pm)) ||
       failed(parsePassPipeline(pipeline, pm)))
     return failure();
-  if (!timing)
-    return pm.run(module);
-  TimingScope part = timing->nest(name);
+  // An empty scope (no `timing`) leaves the pass manager untimed.
+  TimingScope part = timing ? timing->nest(name) : TimingScope();
   pm.enableTiming(part);
   return pm.run(module);
 }
