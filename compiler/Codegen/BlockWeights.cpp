@@ -50,6 +50,11 @@ struct BlockWeightsPass final
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
         return;
+      // A band's slice of a layer (cnn-fuse-row-bands) keeps its filter:
+      // its weights are few, and its register tiles run over the band.
+      if (auto forall = op->getParentOfType<scf::ForallOp>();
+          forall && forall->hasAttr(cnn::kRowBandsAttr))
+        return;
       if (isa<linalg::Conv2DNhwcHwcfOp, linalg::MatmulOp>(op))
         ops.push_back(op);
       else if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(op))

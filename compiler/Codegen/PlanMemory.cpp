@@ -20,6 +20,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::cnn {
@@ -107,12 +109,74 @@ int64_t placeInOrder(ArrayRef<Buffer *> order) {
   return arenaBytes;
 }
 
+/// Buffers allocated in the body of a parallel loop at the function's top
+/// level (cnn-fuse-row-bands' rows of a chunk) are one iteration's scratch.
+/// Each becomes a slot of one buffer allocated before the loop, one slot per
+/// iteration, which is then placed in the arena like any other: no
+/// allocation per iteration, and no two iterations share bytes.
+void hoistLoopScratch(Block &block) {
+  for (auto loop : llvm::to_vector(block.getOps<scf::ForallOp>())) {
+    std::optional<SmallVector<int64_t>> lbs =
+        getConstantIntValues(loop.getMixedLowerBound());
+    std::optional<SmallVector<int64_t>> ubs =
+        getConstantIntValues(loop.getMixedUpperBound());
+    std::optional<SmallVector<int64_t>> steps =
+        getConstantIntValues(loop.getMixedStep());
+    if (!lbs || !ubs || !steps)
+      continue;
+    SmallVector<int64_t> counts;
+    int64_t iterations = 1;
+    for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps)) {
+      counts.push_back(std::max<int64_t>(0, llvm::divideCeil(ub - lb, step)));
+      iterations *= counts.back();
+    }
+    for (auto alloc :
+         llvm::to_vector(loop.getBody()->getOps<memref::AllocOp>())) {
+      std::optional<int64_t> bytes = staticBytes(alloc.getType());
+      if (!bytes || iterations == 0)
+        continue;
+      int64_t slot = llvm::alignTo(*bytes, kArenaAlignment);
+      OpBuilder b(loop);
+      Location loc = alloc.getLoc();
+      auto wholeType = MemRefType::get({slot * iterations}, b.getI8Type());
+      Value whole = memref::AllocOp::create(
+          b, loc, wholeType, b.getI64IntegerAttr(kArenaAlignment));
+      b.setInsertionPoint(alloc);
+      // The iteration's linear index, row-major over the loop's dimensions.
+      Value linear = arith::ConstantIndexOp::create(b, loc, 0);
+      for (auto [d, iv] : llvm::enumerate(loop.getInductionVars())) {
+        Value position = arith::DivUIOp::create(
+            b, loc,
+            arith::SubIOp::create(
+                b, loc, iv, arith::ConstantIndexOp::create(b, loc, (*lbs)[d])),
+            arith::ConstantIndexOp::create(b, loc, (*steps)[d]));
+        linear = arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(
+                b, loc, linear,
+                arith::ConstantIndexOp::create(b, loc, counts[d])),
+            position);
+      }
+      Value offset = arith::MulIOp::create(
+          b, loc, linear, arith::ConstantIndexOp::create(b, loc, slot));
+      Value view = memref::ViewOp::create(b, loc, alloc.getType(), whole,
+                                          offset, ValueRange{});
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(view);
+      alloc.erase();
+    }
+  }
+}
+
 struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto func = module.lookupSymbol<func::FuncOp>("forward");
     if (!func || func.isExternal())
       return;
+    hoistLoopScratch(func.getBody().front());
     Block &block = func.getBody().front();
     DenseMap<Operation *, int64_t> position;
     for (auto [i, op] : llvm::enumerate(block))

@@ -11,6 +11,10 @@ class RewriterBase;
 
 namespace mlir::cnn {
 
+/// Marks the scf.forall of cnn-fuse-row-bands: its ops are slices of
+/// layers computed band by band, which later passes leave in that form.
+constexpr llvm::StringLiteral kRowBandsAttr = "cnn.row_bands";
+
 /// Rewrites the elementwise `op` to take `input`, one of its inputs, as its
 /// init, read through the payload's output argument, so that it updates that
 /// value in place: one buffer, and tiling keeps it in place. Applies when the

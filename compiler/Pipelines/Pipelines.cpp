@@ -44,6 +44,7 @@ const char *const kToLinalg =
 /// eliminate-empty-tensors would undo those copies.
 const char *const kTileAndVectorize =
     "func.func(cnn-winograd{vector-width=@W}),"
+    "func.func(cnn-fuse-row-bands),"
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
     "func.func(cnn-cpu-tile-and-vectorize{vector-width=@W}),canonicalize,cse,"

@@ -87,3 +87,35 @@ module {
     return
   }
 }
+
+// -----
+
+// A buffer allocated in the body of a top-level parallel loop is one
+// iteration's scratch: it becomes the iteration's slot (1000 bytes, padded
+// to 1024) of one buffer of 2 x 3 slots, placed in the arena, the slot
+// chosen by the iteration's linear index (i * 3 + j).
+// CHECK: cnn.arena_bytes = 6144 : i64
+// CHECK-LABEL: func.func @forward
+// CHECK-SAME: %[[ARENA:[^:]+]]: memref<6144xi8>)
+// CHECK: %[[SLOTS:.+]] = memref.view %[[ARENA]][%{{.+}}][] : memref<6144xi8> to memref<6144xi8>
+// CHECK: scf.forall (%[[I:.+]], %[[J:.+]]) in (2, 3)
+// CHECK-NOT: memref.alloc
+// CHECK:   %[[C3:.+]] = arith.constant 3 : index
+// CHECK:   %[[I3:.+]] = arith.muli %{{.+}}, %[[C3]] : index
+// CHECK:   %[[LIN:.+]] = arith.addi %[[I3]], %{{.+}} : index
+// CHECK:   %[[C1024:.+]] = arith.constant 1024 : index
+// CHECK:   %[[AT:.+]] = arith.muli %[[LIN]], %[[C1024]] : index
+// CHECK:   %[[S:.+]] = memref.view %[[SLOTS]][%[[AT]]][] : memref<6144xi8> to memref<250xf32>
+// CHECK:   linalg.fill ins(%{{.+}} : f32) outs(%[[S]] : memref<250xf32>)
+module {
+  func.func @forward(%out: memref<2x3xf32>) {
+    %cst = arith.constant 1.0 : f32
+    scf.forall (%i, %j) in (2, 3) {
+      %s = memref.alloc() : memref<250xf32>
+      linalg.fill ins(%cst : f32) outs(%s : memref<250xf32>)
+      %v = memref.load %s[%i] : memref<250xf32>
+      memref.store %v, %out[%i, %j] : memref<2x3xf32>
+    }
+    return
+  }
+}

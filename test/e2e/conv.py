@@ -206,3 +206,45 @@ for name, shape in (("conv_image_rgb", (2, 3, 9, 48)), ("conv_image_rgba", (1, 4
     harness.check(name, [("conv3x3_pad1", nn.Conv2d(shape[1], 8, 3, padding=1)),
                          ("conv1x1", nn.Conv2d(shape[1], 16, 1))],
                   harness.seeded_input(shape), expected=2)
+
+# A 1x1 expansion of more than 1 MiB per sample followed by a depthwise
+# convolution of stride 2 runs by bands of rows (cnn-fuse-row-bands). 57 rows
+# give 29 output rows, one chunk, whose last band reads a padding row below
+# the input. 60 rows give two chunks of 15 output rows: in bands of 5 with a
+# 3x3 window (a pair of bands and one left over), in bands of 3 with a 5x5
+# window, whose last band reads a padding row. The batch of 2 runs one
+# sample at a time, and once more whole (--per-sample=false: the bands'
+# loop over samples).
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, channels: int, expanded: int, kernel: int = 3,
+                 bias: bool = True, activation: bool = True):
+        super().__init__()
+        act = nn.ReLU6 if activation else nn.Identity
+        self.block = nn.Sequential(
+            nn.Conv2d(channels, expanded, 1, bias=bias), act(),
+            nn.Conv2d(expanded, expanded, kernel, stride=2, padding=kernel // 2,
+                      groups=expanded, bias=bias), act(),
+            nn.Conv2d(expanded, 24, 1))
+
+    def forward(self, x):
+        return self.block(x)
+
+
+row_bands_odd = [
+    ("bands_s2_57", InvertedResidual(16, 96)),
+    ("bands_s2_57_nobias_noact", InvertedResidual(16, 96, bias=False, activation=False)),
+    ("bands_s2_57_bn", nn.Sequential(nn.Conv2d(16, 96, 1, bias=False), nn.BatchNorm2d(96),
+                                     nn.ReLU6(), nn.Conv2d(96, 96, 3, stride=2, padding=1,
+                                                           groups=96, bias=False),
+                                     nn.BatchNorm2d(96), nn.ReLU6())),
+]
+x_bands_odd = harness.seeded_input((2, 16, 57, 57))
+harness.check("conv_row_bands_odd", row_bands_odd, x_bands_odd, expected=3)
+row_bands_even = [("bands_s2_60", InvertedResidual(16, 80)),
+                  ("bands_s2_60_k5", InvertedResidual(16, 80, kernel=5))]
+x_bands_even = harness.seeded_input((2, 16, 60, 60))
+harness.check("conv_row_bands_even", row_bands_even, x_bands_even, expected=2)
+harness.check("conv_row_bands_batch", row_bands_even, x_bands_even, expected=2,
+              options=["--per-sample=false"])

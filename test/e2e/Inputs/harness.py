@@ -145,10 +145,11 @@ def _cnnc() -> str:
 
 
 def run_cnnc(model_json: str, inputs: Sequence[np.ndarray], n_outputs: int,
-             workdir: str) -> Tuple[List[np.ndarray], float]:
-    """Runs ``cnnc run`` on `model_json` once; returns its outputs and the
-    wall time in seconds. Raises RuntimeError with cnnc's output on failure."""
-    cmd = [_cnnc(), "run", model_json]
+             workdir: str, options: Sequence[str] = ()) -> Tuple[List[np.ndarray], float]:
+    """Runs ``cnnc run`` on `model_json` once, with `options`; returns its
+    outputs and the wall time in seconds. Raises RuntimeError with cnnc's
+    output on failure."""
+    cmd = [_cnnc(), "run", model_json, *options]
     for i, x in enumerate(inputs):
         path = os.path.join(workdir, f"input{i}.npy")
         np.save(path, np.ascontiguousarray(x, dtype=np.float32))
@@ -202,9 +203,9 @@ def _as_tuple(inputs: Any) -> Tuple[torch.Tensor, ...]:
 
 
 def check(title: str, cases: Sequence[Tuple[str, Case]], inputs: Any, *,
-          expected: int) -> int:
-    """Compiles all `cases` (see the module docstring) in one cnnc run and
-    compares them with PyTorch. Prints one line per case and the summary;
+          expected: int, options: Sequence[str] = ()) -> int:
+    """Compiles all `cases` (see the module docstring) in one cnnc run (with
+    `options`) and compares them with PyTorch. Prints one line per case and the summary;
     exits with status 1 on any mismatch or if the number of cases compared
     is not `expected`. Returns the number of cases compared."""
     names = [n for n, _ in cases]
@@ -212,7 +213,7 @@ def check(title: str, cases: Sequence[Tuple[str, Case]], inputs: Any, *,
     assert len(cases) > 0, "no cases"
     xs = _as_tuple(inputs)
     if os.environ.get("CNNC_E2E_EACH"):
-        return _check_each(title, cases, xs)
+        return _check_each(title, cases, xs, options=options)
     modules = [_as_module(c) for _, c in cases]
     model = _combined(modules, len(xs))
     randomize_batch_norm(model)
@@ -233,7 +234,8 @@ def check(title: str, cases: Sequence[Tuple[str, Case]], inputs: Any, *,
         start = time.time()
         cnnc_torch.export(model, xs if len(xs) > 1 else xs[0], stem, name=f"e2e_{title}")
         export_s = time.time() - start
-        outs, run_s = run_cnnc(stem + ".json", [x.numpy() for x in xs], len(cases), workdir)
+        outs, run_s = run_cnnc(stem + ".json", [x.numpy() for x in xs], len(cases), workdir,
+                               options)
     except Exception as err:  # noqa: BLE001
         lines = str(err).splitlines()
         print(f"{title}: the combined model failed: {type(err).__name__}:")
@@ -243,7 +245,7 @@ def check(title: str, cases: Sequence[Tuple[str, Case]], inputs: Any, *,
         print("\n".join(shown))
         print(f"{title}: compiling every case on its own to find the culprits")
         sys.stdout.flush()
-        _check_each(title, cases, xs, combined_failed=True)
+        _check_each(title, cases, xs, combined_failed=True, options=options)
         raise AssertionError("unreachable")  # _check_each exits
     finally:
         if tmp is not None:
@@ -276,7 +278,8 @@ def check(title: str, cases: Sequence[Tuple[str, Case]], inputs: Any, *,
 
 
 def _check_each(title: str, cases: Sequence[Tuple[str, Case]],
-                xs: Tuple[torch.Tensor, ...], combined_failed: bool = False) -> int:
+                xs: Tuple[torch.Tensor, ...], combined_failed: bool = False,
+                options: Sequence[str] = ()) -> int:
     """Compiles and runs every case on its own, so that a crash or a
     mismatch is pinned to its case: after the combined model failed, and as
     a debugging aid (CNNC_E2E_EACH=1). Exits with status 1 if any case fails
@@ -292,7 +295,8 @@ def _check_each(title: str, cases: Sequence[Tuple[str, Case]],
             stem = os.path.join(workdir, "model")
             try:
                 cnnc_torch.export(model, xs if len(xs) > 1 else xs[0], stem, name="each")
-                outs, run_s = run_cnnc(stem + ".json", [x.numpy() for x in xs], 1, workdir)
+                outs, run_s = run_cnnc(stem + ".json", [x.numpy() for x in xs], 1, workdir,
+                                       options)
             except Exception as err:  # noqa: BLE001 - report and go on
                 first = str(err).splitlines()[0]
                 print(f"{name}: FAILED: {first}")

@@ -1,0 +1,465 @@
+//===- FuseRowBands.cpp - expansion and depthwise layers by bands of rows -===//
+//
+// A 1x1 convolution that expands an activation into many channels, followed
+// by a depthwise convolution of stride 2 or more of the result (MobileNet's
+// inverted residual blocks that halve the resolution), writes the whole
+// expanded activation and the depthwise layer reads it back: at
+// 112x112x96, 4.8 MB each way, four times the L2. This pass computes the
+// pair by bands of output rows instead. The output rows are split into
+// chunks, one iteration of an scf.forall each; a chunk walks its bands in
+// order, and for each band computes the expanded rows that the band reads
+// and the bands before it did not (a band of R output rows at stride s:
+// R * s new rows), then the band's depthwise rows, which read those rows
+// while they are in L2. A chunk's first band also computes the rows it
+// shares with the chunk above (k - s for a k-row window): only they are
+// computed twice.
+//
+// A band's rows go into one of two small buffers, in turn, laid out as the
+// padded activation the depthwise convolution reads: the k - s rows it
+// shares with the band before, copied from the other buffer, then its new
+// rows. The buffers stay in L2, so the expansion's stores hit it too (with
+// one buffer per chunk, all of the chunk's rows, the pair ran no faster).
+// Their pad columns are zero-filled once; pad rows (above the first chunk,
+// below the last) are filled where they fall. Every op of a band is a
+// static slice of the original op (the 1x1 convolution, its bias and
+// activation; the depthwise convolution, its bias and activation), tiled
+// and vectorized later as the originals would have been.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::cnn {
+#define GEN_PASS_DEF_FUSEROWBANDSPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace mlir::cnn
+
+using namespace mlir;
+
+namespace {
+
+/// The ops of one expansion and depthwise pair, in program order.
+struct Chain {
+  linalg::LinalgOp expandInit;      // bias broadcast or fill
+  linalg::Conv2DNhwcHwcfOp expand;  // 1x1, stride 1
+  linalg::GenericOp expandEpilogue; // activation, or null
+  tensor::PadOp pad;                // zero rows and columns around it
+  linalg::LinalgOp depthwiseInit;
+  linalg::DepthwiseConv2DNhwcHwcOp depthwise;
+  linalg::GenericOp depthwiseEpilogue;
+
+  Operation *last() {
+    return depthwiseEpilogue ? depthwiseEpilogue.getOperation()
+                             : depthwise.getOperation();
+  }
+};
+
+/// The sole user of `value` when it is an elementwise op of `value` alone
+/// that can update it in place (an activation), else null.
+linalg::GenericOp unaryEpilogue(Value value) {
+  if (!value.hasOneUse())
+    return {};
+  auto op = dyn_cast<linalg::GenericOp>(*value.getUsers().begin());
+  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getDpsInputs()[0] != value || !cnn::isInPlaceEpilogue(op, value) ||
+      op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+    return {};
+  return op;
+}
+
+/// The initial value of `op` when a fill or broadcast that reads nothing
+/// per pixel or per sample (a bias) and that only `op` uses: it can be
+/// recomputed for any slice of the output.
+linalg::LinalgOp sliceableInit(linalg::LinalgOp op) {
+  auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
+  if (!init || !init->hasOneUse() || !cnn::isElementwiseInit(init))
+    return {};
+  for (OpOperand *input : init.getDpsInputOperands()) {
+    AffineMap map = init.getMatchingIndexingMap(input);
+    if (map.isFunctionOfDim(0) || map.isFunctionOfDim(1) ||
+        map.isFunctionOfDim(2))
+      return {};
+  }
+  return init;
+}
+
+/// The static strides or dilations of a 2-D window op.
+SmallVector<int64_t> values(DenseIntElementsAttr attr) {
+  return llvm::to_vector(attr.getValues<int64_t>());
+}
+
+struct FuseRowBandsPass final
+    : cnn::impl::FuseRowBandsPassBase<FuseRowBandsPass> {
+  using FuseRowBandsPassBase::FuseRowBandsPassBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> candidates;
+    getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
+      if (isa<func::FuncOp>(op->getParentOp()))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates)
+      if (std::optional<Chain> chain = match(rewriter, op))
+        rewrite(rewriter, *chain);
+  }
+
+  std::optional<Chain> match(IRRewriter &rewriter,
+                             linalg::DepthwiseConv2DNhwcHwcOp depthwise) {
+    Chain chain;
+    chain.depthwise = depthwise;
+    // Stride 1 pairs measured no faster fused (the 56x56 pair of
+    // MobileNet-v2): their depthwise layer reads each expanded row three
+    // times, from L2 already, and each band copies two rows.
+    if (!depthwise.hasPureTensorSemantics() || depthwise.hasDynamicShape() ||
+        values(depthwise.getStrides())[0] < 2 ||
+        llvm::any_of(values(depthwise.getDilations()),
+                     [](int64_t d) { return d != 1; }))
+      return std::nullopt;
+    chain.pad = depthwise.getDpsInputs()[0].getDefiningOp<tensor::PadOp>();
+    if (!chain.pad || !chain.pad->hasOneUse() ||
+        !chain.pad.getConstantPaddingValue() ||
+        !matchPattern(chain.pad.getConstantPaddingValue(), m_AnyZeroFloat()))
+      return std::nullopt;
+    std::optional<SmallVector<int64_t>> low =
+        getConstantIntValues(chain.pad.getMixedLowPad());
+    std::optional<SmallVector<int64_t>> high =
+        getConstantIntValues(chain.pad.getMixedHighPad());
+    if (!low || !high || (*low)[0] || (*high)[0] || (*low)[3] || (*high)[3])
+      return std::nullopt;
+
+    Value expanded = chain.pad.getSource();
+    if (!expanded.hasOneUse())
+      return std::nullopt;
+    if (auto epilogue = expanded.getDefiningOp<linalg::GenericOp>()) {
+      if (epilogue.getNumDpsInputs() != 1 ||
+          unaryEpilogue(epilogue.getDpsInputs()[0]) != epilogue)
+        return std::nullopt;
+      chain.expandEpilogue = epilogue;
+      expanded = epilogue.getDpsInputs()[0];
+    }
+    chain.expand = expanded.getDefiningOp<linalg::Conv2DNhwcHwcfOp>();
+    if (!chain.expand || !expanded.hasOneUse() ||
+        !chain.expand.hasPureTensorSemantics() ||
+        chain.expand.hasDynamicShape())
+      return std::nullopt;
+    auto filter =
+        cast<RankedTensorType>(chain.expand.getDpsInputs()[1].getType());
+    if (filter.getDimSize(0) != 1 || filter.getDimSize(1) != 1 ||
+        llvm::any_of(values(chain.expand.getStrides()),
+                     [](int64_t s) { return s != 1; }))
+      return std::nullopt;
+    auto type = cast<RankedTensorType>(expanded.getType());
+    if (cnn::staticByteSize(type) / type.getDimSize(0) < minBytes)
+      return std::nullopt;
+
+    // Bias broadcasts built in a grouped shape become plain broadcasts,
+    // which can be sliced.
+    cnn::collapseGroupedInit(rewriter, chain.expand.getDpsInits()[0]);
+    cnn::collapseGroupedInit(rewriter, depthwise.getDpsInits()[0]);
+    chain.expandInit = sliceableInit(chain.expand);
+    chain.depthwiseInit = sliceableInit(depthwise);
+    chain.depthwiseEpilogue = unaryEpilogue(depthwise->getResult(0));
+    if (!chain.expandInit || !chain.depthwiseInit)
+      return std::nullopt;
+    return chain;
+  }
+
+  void rewrite(IRRewriter &b, Chain &chain) {
+    MLIRContext *context = b.getContext();
+    Value input = chain.expand.getDpsInputs()[0];
+    Value expandFilter = chain.expand.getDpsInputs()[1];
+    Value depthwiseFilter = chain.depthwise.getDpsInputs()[1];
+    auto expandedType = cast<RankedTensorType>(chain.pad.getSourceType());
+    auto resultType =
+        cast<RankedTensorType>(chain.last()->getResult(0).getType());
+    Type elem = expandedType.getElementType();
+    int64_t n = expandedType.getDimSize(0), h = expandedType.getDimSize(1),
+            w = expandedType.getDimSize(2), c = expandedType.getDimSize(3);
+    int64_t cin = cast<RankedTensorType>(input.getType()).getDimSize(3);
+    SmallVector<int64_t> low =
+        *getConstantIntValues(chain.pad.getMixedLowPad());
+    SmallVector<int64_t> high =
+        *getConstantIntValues(chain.pad.getMixedHighPad());
+    int64_t top = low[1], left = low[2], right = high[2];
+    int64_t paddedWidth = left + w + right;
+    int64_t kh =
+        cast<RankedTensorType>(depthwiseFilter.getType()).getDimSize(0);
+    int64_t stride = values(chain.depthwise.getStrides())[0];
+    int64_t outRows = resultType.getDimSize(1),
+            outCols = resultType.getDimSize(2);
+    // Rows a band shares with the band before it, and the padding rows
+    // past the input's last that the last band reads.
+    int64_t halo = kh - stride;
+    int64_t bottom =
+        std::max<int64_t>(0, (outRows - 1) * stride + kh - top - h);
+    if (halo < top || outRows < 2)
+      return;
+
+    int64_t chunks =
+        numChunks > 1 && outRows % numChunks == 0 ? int64_t(numChunks) : 1;
+    int64_t chunkRows = outRows / chunks;
+    int64_t rowBytes = paddedWidth * c * elem.getIntOrFloatBitWidth() / 8;
+    int64_t band = 1;
+    for (int64_t r = chunkRows; r >= 1; --r)
+      if (chunkRows % r == 0 &&
+          ((r - 1) * stride + kh) * rowBytes <= bandBytes &&
+          r * stride >= halo) {
+        band = r;
+        break;
+      }
+    int64_t bands = chunkRows / band, newRows = band * stride;
+    // The buffer holds the rows one band reads: the halo it shares with the
+    // band above, then its new rows.
+    int64_t bufferRows = halo + newRows;
+    if (bottom > newRows || newRows < halo)
+      return;
+
+    Location loc =
+        b.getFusedLoc({chain.expand.getLoc(), chain.last()->getLoc()});
+    b.setInsertionPoint(chain.last());
+    auto index = [&](int64_t v) { return b.getIndexAttr(v); };
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    auto affine = [&](Value v, int64_t scale, int64_t offset) -> Value {
+      Value r = arith::MulIOp::create(b, loc, v, constant(scale));
+      return arith::AddIOp::create(b, loc, r, constant(offset));
+    };
+    auto sliceType = [&](ArrayRef<int64_t> shape) {
+      return RankedTensorType::get(shape, elem);
+    };
+    SmallVector<OpFoldResult> ones(4, index(1));
+    auto extract = [&](Value from, ArrayRef<OpFoldResult> offsets,
+                       ArrayRef<int64_t> shape) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, sliceType(shape), from, offsets,
+          getAsIndexOpFoldResult(context, shape), ones);
+    };
+    auto insert = [&](Value what, Value into,
+                      ArrayRef<OpFoldResult> offsets) -> Value {
+      auto shape = cast<RankedTensorType>(what.getType()).getShape();
+      return tensor::InsertSliceOp::create(
+          b, loc, what, into, offsets, getAsIndexOpFoldResult(context, shape),
+          ones);
+    };
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+    auto fill = [&](Value into, ArrayRef<OpFoldResult> offsets,
+                    ArrayRef<int64_t> shape) -> Value {
+      Value slice = extract(into, offsets, shape);
+      Value filled = linalg::FillOp::create(b, loc, zero, slice).getResult(0);
+      return insert(filled, into, offsets);
+    };
+    // `op` on new operands, in the shape of its new init (the last).
+    auto cloneOn = [&](Operation *op, ValueRange operands) -> Value {
+      Type type = operands.back().getType();
+      Operation *clone = mlir::clone(b, op, TypeRange{type}, operands);
+      clone->setLoc(op->getLoc());
+      return clone->getResult(0);
+    };
+    // `epilogue` on `value`, updating it in place.
+    auto finish = [&](linalg::GenericOp epilogue, Value value) -> Value {
+      if (!epilogue)
+        return value;
+      auto shape = cast<RankedTensorType>(value.getType()).getShape();
+      Value empty = tensor::EmptyOp::create(b, loc, shape, elem);
+      auto op = cast<linalg::GenericOp>(
+          cloneOn(epilogue, ValueRange{value, empty}).getDefiningOp());
+      linalg::GenericOp updated;
+      {
+        OpBuilder::InsertionGuard guard(b);
+        updated = cnn::updateInPlace(b, op, op.getDpsInputOperand(0));
+      }
+      if (empty.use_empty())
+        b.eraseOp(empty.getDefiningOp());
+      return updated->getResult(0);
+    };
+    auto bias = [&](linalg::LinalgOp init, Value dest) -> Value {
+      SmallVector<Value> operands = init.getDpsInputs();
+      operands.push_back(dest);
+      return cloneOn(init, operands);
+    };
+
+    Value outInit =
+        tensor::EmptyOp::create(b, loc, resultType.getShape(), elem);
+    auto forall = scf::ForallOp::create(
+        b, loc,
+        getAsIndexOpFoldResult(context, SmallVector<int64_t>{n, chunks}),
+        ValueRange{outInit}, /*mapping=*/std::nullopt);
+    forall->setAttr(cnn::kRowBandsAttr, b.getUnitAttr());
+    Block *body = forall.getBody();
+    b.setInsertionPointToStart(body);
+    Value sample = body->getArgument(0), chunk = body->getArgument(1);
+    Value out = body->getArgument(2);
+    OpFoldResult zeroIndex = index(0);
+
+    // Rows [at, at + count) of the chunk's buffer: expanded input rows from
+    // `from` on.
+    auto expandRows = [&](Value buffer, OpFoldResult at, OpFoldResult from,
+                          int64_t count) -> Value {
+      if (count == 0)
+        return buffer;
+      Value rows = extract(input, {sample, from, zeroIndex, zeroIndex},
+                           {1, count, w, cin});
+      Value dest = extract(buffer, {zeroIndex, at, index(left), zeroIndex},
+                           {1, count, w, c});
+      Value sums = cloneOn(chain.expand,
+                           {rows, expandFilter, bias(chain.expandInit, dest)});
+      return insert(finish(chain.expandEpilogue, sums), buffer,
+                    {zeroIndex, at, index(left), zeroIndex});
+    };
+    auto zeroRows = [&](Value buffer, OpFoldResult at, int64_t count) -> Value {
+      if (count == 0)
+        return buffer;
+      return fill(buffer, {zeroIndex, at, zeroIndex, zeroIndex},
+                  {1, count, paddedWidth, c});
+    };
+    // Band `j` of the chunk's output rows.
+    auto depthwiseBand = [&](Value buffer, Value chunkOut, Value j) -> Value {
+      Value rows = buffer;
+      OpFoldResult at = affine(j, band, 0);
+      Value dest = extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
+                           {1, band, outCols, c});
+      Value sums = cloneOn(chain.depthwise, {rows, depthwiseFilter,
+                                             bias(chain.depthwiseInit, dest)});
+      return insert(finish(chain.depthwiseEpilogue, sums), chunkOut,
+                    {zeroIndex, at, zeroIndex, zeroIndex});
+    };
+    auto ifChunk = [&](int64_t which, Value buffer, function_ref<Value()> then,
+                       function_ref<Value()> otherwise) -> Value {
+      Value cond = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         chunk, constant(which));
+      auto op = scf::IfOp::create(b, loc, TypeRange{buffer.getType()}, cond,
+                                  /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&op.getThenRegion().front());
+      scf::YieldOp::create(b, loc, then());
+      b.setInsertionPointToStart(&op.getElseRegion().front());
+      scf::YieldOp::create(b, loc, otherwise());
+      return op.getResult(0);
+    };
+
+    // The chunk's buffer holds expanded rows from `first` on (negative:
+    // padding above the input), with zero columns left and right.
+    Value first = affine(chunk, chunkRows * stride, -top);
+    // Two buffers of the rows one band reads, in turn: each band copies the
+    // rows it shares with the band before from the other buffer (so that
+    // the copy reads and writes different tensors, in place), computes its
+    // new rows, then its depthwise rows. Zero columns left and right.
+    auto newBuffer = [&]() {
+      // An allocation, not an empty tensor: CSE would merge two of those.
+      Value buffer = bufferization::AllocTensorOp::create(
+          b, loc, sliceType({1, bufferRows, paddedWidth, c}), ValueRange{});
+      if (left)
+        buffer = fill(buffer, {zeroIndex, zeroIndex, zeroIndex, zeroIndex},
+                      {1, bufferRows, left, c});
+      if (right)
+        buffer =
+            fill(buffer, {zeroIndex, zeroIndex, index(left + w), zeroIndex},
+                 {1, bufferRows, right, c});
+      return buffer;
+    };
+    Value current = newBuffer(), next = newBuffer();
+    Value chunkOut = extract(
+        out, {sample, affine(chunk, chunkRows, 0), zeroIndex, zeroIndex},
+        {1, chunkRows, outCols, c});
+    // The rows the first band shares with the chunk above, where a band
+    // before it would have left them: expanded rows from `first` on
+    // (negative: padding above the input).
+    current = ifChunk(
+        0, current,
+        [&] {
+          Value v = zeroRows(current, index(newRows), top);
+          return expandRows(v, index(newRows + top), zeroIndex, halo - top);
+        },
+        [&] { return expandRows(current, index(newRows), first, halo); });
+    // Band `j` into `into`, its shared rows from `from`; `bottom` padding
+    // rows below the input end its new rows when `last`.
+    auto step = [&](Value into, Value from, Value chunkOut, Value j,
+                    bool last) -> std::pair<Value, Value> {
+      if (halo) {
+        Value shared =
+            extract(from, {zeroIndex, index(newRows), index(left), zeroIndex},
+                    {1, halo, w, c});
+        Value dest =
+            extract(into, {zeroIndex, zeroIndex, index(left), zeroIndex},
+                    {1, halo, w, c});
+        Value copied =
+            linalg::CopyOp::create(b, loc, shared, dest).getResult(0);
+        into = insert(copied, into,
+                      {zeroIndex, zeroIndex, index(left), zeroIndex});
+      }
+      Value row =
+          arith::AddIOp::create(b, loc, first, affine(j, newRows, halo));
+      if (last && bottom)
+        into = ifChunk(
+            chunks - 1, into,
+            [&] {
+              Value v = expandRows(into, index(halo), row, newRows - bottom);
+              return zeroRows(v, index(halo + newRows - bottom), bottom);
+            },
+            [&] { return expandRows(into, index(halo), row, newRows); });
+      else
+        into = expandRows(into, index(halo), row, newRows);
+      return {into, depthwiseBand(into, chunkOut, j)};
+    };
+    // Bands in pairs (each buffer keeps its role across an iteration), then
+    // the one left over and the last band, which may read padding rows.
+    int64_t uniform = bottom ? bands - 1 : bands;
+    if (uniform >= 2) {
+      auto loop =
+          scf::ForOp::create(b, loc, constant(0), constant(uniform / 2),
+                             constant(1), ValueRange{next, current, chunkOut});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      auto args = loop.getRegionIterArgs();
+      auto [a, out1] = step(args[0], args[1], args[2], affine(i, 2, 0), false);
+      auto [c2, out2] = step(args[1], a, out1, affine(i, 2, 1), false);
+      scf::YieldOp::create(b, loc, ValueRange{a, c2, out2});
+      b.setInsertionPointAfter(loop);
+      next = loop.getResult(0);
+      current = loop.getResult(1);
+      chunkOut = loop.getResult(2);
+    }
+    for (int64_t j = uniform - uniform % 2; j < bands; ++j) {
+      Value written;
+      std::tie(written, chunkOut) =
+          step(next, current, chunkOut, constant(j), j == bands - 1);
+      next = current;
+      current = written;
+    }
+
+    Value chunkRow = affine(chunk, chunkRows, 0);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, chunkOut, out,
+        ArrayRef<OpFoldResult>{sample, chunkRow, zeroIndex, zeroIndex},
+        getAsIndexOpFoldResult(context, {1, chunkRows, outCols, c}), ones);
+
+    b.replaceAllUsesWith(chain.last()->getResult(0), forall.getResult(0));
+    SetVector<Operation *> dead;
+    for (Operation *op :
+         {chain.last(), chain.depthwise.getOperation(),
+          chain.depthwiseInit.getOperation(), chain.pad.getOperation(),
+          chain.expandEpilogue.getOperation(), chain.expand.getOperation(),
+          chain.expandInit.getOperation()})
+      if (op)
+        dead.insert(op);
+    for (Operation *op : dead)
+      if (op->use_empty())
+        b.eraseOp(op);
+  }
+};
+
+} // namespace
