@@ -78,11 +78,15 @@ linalg::GenericOp unaryEpilogue(Value value) {
 }
 
 /// The initial value of `op` when a fill or broadcast that reads nothing
-/// per pixel or per sample (a bias) and that only `op` uses: it can be
-/// recomputed for any slice of the output.
+/// per pixel or per sample (a bias), not even its own destination, and that
+/// only `op` uses: it can be recomputed for any slice of the output.
 linalg::LinalgOp sliceableInit(linalg::LinalgOp op) {
   auto init = op.getDpsInits()[0].getDefiningOp<linalg::LinalgOp>();
   if (!init || !init->hasOneUse() || !cnn::isElementwiseInit(init))
+    return {};
+  OpOperand *dest = init.getDpsInitOperand(0);
+  if (init.payloadUsesValueFromOperand(dest) ||
+      !init.getMatchingIndexingMap(dest).isIdentity())
     return {};
   for (OpOperand *input : init.getDpsInputOperands()) {
     AffineMap map = init.getMatchingIndexingMap(input);
@@ -162,6 +166,14 @@ struct FuseRowBandsPass final
     auto type = cast<RankedTensorType>(expanded.getType());
     if (cnn::staticByteSize(type) / type.getDimSize(0) < minBytes)
       return std::nullopt;
+    // One element type throughout: the band's slices are built in it.
+    Type elem = type.getElementType();
+    Value operands[] = {chain.expand.getDpsInputs()[0],
+                        chain.expand.getDpsInputs()[1],
+                        depthwise.getDpsInputs()[1], depthwise->getResult(0)};
+    for (Value v : operands)
+      if (getElementTypeOrSelf(v.getType()) != elem)
+        return std::nullopt;
 
     // Bias broadcasts built in a grouped shape become plain broadcasts,
     // which can be sliced.
@@ -213,8 +225,7 @@ struct FuseRowBandsPass final
     int64_t band = 1;
     for (int64_t r = chunkRows; r >= 1; --r)
       if (chunkRows % r == 0 &&
-          ((r - 1) * stride + kh) * rowBytes <= bandBytes &&
-          r * stride >= halo) {
+          ((r - 1) * stride + kh) * rowBytes <= bandBytes) {
         band = r;
         break;
       }
@@ -222,7 +233,7 @@ struct FuseRowBandsPass final
     // The buffer holds the rows one band reads: the halo it shares with the
     // band above, then its new rows.
     int64_t bufferRows = halo + newRows;
-    if (bottom > newRows || newRows < halo)
+    if (bottom > newRows)
       return;
 
     Location loc =
@@ -324,9 +335,8 @@ struct FuseRowBandsPass final
       return fill(buffer, {zeroIndex, at, zeroIndex, zeroIndex},
                   {1, count, paddedWidth, c});
     };
-    // Band `j` of the chunk's output rows.
-    auto depthwiseBand = [&](Value buffer, Value chunkOut, Value j) -> Value {
-      Value rows = buffer;
+    // Band `j` of the chunk's output rows, from the padded `rows` it reads.
+    auto depthwiseBand = [&](Value rows, Value chunkOut, Value j) -> Value {
       OpFoldResult at = affine(j, band, 0);
       Value dest = extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
                            {1, band, outCols, c});
@@ -337,6 +347,8 @@ struct FuseRowBandsPass final
     };
     auto ifChunk = [&](int64_t which, Value buffer, function_ref<Value()> then,
                        function_ref<Value()> otherwise) -> Value {
+      if (chunks == 1)
+        return then();
       Value cond = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                          chunk, constant(which));
       auto op = scf::IfOp::create(b, loc, TypeRange{buffer.getType()}, cond,
@@ -425,8 +437,8 @@ struct FuseRowBandsPass final
       Value i = loop.getInductionVar();
       auto args = loop.getRegionIterArgs();
       auto [a, out1] = step(args[0], args[1], args[2], affine(i, 2, 0), false);
-      auto [c2, out2] = step(args[1], a, out1, affine(i, 2, 1), false);
-      scf::YieldOp::create(b, loc, ValueRange{a, c2, out2});
+      auto [second, out2] = step(args[1], a, out1, affine(i, 2, 1), false);
+      scf::YieldOp::create(b, loc, ValueRange{a, second, out2});
       b.setInsertionPointAfter(loop);
       next = loop.getResult(0);
       current = loop.getResult(1);

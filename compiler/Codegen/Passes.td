@@ -362,7 +362,10 @@ def FuseRowBandsPass
     The two buffers, of one band's rows each, alternate, so the copy reads
     and writes different tensors and both stay in L2. A chunk's first band
     takes its shared rows from the chunk above, computed once more. R is
-    the most rows whose buffer fits in `band-bytes`.
+    the most rows that divide the chunk's and whose buffer fits in
+    `band-bytes` (one row when none does). A pair is left alone when the
+    window is shorter than the padding above it, or when the padding rows
+    below the input would not all fall in the last band.
 
     The buffers (`bufferization.alloc_tensor` in the forall, which
     `cnn-plan-memory` places in the arena, one slot per iteration) are laid
@@ -547,8 +550,9 @@ def PlanMemoryPass : Pass<"cnn-plan-memory", "::mlir::ModuleOp"> {
       %b = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x8x16xf32>
     ```
 
-    Buffers allocated in the body of a parallel loop at the function's top
-    level (cnn-fuse-row-bands' band buffers) are one iteration's scratch:
+    Buffers allocated in the body of a parallel loop of
+    `cnn-fuse-row-bands` (marked `cnn.row_bands`) at the function's top
+    level, its band buffers, are one iteration's scratch:
     each becomes its iteration's slot of one buffer allocated before the
     loop (slots of 64-byte multiples, one per iteration, picked by the
     iteration's linear index), which is placed like any other. No

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -109,13 +110,17 @@ int64_t placeInOrder(ArrayRef<Buffer *> order) {
   return arenaBytes;
 }
 
-/// Buffers allocated in the body of a parallel loop at the function's top
-/// level (cnn-fuse-row-bands' rows of a chunk) are one iteration's scratch.
-/// Each becomes a slot of one buffer allocated before the loop, one slot per
-/// iteration, which is then placed in the arena like any other: no
-/// allocation per iteration, and no two iterations share bytes.
+/// Buffers allocated in the body of a parallel loop of cnn-fuse-row-bands
+/// (marked `cnn.row_bands`) at the function's top level are one iteration's
+/// scratch: a band's rows. Each becomes a slot of one buffer allocated
+/// before the loop, one slot per iteration, which is then placed in the
+/// arena like any other: no allocation per iteration, and no two iterations
+/// share bytes. (Other loops allocate nothing in their bodies; a slot per
+/// iteration of a loop of many small tiles could outgrow the arena.)
 void hoistLoopScratch(Block &block) {
   for (auto loop : llvm::to_vector(block.getOps<scf::ForallOp>())) {
+    if (!loop->hasAttr(cnn::kRowBandsAttr))
+      continue;
     std::optional<SmallVector<int64_t>> lbs =
         getConstantIntValues(loop.getMixedLowerBound());
     std::optional<SmallVector<int64_t>> ubs =
@@ -127,7 +132,8 @@ void hoistLoopScratch(Block &block) {
     SmallVector<int64_t> counts;
     int64_t iterations = 1;
     for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps)) {
-      counts.push_back(std::max<int64_t>(0, llvm::divideCeil(ub - lb, step)));
+      counts.push_back(
+          std::max<int64_t>(0, llvm::divideCeilSigned(ub - lb, step)));
       iterations *= counts.back();
     }
     for (auto alloc :

@@ -142,10 +142,11 @@ int64_t accumulatorsFor(linalg::LinalgOp op, int64_t width) {
 /// (a convolution with a 7-pixel-wide output: 7 x 2 vectors), so that each
 /// filter vector loaded serves twice the pixels. Only convolutions (a
 /// depthwise tile loads an input vector per FMA, and gains nothing), only
-/// in a filter block's loop (whose threads run over the blocks: other
-/// convolutions thread over the rows, and fewer row tiles would balance
-/// worse), only with AVX-512, and not where the input pixels alias in L1
-/// (see hasSetAliasedPixels: two rows' pixels would all share one set).
+/// in a parallel loop already, a filter block's (whose threads run over the
+/// blocks: other convolutions thread over the rows, and fewer row tiles
+/// would balance worse) or a band's (cnn-fuse-row-bands), only with AVX-512,
+/// and not where the input pixels alias in L1 (see hasSetAliasedPixels: two
+/// rows' pixels would all share one set).
 int64_t tileRows(linalg::LinalgOp op, int64_t rows, int64_t pixels,
                  int64_t lanes, int64_t width) {
   int64_t vectors = (lanes + width - 1) / width;

@@ -253,3 +253,45 @@ func.func @expansion_reused(%x: tensor<1x16x16x8xf32>, %w: tensor<1x1x8x32xf32>,
   } -> tensor<1x8x8x32xf32>
   return %r, %a : tensor<1x8x8x32xf32>, tensor<1x16x16x32xf32>
 }
+
+// -----
+
+// Nor does a dilated depthwise convolution.
+// CHECK-LABEL: func @dilated
+// CHECK-NOT: scf.forall
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} -> tensor<1x7x7x32xf32>
+func.func @dilated(%x: tensor<1x16x16x8xf32>, %w: tensor<1x1x8x32xf32>, %b: tensor<32xf32>, %f: tensor<3x3x32xf32>, %b2: tensor<32xf32>) -> tensor<1x7x7x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e0 = tensor.empty() : tensor<1x16x16x32xf32>
+  %bias = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : tensor<32xf32>) outs(%e0 : tensor<1x16x16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x16x32xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%x, %w : tensor<1x16x16x8xf32>, tensor<1x1x8x32xf32>) outs(%bias : tensor<1x16x16x32xf32>) -> tensor<1x16x16x32xf32>
+  %e1 = tensor.empty() : tensor<1x16x16x32xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%c : tensor<1x16x16x32xf32>) outs(%e1 : tensor<1x16x16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %zero : f32
+    %1 = arith.minimumf %0, %six : f32
+    linalg.yield %1 : f32
+  } -> tensor<1x16x16x32xf32>
+  %p = tensor.pad %a low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x16x16x32xf32> to tensor<1x18x18x32xf32>
+  %e2 = tensor.empty() : tensor<1x7x7x32xf32>
+  %bias2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b2 : tensor<32xf32>) outs(%e2 : tensor<1x7x7x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x7x7x32xf32>
+  %d = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<2> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%p, %f : tensor<1x18x18x32xf32>, tensor<3x3x32xf32>) outs(%bias2 : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+  %e3 = tensor.empty() : tensor<1x7x7x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%d : tensor<1x7x7x32xf32>) outs(%e3 : tensor<1x7x7x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %zero : f32
+    %1 = arith.minimumf %0, %six : f32
+    linalg.yield %1 : f32
+  } -> tensor<1x7x7x32xf32>
+  return %r : tensor<1x7x7x32xf32>
+}

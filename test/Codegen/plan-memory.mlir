@@ -90,16 +90,21 @@ module {
 
 // -----
 
-// A buffer allocated in the body of a top-level parallel loop is one
-// iteration's scratch: it becomes the iteration's slot (1000 bytes, padded
-// to 1024) of one buffer of 2 x 3 slots, placed in the arena, the slot
-// chosen by the iteration's linear index (i * 3 + j).
+// A buffer allocated in the body of a top-level parallel loop of
+// cnn-fuse-row-bands is one iteration's scratch: it becomes the iteration's
+// slot (1000 bytes, padded to 1024) of one buffer of 2 x 3 slots, placed in
+// the arena, the slot chosen by the iteration's linear index: i * 3 + j, for
+// i = (%i - 4) / 2 with %i from 4 to 8 by 2.
 // CHECK: cnn.arena_bytes = 6144 : i64
 // CHECK-LABEL: func.func @forward
 // CHECK-SAME: %[[ARENA:[^:]+]]: memref<6144xi8>)
 // CHECK: %[[SLOTS:.+]] = memref.view %[[ARENA]][%{{.+}}][] : memref<6144xi8> to memref<6144xi8>
-// CHECK: scf.forall (%[[I:.+]], %[[J:.+]]) in (2, 3)
+// CHECK: scf.forall (%[[I:.+]], %[[J:.+]]) = (4, 0) to (8, 3) step (2, 1)
 // CHECK-NOT: memref.alloc
+// CHECK:   %[[C4:.+]] = arith.constant 4 : index
+// CHECK:   %[[I0:.+]] = arith.subi %[[I]], %[[C4]] : index
+// CHECK:   %[[C2:.+]] = arith.constant 2 : index
+// CHECK:   %{{.+}} = arith.divui %[[I0]], %[[C2]] : index
 // CHECK:   %[[C3:.+]] = arith.constant 3 : index
 // CHECK:   %[[I3:.+]] = arith.muli %{{.+}}, %[[C3]] : index
 // CHECK:   %[[LIN:.+]] = arith.addi %[[I3]], %{{.+}} : index
@@ -107,6 +112,27 @@ module {
 // CHECK:   %[[AT:.+]] = arith.muli %[[LIN]], %[[C1024]] : index
 // CHECK:   %[[S:.+]] = memref.view %[[SLOTS]][%[[AT]]][] : memref<6144xi8> to memref<250xf32>
 // CHECK:   linalg.fill ins(%{{.+}} : f32) outs(%[[S]] : memref<250xf32>)
+module {
+  func.func @forward(%out: memref<2x3xf32>) {
+    %cst = arith.constant 1.0 : f32
+    %c1 = arith.constant 1 : index
+    scf.forall (%i, %j) = (4, 0) to (8, 3) step (2, 1) {
+      %s = memref.alloc() : memref<250xf32>
+      linalg.fill ins(%cst : f32) outs(%s : memref<250xf32>)
+      %v = memref.load %s[%i] : memref<250xf32>
+      memref.store %v, %out[%c1, %j] : memref<2x3xf32>
+    } {cnn.row_bands}
+    return
+  }
+}
+
+// -----
+
+// Other parallel loops keep their allocations (cnn-fuse-row-bands' are the
+// only loops that allocate in their bodies).
+// CHECK-LABEL: func.func @forward
+// CHECK: scf.forall
+// CHECK:   memref.alloc() : memref<250xf32>
 module {
   func.func @forward(%out: memref<2x3xf32>) {
     %cst = arith.constant 1.0 : f32
