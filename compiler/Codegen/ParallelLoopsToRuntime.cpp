@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/Utils.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -85,20 +86,12 @@ struct ParallelLoopsToRuntimePass final
                         const LLVMTypeConverter &converter) {
     MLIRContext *context = &getContext();
     Location loc = loop.getLoc();
-    std::optional<SmallVector<int64_t>> lbs =
-        getConstantIntValues(loop.getMixedLowerBound());
-    std::optional<SmallVector<int64_t>> ubs =
-        getConstantIntValues(loop.getMixedUpperBound());
-    std::optional<SmallVector<int64_t>> steps =
-        getConstantIntValues(loop.getMixedStep());
-    if (!lbs || !ubs || !steps)
+    std::optional<cnn::StaticLoopBounds> bounds =
+        cnn::getStaticLoopBounds(loop);
+    if (!bounds)
       return success(); // Dynamic bounds: stays a sequential loop.
-    SmallVector<int64_t> counts;
-    int64_t total = 1;
-    for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps)) {
-      counts.push_back(std::max<int64_t>(0, llvm::divideCeil(ub - lb, step)));
-      total *= counts.back();
-    }
+    ArrayRef<int64_t> counts = bounds->counts;
+    int64_t total = bounds->iterations;
 
     // The context: one field per captured value.
     // Constants are cloned into the body, everything else goes through the
@@ -175,9 +168,11 @@ struct ParallelLoopsToRuntimePass final
       if (d > 0)
         rest = arith::DivUIOp::create(b, loc, rest, count);
       Value scaled = arith::MulIOp::create(
-          b, loc, position, arith::ConstantIndexOp::create(b, loc, (*steps)[d]));
+          b, loc, position,
+          arith::ConstantIndexOp::create(b, loc, bounds->steps[d]));
       ivs[d] = arith::AddIOp::create(
-          b, loc, scaled, arith::ConstantIndexOp::create(b, loc, (*lbs)[d]));
+          b, loc, scaled,
+          arith::ConstantIndexOp::create(b, loc, bounds->lowerBounds[d]));
     }
     for (auto [iv, value] : llvm::zip_equal(loop.getInductionVars(), ivs))
       mapping.map(iv, value);

@@ -121,21 +121,11 @@ void hoistLoopScratch(Block &block) {
   for (auto loop : llvm::to_vector(block.getOps<scf::ForallOp>())) {
     if (!loop->hasAttr(cnn::kRowBandsAttr))
       continue;
-    std::optional<SmallVector<int64_t>> lbs =
-        getConstantIntValues(loop.getMixedLowerBound());
-    std::optional<SmallVector<int64_t>> ubs =
-        getConstantIntValues(loop.getMixedUpperBound());
-    std::optional<SmallVector<int64_t>> steps =
-        getConstantIntValues(loop.getMixedStep());
-    if (!lbs || !ubs || !steps)
+    std::optional<cnn::StaticLoopBounds> bounds =
+        cnn::getStaticLoopBounds(loop);
+    if (!bounds)
       continue;
-    SmallVector<int64_t> counts;
-    int64_t iterations = 1;
-    for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps)) {
-      counts.push_back(
-          std::max<int64_t>(0, llvm::divideCeilSigned(ub - lb, step)));
-      iterations *= counts.back();
-    }
+    int64_t iterations = bounds->iterations;
     for (auto alloc :
          llvm::to_vector(loop.getBody()->getOps<memref::AllocOp>())) {
       std::optional<int64_t> bytes = staticBytes(alloc.getType());
@@ -154,13 +144,14 @@ void hoistLoopScratch(Block &block) {
         Value position = arith::DivUIOp::create(
             b, loc,
             arith::SubIOp::create(
-                b, loc, iv, arith::ConstantIndexOp::create(b, loc, (*lbs)[d])),
-            arith::ConstantIndexOp::create(b, loc, (*steps)[d]));
+                b, loc, iv,
+                arith::ConstantIndexOp::create(b, loc, bounds->lowerBounds[d])),
+            arith::ConstantIndexOp::create(b, loc, bounds->steps[d]));
         linear = arith::AddIOp::create(
             b, loc,
             arith::MulIOp::create(
                 b, loc, linear,
-                arith::ConstantIndexOp::create(b, loc, counts[d])),
+                arith::ConstantIndexOp::create(b, loc, bounds->counts[d])),
             position);
       }
       Value offset = arith::MulIOp::create(

@@ -3,7 +3,9 @@
 #include "compiler/Codegen/Utils.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -108,6 +110,27 @@ void mlir::cnn::collapseGroupedInit(RewriterBase &b, Value init) {
     if (source->use_empty())
       b.eraseOp(source);
   }
+}
+
+std::optional<mlir::cnn::StaticLoopBounds>
+mlir::cnn::getStaticLoopBounds(scf::ForallOp loop) {
+  std::optional<SmallVector<int64_t>> lbs =
+      getConstantIntValues(loop.getMixedLowerBound());
+  std::optional<SmallVector<int64_t>> ubs =
+      getConstantIntValues(loop.getMixedUpperBound());
+  std::optional<SmallVector<int64_t>> steps =
+      getConstantIntValues(loop.getMixedStep());
+  if (!lbs || !ubs || !steps)
+    return std::nullopt;
+  StaticLoopBounds bounds;
+  bounds.lowerBounds = *lbs;
+  bounds.steps = *steps;
+  for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps)) {
+    bounds.counts.push_back(
+        std::max<int64_t>(0, llvm::divideCeilSigned(ub - lb, step)));
+    bounds.iterations *= bounds.counts.back();
+  }
+  return bounds;
 }
 
 int64_t mlir::cnn::staticByteSize(ShapedType type) {

@@ -7,6 +7,9 @@
 
 namespace mlir {
 class RewriterBase;
+namespace scf {
+class ForallOp;
+} // namespace scf
 } // namespace mlir
 
 namespace mlir::cnn {
@@ -39,6 +42,16 @@ bool isInPlaceEpilogue(linalg::GenericOp op, Value value);
 /// be fused into the convolution's blocks or register tiles, or read as a
 /// bias vector. Leaves any other value alone.
 void collapseGroupedInit(RewriterBase &rewriter, Value init);
+
+/// The constant bounds of an scf.forall: per dimension its lower bound,
+/// step and trip count, and the iterations in all.
+struct StaticLoopBounds {
+  SmallVector<int64_t> lowerBounds, steps, counts;
+  int64_t iterations = 1;
+};
+
+/// `loop`'s bounds, or nullopt when a bound or step is not a constant.
+std::optional<StaticLoopBounds> getStaticLoopBounds(scf::ForallOp loop);
 
 /// The bytes of a statically shaped tensor of integers or floats.
 int64_t staticByteSize(ShapedType type);
