@@ -22,6 +22,9 @@ def PropagateTransposesPass
       through the inverse transpose, which folds into them in turn);
     * a transpose to NHWC of a concatenation (insert_slices into an empty
       tensor) becomes the concatenation, in NHWC, of the transposed parts;
+    * a transpose to NHWC of a constant `tensor.pad` (an explicit padding
+      layer) becomes the pad, its amounts permuted, of the transposed
+      source;
     * transposes of transposes compose, and identity transposes vanish.
 
     The result: chains of convolutions, pools and elementwise layers run in

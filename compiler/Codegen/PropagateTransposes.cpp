@@ -2,11 +2,12 @@
 //
 // Convolutions and pools are lowered in NHWC between transposes; this pass
 // moves those transposes into the indexing maps of the elementwise generics
-// around them, so that chains of layers stay in NHWC. Two rewrites do it:
-// a transpose feeding a generic becomes a permuted input map, and a
+// around them, so that chains of layers stay in NHWC. Two rewrites do most
+// of it: a transpose feeding a generic becomes a permuted input map, and a
 // transpose to NHWC of a parallel generic's result becomes the generic
-// computing NHWC directly. Only transposes to NHWC are pulled into their
-// producers, which keeps the rewrites from undoing each other.
+// computing NHWC directly. Concatenations and constant pads move a
+// transpose to NHWC to their operands. Only transposes to NHWC are pulled
+// into their producers, which keeps the rewrites from undoing each other.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
@@ -184,6 +186,41 @@ struct ConcatInNhwc final : OpRewritePattern<linalg::TransposeOp> {
   }
 };
 
+/// A transpose to NHWC of a constant pad (an explicit padding layer, as in
+/// TensorFlow's 'same' padding at stride 2): the pad runs in NHWC, its low
+/// and high amounts permuted, on the transposed source, whose transpose then
+/// folds into the source's producer. The layer before and the convolution
+/// after it then meet in NHWC, with no transpose of the padded activation
+/// either way.
+struct PadInNhwc final : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    if (perm != ArrayRef<int64_t>{0, 2, 3, 1})
+      return failure();
+    auto pad = op.getInput().getDefiningOp<tensor::PadOp>();
+    if (!pad || !pad->hasOneUse() || !pad.getConstantPaddingValue() ||
+        !pad.getSourceType().hasStaticShape())
+      return failure();
+    Location loc = pad.getLoc();
+    RankedTensorType sourceType = pad.getSourceType();
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, applyPermutation(sourceType.getShape(), perm),
+        sourceType.getElementType());
+    Value source =
+        linalg::TransposeOp::create(rewriter, loc, pad.getSource(), init, perm)
+            .getResult()[0];
+    rewriter.replaceOpWithNewOp<tensor::PadOp>(
+        op, op.getResult()[0].getType(), source,
+        applyPermutation(pad.getMixedLowPad(), perm),
+        applyPermutation(pad.getMixedHighPad(), perm),
+        pad.getConstantPaddingValue(), pad.getNofold());
+    return success();
+  }
+};
+
 /// transpose(transpose(x)) is one transpose, or x.
 struct ComposeTransposes final : OpRewritePattern<linalg::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -213,7 +250,7 @@ struct PropagateTransposesPass final
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldTransposeIntoGenericInput, FoldNhwcTransposeIntoProducer,
-                 ConcatInNhwc, ComposeTransposes>(&getContext());
+                 ConcatInNhwc, PadInNhwc, ComposeTransposes>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

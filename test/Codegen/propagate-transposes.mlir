@@ -109,3 +109,38 @@ func.func @concat(%a: tensor<1x4x4x8xf32>, %b: tensor<1x4x4x16xf32>) -> tensor<1
   %t = linalg.transpose ins(%c1 : tensor<1x24x4x4xf32>) outs(%en : tensor<1x4x4x24xf32>) permutation = [0, 2, 3, 1]
   return %t : tensor<1x4x4x24xf32>
 }
+
+// -----
+
+// An explicit padding layer between an elementwise layer and a convolution
+// (padding below and right only): the pad runs in NHWC, its amounts
+// permuted, and no transpose is left around it.
+// CHECK-LABEL: func @pad
+// CHECK-SAME: (%[[Y:.+]]: tensor<1x8x8x16xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[R:.+]] = linalg.generic {{.*}} ins(%[[Y]] : tensor<1x8x8x16xf32>) outs(%{{.+}} : tensor<1x8x8x16xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[P:.+]] = tensor.pad %[[R]] low[0, 0, 0, 0] high[0, 1, 1, 0]
+// CHECK: } : tensor<1x8x8x16xf32> to tensor<1x9x9x16xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[P]] : tensor<1x9x9x16xf32>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @pad(%y: tensor<1x8x8x16xf32>) -> tensor<1x9x9x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<1x16x8x8xf32>
+  %t = linalg.transpose ins(%y : tensor<1x8x8x16xf32>) outs(%e0 : tensor<1x16x8x8xf32>) permutation = [0, 3, 1, 2]
+  %e1 = tensor.empty() : tensor<1x16x8x8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t : tensor<1x16x8x8xf32>) outs(%e1 : tensor<1x16x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x8x8xf32>
+  %p = tensor.pad %r low[0, 0, 0, 0] high[0, 0, 1, 1] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x16x8x8xf32> to tensor<1x16x9x9xf32>
+  %e2 = tensor.empty() : tensor<1x9x9x16xf32>
+  %u = linalg.transpose ins(%p : tensor<1x16x9x9xf32>) outs(%e2 : tensor<1x9x9x16xf32>) permutation = [0, 2, 3, 1]
+  return %u : tensor<1x9x9x16xf32>
+}

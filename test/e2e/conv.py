@@ -210,7 +210,7 @@ for name, shape in (("conv_image_rgb", (2, 3, 9, 48)), ("conv_image_rgba", (1, 4
 # A 1x1 expansion of more than 1 MiB per sample followed by a depthwise
 # convolution of stride 2 runs by bands of rows (cnn-fuse-row-bands). 57 rows
 # give 29 output rows, one chunk, whose last band reads a padding row below
-# the input. 60 rows give two chunks of 15 output rows: in bands of 5 with a
+# the input (or 28 in two chunks, with padding only below and right). 60 rows give two chunks of 15 output rows: in bands of 5 with a
 # 3x3 window (a pair of bands and one left over), in bands of 3 with a 5x5
 # window, whose last band reads a padding row. The batch of 2 runs one
 # sample at a time, and once more whole (--per-sample=false: the bands'
@@ -239,9 +239,13 @@ row_bands_odd = [
                                      nn.ReLU6(), nn.Conv2d(96, 96, 3, stride=2, padding=1,
                                                            groups=96, bias=False),
                                      nn.BatchNorm2d(96), nn.ReLU6())),
+    # Padding only below and right (TensorFlow's 'same' at stride 2).
+    ("bands_s2_57_pad_after", nn.Sequential(nn.Conv2d(16, 96, 1), nn.ReLU6(),
+                                            nn.ZeroPad2d((0, 1, 0, 1)),
+                                            nn.Conv2d(96, 96, 3, stride=2, groups=96))),
 ]
 x_bands_odd = harness.seeded_input((2, 16, 57, 57))
-harness.check("conv_row_bands_odd", row_bands_odd, x_bands_odd, expected=3)
+harness.check("conv_row_bands_odd", row_bands_odd, x_bands_odd, expected=4)
 row_bands_even = [("bands_s2_60", InvertedResidual(16, 80)),
                   ("bands_s2_60_k5", InvertedResidual(16, 80, kernel=5))]
 x_bands_even = harness.seeded_input((2, 16, 60, 60))
