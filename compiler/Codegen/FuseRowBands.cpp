@@ -361,9 +361,10 @@ struct FuseRowBandsPass final
       return op.getResult(0);
     };
 
-    // The chunk's buffer holds expanded rows from `first` on (negative:
-    // padding above the input), with zero columns left and right.
+    // The first expanded row the chunk reads (negative: padding above the
+    // input), and its first output row.
     Value first = affine(chunk, chunkRows * stride, -top);
+    Value chunkRow = affine(chunk, chunkRows, 0);
     // Two buffers of the rows one band reads, in turn: each band copies the
     // rows it shares with the band before from the other buffer (so that
     // the copy reads and writes different tensors, in place), computes its
@@ -382,12 +383,10 @@ struct FuseRowBandsPass final
       return buffer;
     };
     Value current = newBuffer(), next = newBuffer();
-    Value chunkOut = extract(
-        out, {sample, affine(chunk, chunkRows, 0), zeroIndex, zeroIndex},
-        {1, chunkRows, outCols, c});
+    Value chunkOut = extract(out, {sample, chunkRow, zeroIndex, zeroIndex},
+                             {1, chunkRows, outCols, c});
     // The rows the first band shares with the chunk above, where a band
-    // before it would have left them: expanded rows from `first` on
-    // (negative: padding above the input).
+    // before it would have left them.
     current = ifChunk(
         0, current,
         [&] {
@@ -439,7 +438,6 @@ struct FuseRowBandsPass final
       auto [a, out1] = step(args[0], args[1], args[2], affine(i, 2, 0), false);
       auto [second, out2] = step(args[1], a, out1, affine(i, 2, 1), false);
       scf::YieldOp::create(b, loc, ValueRange{a, second, out2});
-      b.setInsertionPointAfter(loop);
       next = loop.getResult(0);
       current = loop.getResult(1);
       chunkOut = loop.getResult(2);
@@ -452,7 +450,6 @@ struct FuseRowBandsPass final
       current = written;
     }
 
-    Value chunkRow = affine(chunk, chunkRows, 0);
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(
         b, loc, chunkOut, out,

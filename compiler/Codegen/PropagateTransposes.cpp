@@ -35,6 +35,11 @@ AffineMap transposeMap(linalg::TransposeOp op) {
   return AffineMap::getPermutationMap(op.getPermutation(), op.getContext());
 }
 
+/// Whether `op` transposes NCHW to NHWC.
+bool isToNhwc(linalg::TransposeOp op) {
+  return op.getPermutation() == ArrayRef<int64_t>{0, 2, 3, 1};
+}
+
 /// A transpose feeding a generic: the generic reads the transpose's input
 /// through the composed map instead.
 struct FoldTransposeIntoGenericInput final
@@ -74,7 +79,7 @@ struct FoldNhwcTransposeIntoProducer final
 
   LogicalResult matchAndRewrite(linalg::TransposeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getPermutation() != ArrayRef<int64_t>{0, 2, 3, 1})
+    if (!isToNhwc(op))
       return failure();
     auto producer = op.getInput().getDefiningOp<linalg::GenericOp>();
     if (!producer || producer.getNumResults() != 1 ||
@@ -136,9 +141,9 @@ struct ConcatInNhwc final : OpRewritePattern<linalg::TransposeOp> {
 
   LogicalResult matchAndRewrite(linalg::TransposeOp op,
                                 PatternRewriter &rewriter) const override {
-    ArrayRef<int64_t> perm = op.getPermutation();
-    if (perm != ArrayRef<int64_t>{0, 2, 3, 1})
+    if (!isToNhwc(op))
       return failure();
+    ArrayRef<int64_t> perm = op.getPermutation();
     // The chain, last insert first; every link but the last has no other
     // use.
     SmallVector<tensor::InsertSliceOp> chain;
@@ -197,9 +202,9 @@ struct PadInNhwc final : OpRewritePattern<linalg::TransposeOp> {
 
   LogicalResult matchAndRewrite(linalg::TransposeOp op,
                                 PatternRewriter &rewriter) const override {
-    ArrayRef<int64_t> perm = op.getPermutation();
-    if (perm != ArrayRef<int64_t>{0, 2, 3, 1})
+    if (!isToNhwc(op))
       return failure();
+    ArrayRef<int64_t> perm = op.getPermutation();
     auto pad = op.getInput().getDefiningOp<tensor::PadOp>();
     if (!pad || !pad->hasOneUse() || !pad.getConstantPaddingValue() ||
         !pad.getSourceType().hasStaticShape())
