@@ -13,8 +13,22 @@
 //   byte), GoogLeNet (27 MB, 55), ResNet-18 (47 MB, 39), Inception-v3
 //   (95 MB, 60) and ResNet-50 (102 MB, 40) ran 1-23% faster one sample at
 //   a time, on one thread and on two; VGG-16 (553 MB, 28) 2-4% slower.
-// Models of at most 64 MiB of weights, or of at least 32 multiply-
-// accumulates per weight byte, run one sample at a time.
+// That was on AMD Zen 4 cores. There, models of at most 64 MiB of weights,
+// or of at least 32 multiply-accumulates per weight byte, run one sample
+// at a time.
+//
+// An Intel Xeon core (Emerald Rapids) does twice the multiply-adds per
+// cycle and streams weights from its mesh L3 more slowly, so reading them
+// again per sample costs relatively more. Fastest of each library's runs
+// per round, batch 8, 3-4 alternating rounds, ms (one sample at a time ->
+// whole batch):
+//   ResNet-18: one thread 188-245 -> 139-186, two threads 99-118 -> 72-88;
+//   ResNet-50: one thread 479-490 -> 421-554, two threads 263-324 ->
+//   246-270; Inception-v3: one thread 567-600 -> 650-667, two threads
+//   303-387 -> 343-419; GoogLeNet (146-207 and 80-118 either way) and
+//   MobileNet-v2 (49-70 and 30-32) measured within the noise.
+// So on a Xeon, models of at most 16 MiB of weights, or of at least 48
+// multiply-accumulates per weight byte, run one sample at a time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,12 +44,17 @@ using namespace mlir::cnn;
 
 namespace {
 
-/// Up to this many bytes of weights, reading them once per sample costs
-/// less than streaming the batch's activations does.
-constexpr int64_t kMaxWeightBytes = 64 << 20;
-/// With at least this many multiply-accumulates per byte of weights, a
-/// sample's arithmetic hides reading its weights again.
-constexpr int64_t kMinMacsPerWeightByte = 32;
+/// When reading the weights once per sample pays, on one kind of core.
+struct Limits {
+  /// Up to this many bytes of weights, reading them once per sample costs
+  /// less than streaming the batch's activations does.
+  int64_t maxWeightBytes;
+  /// With at least this many multiply-accumulates per byte of weights, a
+  /// sample's arithmetic hides reading its weights again.
+  int64_t minMacsPerWeightByte;
+};
+constexpr Limits kDefaultLimits = {64 << 20, 32};
+constexpr Limits kXeonLimits = {16 << 20, 48};
 
 bool leadingDimIs(Type type, int64_t n) {
   auto ranked = dyn_cast<RankedTensorType>(type);
@@ -73,7 +92,8 @@ bool isPerSample(Operation *op) {
 
 } // namespace
 
-std::optional<int64_t> mlir::cnn::perSampleBatch(ModuleOp module) {
+std::optional<int64_t> mlir::cnn::perSampleBatch(ModuleOp module,
+                                                 const CpuTarget &target) {
   auto forward = module.lookupSymbol<func::FuncOp>("forward");
   if (!forward || forward.isExternal() || forward.getNumArguments() != 1)
     return std::nullopt;
@@ -110,9 +130,10 @@ std::optional<int64_t> mlir::cnn::perSampleBatch(ModuleOp module) {
   });
   // A sample's share of the batch's arithmetic.
   int64_t sampleMacs = macs / n;
+  const Limits &limits = target.xeonAvx512 ? kXeonLimits : kDefaultLimits;
   if (walk.wasInterrupted() ||
-      (weightBytes > kMaxWeightBytes &&
-       sampleMacs < kMinMacsPerWeightByte * weightBytes))
+      (weightBytes > limits.maxWeightBytes &&
+       sampleMacs < limits.minMacsPerWeightByte * weightBytes))
     return std::nullopt;
   return n;
 }

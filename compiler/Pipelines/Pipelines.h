@@ -32,6 +32,10 @@ struct CpuTarget {
   /// buffer and weight packing hoisted: otherwise (training, embedded
   /// weights) the filters would be transformed on every call.
   bool winograd = true;
+  /// The target is an Intel Xeon core with AVX-512 (targetIsXeonAvx512):
+  /// reading the weights once per sample costs relatively more there, so
+  /// perSampleBatch asks more of a model before it splits the batch.
+  bool xeonAvx512 = false;
 };
 
 /// Runs the CPU pipeline on `module` (at the cnn phase) up to `to`, with
@@ -47,10 +51,12 @@ LogicalResult lowerModule(ModuleOp module, Phase to,
 /// dimension is the batch, ops that never mix samples (every value computed
 /// from the input keeps the batch as its first dimension; softmax and
 /// normalization along other axes), and weights that are few (at most
-/// 64 MiB) or that each sample's arithmetic hides (at least 32 multiply-
-/// accumulates per weight byte), since each sample reads them again.
-/// Otherwise nullopt. See PerSample.cpp for the measurements behind it.
-std::optional<int64_t> perSampleBatch(ModuleOp module);
+/// 64 MiB; 16 MiB on a Xeon) or that each sample's arithmetic hides (at
+/// least 32 multiply-accumulates per weight byte; 48 on a Xeon), since
+/// each sample reads them again. Otherwise nullopt. See PerSample.cpp for
+/// the measurements behind it.
+std::optional<int64_t> perSampleBatch(ModuleOp module,
+                                      const CpuTarget &target = {});
 
 /// Registers the pipeline's passes (once), so that pass names parse: in
 /// pipelines, and in --mlir-print-ir-after=<pass> before the command line

@@ -827,6 +827,17 @@ int64_t mlir::cnn::targetVectorWidth(StringRef cpu) {
   return 4;
 }
 
+bool mlir::cnn::targetIsXeonAvx512(StringRef cpu) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu);
+  if (!machine)
+    return false;
+  return llvm::is_contained({"skylake-avx512", "cascadelake", "cooperlake",
+                             "icelake-server", "sapphirerapids",
+                             "emeraldrapids", "graniterapids",
+                             "graniterapids-d", "diamondrapids"},
+                            machine->getTargetCPU());
+}
+
 namespace {
 
 /// Writes `text` to `path` or reports why not.

@@ -285,6 +285,17 @@ bool isOneSampleOf(const std::vector<TensorInterface> &single,
   return true;
 }
 
+/// The code generator's target: the CPU's vector width; weight packing at
+/// load time for libraries that do not train (and with it, Winograd
+/// convolutions unless --winograd=false: see CpuTarget::winograd).
+CpuTarget cpuTarget(StringRef cpu, bool train = false) {
+  CpuTarget target{targetVectorWidth(cpu)};
+  target.hoistWeightPacking = !train;
+  target.winograd = winogradOpt;
+  target.xeonAvx512 = targetIsXeonAvx512(cpu);
+  return target;
+}
+
 /// The batch size and the batch's interface when the model should run its
 /// batch one sample at a time (perSampleBatch) and its batch-1 import has
 /// the batch's inputs and outputs with a first dimension of 1. Decided on
@@ -306,7 +317,7 @@ probePerSample(MLIRContext &context, bool &probeFailed) {
     probeFailed = true;
     return std::nullopt;
   }
-  std::optional<int64_t> batch = perSampleBatch(*batched);
+  std::optional<int64_t> batch = perSampleBatch(*batched, cpuTarget(cpuOpt));
   if (!batch)
     return std::nullopt;
   OwningOpRef<ModuleOp> single;
@@ -352,16 +363,6 @@ OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
     interface.sampleRuns = perSample->first;
   }
   return module;
-}
-
-/// The code generator's target: the CPU's vector width; weight packing at
-/// load time for libraries that do not train (and with it, Winograd
-/// convolutions unless --winograd=false: see CpuTarget::winograd).
-CpuTarget cpuTarget(StringRef cpu, bool train = false) {
-  CpuTarget target{targetVectorWidth(cpu)};
-  target.hoistWeightPacking = !train;
-  target.winograd = winogradOpt;
-  return target;
 }
 
 /// Prints `module` to the -o file.
