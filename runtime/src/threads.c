@@ -54,7 +54,11 @@ int cnnrt_num_threads(void) {
  * Workers spin briefly for the next job (inference runs loops back to back)
  * and then sleep on a condition variable. One job runs at a time: a caller
  * that finds the pool busy (another thread's inference) or that is itself
- * inside a job runs its loop alone. */
+ * inside a job runs its loop alone.
+ * When the runtime's code is unloaded (a program dlclose()s a model library,
+ * which carries its own copy of the runtime, or a loader closes it at exit),
+ * its destructor stops the workers and joins them first: a worker still
+ * spinning for the next job would otherwise run unmapped code. */
 
 #define MAX_WORKERS 255
 #define SPIN_ITERATIONS 200000
@@ -64,6 +68,7 @@ static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_t workers[MAX_WORKERS];
 static int started_workers; /* guarded by dispatch_lock */
+static atomic_int stopping; /* set once, when the runtime is unloaded */
 
 static struct {
   cnnrt_task_fn fn;
@@ -112,11 +117,14 @@ static void *worker_main(void *arg) {
     int spins = 0;
     while (((now = atomic_load_explicit(&state, memory_order_acquire)) >>
             CHUNK_BITS) == seen) {
+      if (atomic_load_explicit(&stopping, memory_order_acquire))
+        return NULL;
       if (++spins < SPIN_ITERATIONS)
         continue;
       pthread_mutex_lock(&sleep_lock);
       while ((atomic_load_explicit(&state, memory_order_acquire) >>
-              CHUNK_BITS) == seen)
+              CHUNK_BITS) == seen &&
+             !atomic_load_explicit(&stopping, memory_order_acquire))
         pthread_cond_wait(&wake, &sleep_lock);
       pthread_mutex_unlock(&sleep_lock);
     }
@@ -128,6 +136,21 @@ static void *worker_main(void *arg) {
     }
   }
   return NULL;
+}
+
+/* Stops the workers and waits until they have exited, before the code they
+ * run goes away (see above). A worker inside a job (another thread's
+ * inference at exit) finishes it first. */
+__attribute__((destructor)) static void stop_workers(void) {
+  pthread_mutex_lock(&dispatch_lock);
+  pthread_mutex_lock(&sleep_lock);
+  atomic_store_explicit(&stopping, 1, memory_order_release);
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&sleep_lock);
+  for (int i = 0; i < started_workers; ++i)
+    pthread_join(workers[i], NULL);
+  started_workers = 0;
+  pthread_mutex_unlock(&dispatch_lock);
 }
 
 /* cnnrt_parallel_for on at most `threads` threads. */
@@ -144,11 +167,16 @@ static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
     fn(ctx, 0, n);
     return;
   }
+  if (atomic_load_explicit(&stopping, memory_order_acquire)) {
+    /* The runtime is being unloaded: no workers to start. */
+    pthread_mutex_unlock(&dispatch_lock);
+    fn(ctx, 0, n);
+    return;
+  }
   while (started_workers < threads - 1) {
     if (pthread_create(&workers[started_workers], NULL, worker_main,
                        (void *)(intptr_t)(started_workers + 1)) != 0)
       break;
-    pthread_detach(workers[started_workers]);
     ++started_workers;
   }
   if (threads > started_workers + 1)
