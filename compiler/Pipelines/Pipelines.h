@@ -32,7 +32,7 @@ struct CpuTarget {
   /// buffer and weight packing hoisted: otherwise (training, embedded
   /// weights) the filters would be transformed on every call.
   bool winograd = true;
-  /// The target is an Intel Xeon core with AVX-512 (targetIsXeonAvx512):
+  /// The target is an Intel Xeon core with AVX-512 (TargetCpu::xeonAvx512):
   /// reading the weights once per sample costs relatively more there, so
   /// perSampleBatch asks more of a model before it splits the batch.
   bool xeonAvx512 = false;

@@ -815,27 +815,22 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu) {
 
 } // namespace
 
-int64_t mlir::cnn::targetVectorWidth(StringRef cpu) {
+TargetCpu mlir::cnn::describeTargetCpu(StringRef cpu) {
+  TargetCpu result;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu);
   if (!machine)
-    return 4;
+    return result;
   const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
   if (info->checkFeatures("+avx512f"))
-    return 16;
-  if (info->checkFeatures("+avx2,+fma"))
-    return 8;
-  return 4;
-}
-
-bool mlir::cnn::targetIsXeonAvx512(StringRef cpu) {
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu);
-  if (!machine)
-    return false;
-  return llvm::is_contained({"skylake-avx512", "cascadelake", "cooperlake",
-                             "icelake-server", "sapphirerapids",
-                             "emeraldrapids", "graniterapids",
-                             "graniterapids-d", "diamondrapids"},
-                            machine->getTargetCPU());
+    result.vectorWidth = 16;
+  else if (info->checkFeatures("+avx2,+fma"))
+    result.vectorWidth = 8;
+  result.xeonAvx512 =
+      llvm::is_contained({"skylake-avx512", "cascadelake", "cooperlake",
+                          "icelake-server", "sapphirerapids", "emeraldrapids",
+                          "graniterapids", "graniterapids-d", "diamondrapids"},
+                         machine->getTargetCPU());
+  return result;
 }
 
 namespace {

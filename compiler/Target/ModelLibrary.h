@@ -71,17 +71,23 @@ struct ModelInterface {
   int64_t stateSize = 0; ///< floats of optimizer state
 };
 
-/// The f32 lanes of one vector register on `cpu` ("" or "host": this
-/// machine): 16 with AVX-512, 8 with AVX2 + FMA, else 4.
-int64_t targetVectorWidth(llvm::StringRef cpu);
+/// What the code generator asks of a target CPU.
+struct TargetCpu {
+  /// The f32 lanes of one vector register: 16 with AVX-512, 8 with AVX2 +
+  /// FMA, else 4.
+  int64_t vectorWidth = 4;
+  /// An Intel Xeon core with AVX-512 (Skylake-SP and later server cores):
+  /// two 512-bit FMA pipes per core, twice the multiply-adds per cycle of
+  /// an AMD Zen 4 core, and a last-level cache on a mesh, from which one
+  /// core streams weights more slowly than a Zen 4 core reads its CCD's L3.
+  /// cnnc tunes when a batch runs one sample at a time by it
+  /// (PerSample.cpp).
+  bool xeonAvx512 = false;
+};
 
-/// Whether `cpu` ("" or "host": this machine) is an Intel Xeon core with
-/// AVX-512 (Skylake-SP and later server cores): two 512-bit FMA pipes per
-/// core, twice the multiply-adds per cycle of an AMD Zen 4 core, and a
-/// last-level cache on a mesh, from which one core streams weights more
-/// slowly than a Zen 4 core reads its CCD's L3. cnnc tunes when a batch
-/// runs one sample at a time by it (PerSample.cpp).
-bool targetIsXeonAvx512(llvm::StringRef cpu);
+/// Describes `cpu` ("" or "host": this machine), from one LLVM target
+/// machine for it.
+TargetCpu describeTargetCpu(llvm::StringRef cpu);
 
 /// Reads the layout cnn-outline-weights left on `module` into `interface`.
 void readWeightsLayout(ModuleOp module, ModelInterface &interface);

@@ -289,10 +289,11 @@ bool isOneSampleOf(const std::vector<TensorInterface> &single,
 /// load time for libraries that do not train (and with it, Winograd
 /// convolutions unless --winograd=false: see CpuTarget::winograd).
 CpuTarget cpuTarget(StringRef cpu, bool train = false) {
-  CpuTarget target{targetVectorWidth(cpu)};
+  TargetCpu described = describeTargetCpu(cpu);
+  CpuTarget target{described.vectorWidth};
   target.hoistWeightPacking = !train;
   target.winograd = winogradOpt;
-  target.xeonAvx512 = targetIsXeonAvx512(cpu);
+  target.xeonAvx512 = described.xeonAvx512;
   return target;
 }
 
