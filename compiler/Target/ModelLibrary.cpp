@@ -413,6 +413,14 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     return failure();
   forward->setName("cnn_" + m.name + "_forward");
   forward->setLinkage(llvm::GlobalValue::InternalLinkage);
+  // Its layers run in outlined parallel loops (-O3); what stays here is glue:
+  // the padding borders' fills, with constant trip counts. At -O3 LLVM fully
+  // unrolled those at batch 8 (ResNet-18: 64,512 straight stores, 740 KB of
+  // code, 44 s to compile instead of 7) and stored the max pools' -inf
+  // borders with scatters. Optimized for size, the fills stay loops of
+  // vector stores: 7 s, and GoogLeNet's share of run time in this function
+  // fell from 2.8% to 1.7%. (MinSize, as for _prepare, made it 6.9%.)
+  forward->addFnAttr(llvm::Attribute::OptimizeForSize);
 
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
