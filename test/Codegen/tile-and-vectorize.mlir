@@ -36,16 +36,17 @@ func.func @conv_24_filters(%x: tensor<1x56x56x16xf32>, %w: tensor<1x1x16x24xf32>
 
 // -----
 
-// 17 output columns (prime) would give tiles of one pixel. The op is split
-// at column 14: one tile of 14 pixels, then a tail of three.
+// 17 output columns (prime) would give tiles of one pixel. Two tiles cover
+// a row: the op is split at column 9 into tiles of 9 and 8 pixels (not 14
+// and a tail of 3, whose 6 accumulators would wait on the FMA latency).
 // CHECK-LABEL: func @conv_ragged_width
-// CHECK: %[[HEAD:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 17, 14, 32] [1, 1, 1, 1]
+// CHECK: %[[HEAD:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 17, 9, 32] [1, 1, 1, 1]
 // CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[HEAD]])
-// CHECK:   vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x32xf32> into vector<1x14x32xf32>
-// CHECK: %[[TAIL:.+]] = tensor.extract_slice %{{.+}}[0, 0, 14, 0] [1, 17, 3, 32] [1, 1, 1, 1]
+// CHECK:   vector.contract {{.*}} : vector<1x9x1xf32>, vector<1x32xf32> into vector<1x9x32xf32>
+// CHECK: %[[TAIL:.+]] = tensor.extract_slice %{{.+}}[0, 0, 9, 0] [1, 17, 8, 32] [1, 1, 1, 1]
 // CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[TAIL]])
-// CHECK:   vector.contract {{.*}} : vector<1x3x1xf32>, vector<1x32xf32> into vector<1x3x32xf32>
-// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 14, 0] [1, 17, 3, 32] [1, 1, 1, 1]
+// CHECK:   vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 9, 0] [1, 17, 8, 32] [1, 1, 1, 1]
 func.func @conv_ragged_width(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32> {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x19x19x16xf32>, tensor<3x3x16x32xf32>) outs(%acc : tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32>
@@ -60,15 +61,15 @@ func.func @conv_ragged_width(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf3
 // CHECK-LABEL: func @conv_ragged_width_bias
 // CHECK-NOT: linalg.generic
 // CHECK: %[[EMPTY:.+]] = tensor.empty() : tensor<1x17x17x32xf32>
-// CHECK: %[[HEAD:.+]] = tensor.extract_slice %[[EMPTY]][0, 0, 0, 0] [1, 17, 14, 32] [1, 1, 1, 1]
+// CHECK: %[[HEAD:.+]] = tensor.extract_slice %[[EMPTY]][0, 0, 0, 0] [1, 17, 9, 32] [1, 1, 1, 1]
 // CHECK: %[[HEADOUT:.+]] = scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[HEAD]])
-// CHECK:   vector.transfer_read %[[BIAS:.+]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<32xf32>, vector<1x1x14x32xf32>
-// CHECK:   vector.contract {{.*}} : vector<1x14x1xf32>, vector<1x32xf32> into vector<1x14x32xf32>
-// CHECK: %[[FIRST:.+]] = tensor.insert_slice %[[HEADOUT]] into %[[EMPTY]][0, 0, 0, 0] [1, 17, 14, 32]
-// CHECK: %[[TAIL:.+]] = tensor.extract_slice %[[FIRST]][0, 0, 14, 0] [1, 17, 3, 32] [1, 1, 1, 1]
+// CHECK:   vector.transfer_read %[[BIAS:.+]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<32xf32>, vector<1x1x9x32xf32>
+// CHECK:   vector.contract {{.*}} : vector<1x9x1xf32>, vector<1x32xf32> into vector<1x9x32xf32>
+// CHECK: %[[FIRST:.+]] = tensor.insert_slice %[[HEADOUT]] into %[[EMPTY]][0, 0, 0, 0] [1, 17, 9, 32]
+// CHECK: %[[TAIL:.+]] = tensor.extract_slice %[[FIRST]][0, 0, 9, 0] [1, 17, 8, 32] [1, 1, 1, 1]
 // CHECK: scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[TAIL]])
-// CHECK:   vector.transfer_read %[[BIAS]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<32xf32>, vector<1x1x3x32xf32>
-// CHECK:   vector.contract {{.*}} : vector<1x3x1xf32>, vector<1x32xf32> into vector<1x3x32xf32>
+// CHECK:   vector.transfer_read %[[BIAS]][%{{.+}}], %{{.+}} {{{.*}}permutation_map = #{{.+}}} : tensor<32xf32>, vector<1x1x8x32xf32>
+// CHECK:   vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x32xf32> into vector<1x8x32xf32>
 // CHECK-NOT: linalg.generic
 func.func @conv_ragged_width_bias(%x: tensor<1x19x19x16xf32>, %w: tensor<3x3x16x32xf32>, %bias: tensor<32xf32>) -> tensor<1x17x17x32xf32> {
   %e = tensor.empty() : tensor<1x17x17x32xf32>
