@@ -20,7 +20,8 @@
 // The products run as 1x1 convolutions of one filter block each, in one
 // scf.forall over (p, filter block), so they use the convolution kernels
 // (register tiles, threads) of the other layers. The input and output
-// transforms are vector code in parallel loops over rows of blocks.
+// transforms are vector code in parallel loops over rows of blocks; the
+// output transform also applies the layer's activation or residual add.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -301,6 +304,69 @@ struct Plan {
   int64_t blockRows() const { return llvm::divideCeil(s.h, rows.m); }
   int64_t blockColumns() const { return llvm::divideCeil(s.w, columns.m); }
 };
+
+/// The elementwise op that finishes `conv`'s result (an activation, a
+/// residual add), when the output transform can apply it to its vectors
+/// instead of a pass of its own over the output: the result's sole user, a
+/// generic of identity maps over operands of the result's type whose body
+/// is arith and math ops on the values it reads (not its output's).
+linalg::GenericOp vectorEpilogueOf(linalg::Conv2DNhwcHwcfOp conv) {
+  Value result = conv->getResult(0);
+  if (!result.hasOneUse())
+    return {};
+  auto generic = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!generic || generic.getNumResults() != 1 ||
+      generic.getNumDpsInits() != 1 || generic.hasIndexSemantics() ||
+      generic.getNumReductionLoops() != 0 ||
+      generic.payloadUsesValueFromOperand(generic.getDpsInitOperand(0)))
+    return {};
+  for (OpOperand &operand : generic->getOpOperands())
+    if (operand.get().getType() != result.getType() ||
+        !generic.getMatchingIndexingMap(&operand).isIdentity())
+      return {};
+  for (Operation &op : generic.getBody()->without_terminator())
+    if (op.getNumRegions() != 0 ||
+        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) ||
+        llvm::any_of(op.getResultTypes(),
+                     [](Type t) { return !t.isIntOrFloat(); }))
+      return {};
+  return generic;
+}
+
+/// `epilogue`'s body (see vectorEpilogueOf) on vectors of `width` lanes:
+/// `operandValue` gives the vector of each input operand.
+Value applyVectorEpilogue(OpBuilder &b, Location loc,
+                          linalg::GenericOp epilogue, int64_t width,
+                          function_ref<Value(OpOperand &)> operandValue) {
+  Block &body = epilogue.getRegion().front();
+  IRMapping mapping;
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    mapping.map(body.getArgument(input->getOperandNumber()),
+                operandValue(*input));
+  // Scalars (constants, values from outside the body) become splats.
+  auto vectorOf = [&](Value v) -> Value {
+    Value mapped = mapping.lookupOrDefault(v);
+    if (isa<VectorType>(mapped.getType()))
+      return mapped;
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({width}, mapped.getType()), mapped);
+  };
+  for (Operation &op : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(op)) {
+      b.clone(op, mapping);
+      continue;
+    }
+    OperationState state(loc, op.getName());
+    for (Value operand : op.getOperands())
+      state.addOperands(vectorOf(operand));
+    for (Type type : op.getResultTypes())
+      state.addTypes(VectorType::get({width}, type));
+    state.addAttributes(op.getAttrs());
+    Operation *vectorOp = b.create(state);
+    mapping.map(op.getResults(), vectorOp->getResults());
+  }
+  return vectorOf(body.getTerminator()->getOperand(0));
+}
 
 struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
   using WinogradPassBase::WinogradPassBase;
@@ -577,6 +643,9 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // odd width and m_w = 2, the last block of each row writes one column.
     Value products = forall.getResult(0);
     Value bias = biasOf(init);
+    // The activation or residual add after the convolution, applied to each
+    // output vector before it is stored: no pass of its own over the output.
+    linalg::GenericOp epilogue = vectorEpilogueOf(op);
     // The `rows` x `columns` output pixels of block (n, row, t), channels
     // [f, f + vectorWidth), written into `dest` (output rows m_h row ..).
     auto outputBlock = [&](OpBuilder &fb, Value n, Value row, Value t, Value f,
@@ -604,6 +673,16 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                    : read(fb, init,
                           {n, affineIndex(fb, loc, row, ah.m, i), column, f});
           pixel = arith::AddFOp::create(fb, loc, pixel, initial);
+          if (epilogue)
+            pixel = applyVectorEpilogue(
+                fb, loc, epilogue, vectorWidth,
+                [&](OpOperand &operand) -> Value {
+                  if (operand.get() == op->getResult(0))
+                    return pixel;
+                  return read(
+                      fb, operand.get(),
+                      {n, affineIndex(fb, loc, row, ah.m, i), column, f});
+                });
           dest = write(fb, pixel, dest,
                        {arith::ConstantIndexOp::create(fb, loc, i), column, f});
         }
@@ -640,13 +719,31 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
             return part;
           });
     };
-    Value y = bufferization::AllocTensorOp::create(
-        b, loc, RankedTensorType::get({s.n, s.h, s.w, s.f}, f32), ValueRange{});
+    // With an epilogue, the output goes where the epilogue's would: an
+    // empty tensor that eliminate-empty-tensors can place in a padded
+    // buffer or a concatenation.
+    // It is built where the epilogue is, after the values it reads (a
+    // residual computed after the convolution).
+    Value y;
+    if (epilogue)
+      b.setInsertionPoint(epilogue);
+    if (epilogue && epilogue.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
+      y = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{s.n, s.h, s.w, s.f},
+                                  f32);
+    else
+      y = bufferization::AllocTensorOp::create(
+          b, loc, RankedTensorType::get({s.n, s.h, s.w, s.f}, f32),
+          ValueRange{});
     if (s.h / ah.m > 0)
       y = outputRows(y, 0, s.h / ah.m, ah.m);
     if (s.h % ah.m != 0)
       y = outputRows(y, s.h / ah.m, 1, s.h % ah.m);
-    b.replaceOp(op, y);
+    if (epilogue) {
+      b.replaceOp(epilogue, y);
+      b.eraseOp(op);
+    } else {
+      b.replaceOp(op, y);
+    }
   }
 
   /// The [F] bias that `init` broadcasts over the output, when a generic

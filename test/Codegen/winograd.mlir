@@ -251,3 +251,50 @@ func.func @direct(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf32>, %a: ten
   return %0, %1, %2, %3, %4, %5, %6 : tensor<1x4x4x64xf32>, tensor<1x8x8x32xf32>, tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>, tensor<1x10x10x64xf32>,
                                       tensor<1x10x8x128xf32>, tensor<1x9x9x64xf32>
 }
+
+// -----
+
+// The residual add and ReLU after the convolution are applied to each output
+// vector in the output transform, which is built where they were (the
+// residual, a second convolution, comes after the first): no pass of their
+// own over the output, which goes into their empty destination.
+// CHECK-LABEL: func @winograd_epilogue
+// CHECK-SAME: (%[[X:.+]]: tensor<1x10x10x64xf32>, %[[W:.+]]: tensor<3x3x64x64xf32>, %[[B:.+]]: tensor<64xf32>, %[[W1:.+]]: tensor<1x1x64x64xf32>)
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[EMPTY:.+]] = tensor.empty() : tensor<1x8x8x64xf32>
+// CHECK: %[[RES:.+]] = linalg.conv_2d_nhwc_hwcf {{.+}} ins(%{{.+}}, %[[W1]] : tensor<1x8x8x64xf32>, tensor<1x1x64x64xf32>)
+// CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[EMPTY]])
+// CHECK:   vector.transfer_read %[[B]]
+// CHECK:   %[[R:.+]] = vector.transfer_read %[[RES]]
+// CHECK:   %[[SUM:.+]] = arith.addf %{{.+}}, %[[R]] : vector<16xf32>
+// CHECK:   %[[ACT:.+]] = arith.maximumf %[[SUM]], %[[ZERO]] : vector<16xf32>
+// CHECK:   vector.transfer_write %[[ACT]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @winograd_epilogue(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf32>, %b: tensor<64xf32>, %w1: tensor<1x1x64x64xf32>) -> tensor<1x8x8x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x64xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e : tensor<1x8x8x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x8x64xf32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x10x10x64xf32>, tensor<3x3x64x64xf32>) outs(%init : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %xs = tensor.extract_slice %x[0, 1, 1, 0] [1, 8, 8, 64] [1, 1, 1, 1] : tensor<1x10x10x64xf32> to tensor<1x8x8x64xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %res = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%xs, %w1 : tensor<1x8x8x64xf32>, tensor<1x1x64x64xf32>) outs(%fill : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x64xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                        affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %res : tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>) outs(%e2 : tensor<1x8x8x64xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.addf %a, %c : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x64xf32>
+  return %y : tensor<1x8x8x64xf32>
+}
