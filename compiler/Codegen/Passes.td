@@ -187,9 +187,10 @@ def TileAndVectorizePass
     and with 8-float vectors); all tile sizes divide the static sizes so no
     tile needs a mask. A convolution or pool whose output width has no
     divisor near a tile's pixels (17, 35, 147) is first split along the
-    width into a part that whole tiles divide and a narrower tail; a bias
-    broadcast that initializes it is split with it, so that each part fuses
-    its own slice. A convolution in a four-vector filter block of
+    width into two parts whose tiles are as wide as the fewest tiles that
+    cover a row allow, one pixel apart (17 columns: tiles of 9 and 8 with
+    14-pixel tiles); a bias broadcast that initializes it is split with it,
+    so that each part fuses its own slice. A convolution in a four-vector filter block of
     `cnn-block-weights` (input pixels a multiple of 4 KiB apart, which
     all map to one set of the L1) takes tiles of 7 pixels x 4 vectors
     instead of 14 x 2: 14 pixels in one 8-way set evict each other between
@@ -309,7 +310,11 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
       `scf.forall` over rows of output blocks: it reads the P products and
       the convolution's initial value (its bias, when a broadcast of one,
       otherwise the value at each output pixel) and writes the block's
-      pixels.
+      pixels. When the convolution's only user is an elementwise
+      `linalg.generic` of arith and math ops (an activation, a residual
+      add), the transform applies its body to each output vector before
+      storing it, replaces it, and is built in its place (after the values
+      it reads); the output then goes into that op's empty destination.
 
     Layers whose transformed tensors (`V` or `M`, each P / (m_h m_w) times
     the input or output: 2.25 for F(4x4, 3x3), 4 for F(2x2, 3x3)) would

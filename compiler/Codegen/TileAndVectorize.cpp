@@ -30,8 +30,8 @@
 //
 // Tile sizes divide the op's static sizes, so every tile has the same static
 // shape and no masks are needed; an output width without a good divisor is
-// first split into a divisible part and a tail. The vector width comes from
-// the target: 16 floats with AVX-512, 8 with AVX2.
+// first split into two parts of near-equal tiles. The vector width comes
+// from the target: 16 floats with AVX-512, 8 with AVX2.
 //
 //===----------------------------------------------------------------------===//
 
@@ -112,7 +112,10 @@ constexpr int64_t kAccumulators = 16;
 /// A convolution's register tile takes 28 of the 32 AVX-512 registers:
 /// per input channel it loads the tile's filter vectors once and
 /// broadcasts each pixel from memory into its FMAs, so only the filter
-/// vectors need registers besides the accumulators. 14 pixels x 2 vectors
+/// vectors need registers besides the accumulators. (A tile of 7 pixels x 4
+/// vectors, see hasWideConvTiles, gets each pixel broadcast into a register
+/// for its four FMAs: 33 registers, and LLVM spills one accumulator; the
+/// library's functions realign their frames for it.) 14 pixels x 2 vectors
 /// load 16 values per 28 FMAs where 8 x 2 load 10 per 16: ResNet-18,
 /// Inception-v3 and VGG-16 at batch 1 ran 6-8% faster. (Depthwise
 /// convolutions, whose tiles load an input vector per FMA, ran slower with
@@ -231,8 +234,10 @@ void splitWithInit(IRRewriter &rewriter, linalg::LinalgOp op,
 /// tile's pixels (17, 71, 73 and 149 are prime) would get tiles of one
 /// pixel: two accumulators, bound by the FMA latency. Such an op is split
 /// along the output width into two parts whose tiles are as wide as the
-/// fewest tiles that cover a row allow, one pixel apart: 17 columns become
-/// tiles of 9 and 8 pixels, 73 one of 13 and five of 12. Both parts are
+/// fewest tiles that cover a row allow, one pixel apart: with a convolution's
+/// 14-pixel tiles, 17 columns become tiles of 9 and 8 pixels, 73 one of 13
+/// and five of 12 (each part's divisorAtMost then gives those widths, as
+/// narrow > pixels (tiles - 1) / tiles). Both parts are
 /// tiled as usual. Whole tiles of 14 and a tail (14 and 3) take as many
 /// tiles, each streaming the filter block once, but the tail's 6
 /// accumulators wait on the FMA latency: Inception-v3, whose 17x17 layers
@@ -255,10 +260,10 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
     if (ow <= pixels || 2 * divisorAtMost(ow, pixels) > pixels)
       continue;
     int64_t tiles = llvm::divideCeil(ow, pixels);
-    int64_t narrow = ow / tiles, wide = ow % tiles;
-    if (wide == 0)
-      continue;
-    splitWithInit(rewriter, op, /*dimension=*/2, wide * (narrow + 1));
+    int64_t narrowWidth = ow / tiles, wideTiles = ow % tiles;
+    // A width that `tiles` tiles divide has a divisor above pixels / 2.
+    assert(wideTiles != 0 && "width with a good divisor was split");
+    splitWithInit(rewriter, op, /*dimension=*/2, wideTiles * (narrowWidth + 1));
   }
 }
 

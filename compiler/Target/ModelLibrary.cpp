@@ -887,8 +887,9 @@ void internalizeAllButApi(llvm::Module &module, const ModelInterface &m) {
 /// returns the error, or "".
 std::string optimizeAndEmit(llvm::Module &module, llvm::TargetMachine &machine,
                             StringRef path) {
-  // A register tile of 28 accumulators and 4 filter vectors (7 x 64 channels)
-  // needs 33 AVX-512 registers: LLVM spills one accumulator per input
+  // A register tile of 7 pixels x 64 channels holds 28 accumulators and 4
+  // filter vectors, and LLVM broadcasts each pixel into a register for its
+  // 4 FMAs: 33 AVX-512 registers, so it spills one accumulator per input
   // channel (ResNet-50's library has about 500 such 512-bit spills). In a
   // frame aligned to 16 bytes a spill slot is aligned to a cache line one
   // time in four; realigned frames put every slot on one line. Measured in
