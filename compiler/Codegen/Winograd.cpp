@@ -31,7 +31,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -309,7 +308,9 @@ struct Plan {
 /// residual add), when the output transform can apply it to its vectors
 /// instead of a pass of its own over the output: the result's sole user, a
 /// generic of identity maps over operands of the result's type whose body
-/// is arith and math ops on the values it reads (not its output's).
+/// is constants and elementwise-mappable ops (arith, math: the same op
+/// applies to vectors lane by lane) on the values it reads (not its
+/// output's).
 linalg::GenericOp vectorEpilogueOf(linalg::Conv2DNhwcHwcfOp conv) {
   Value result = conv->getResult(0);
   if (!result.hasOneUse())
@@ -325,8 +326,8 @@ linalg::GenericOp vectorEpilogueOf(linalg::Conv2DNhwcHwcfOp conv) {
         !generic.getMatchingIndexingMap(&operand).isIdentity())
       return {};
   for (Operation &op : generic.getBody()->without_terminator())
-    if (op.getNumRegions() != 0 ||
-        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) ||
+    if ((!isa<arith::ConstantOp>(op) &&
+         !OpTrait::hasElementwiseMappableTraits(&op)) ||
         llvm::any_of(op.getResultTypes(),
                      [](Type t) { return !t.isIntOrFloat(); }))
       return {};
@@ -665,13 +666,12 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
       // Rows, then columns: s = A_h^T m, Y = s A_w.
       for (int64_t i = 0; i < rows; ++i) {
         SmallVector<Value> sum = combineColumns(fb, loc, ah.atRow(i), mv);
+        Value outRow = affineIndex(fb, loc, row, ah.m, i);
         for (int64_t j = 0; j < columns; ++j) {
           Value pixel = combine(fb, loc, aw.atRow(j), sum);
           Value column = affineIndex(fb, loc, t, aw.m, j);
           Value initial =
-              bias ? biasVector
-                   : read(fb, init,
-                          {n, affineIndex(fb, loc, row, ah.m, i), column, f});
+              bias ? biasVector : read(fb, init, {n, outRow, column, f});
           pixel = arith::AddFOp::create(fb, loc, pixel, initial);
           if (epilogue)
             pixel = applyVectorEpilogue(
@@ -679,9 +679,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                 [&](OpOperand &operand) -> Value {
                   if (operand.get() == op->getResult(0))
                     return pixel;
-                  return read(
-                      fb, operand.get(),
-                      {n, affineIndex(fb, loc, row, ah.m, i), column, f});
+                  return read(fb, operand.get(), {n, outRow, column, f});
                 });
           dest = write(fb, pixel, dest,
                        {arith::ConstantIndexOp::create(fb, loc, i), column, f});
