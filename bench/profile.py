@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
-"""Per-layer CPU profile of a cnnc-compiled model, from `perf record`.
+"""Per-layer profile of a cnnc-compiled model: loop timers or `perf record`.
 
     /usr/bin/python3 bench/profile.py resnet50 --batch 8 --threads 1
 
 compiles the model (`models/<name>.json`, or a path to a description) with
-`cnnc compile --batch N`, runs its library through bench/driver.c under
-`perf record`, and prints one row per layer: the CPU time it took per
-inference, its share, its MACs (from `cnnc inspect`) and its GFLOP/s per
-core. cnnc names each parallel loop it outlines after the layer it computes
-(`cnn_resnet50_forward_parallel12_layer2_0_conv1`), which is what ties
-samples to layers; a fusion group's elementwise layers (bias, batch norm,
+`cnnc compile --batch N`, runs its library through bench/driver.c, and
+prints one row per layer: the time it took per inference, its share, its
+MACs (from `cnnc inspect`) and its GFLOP/s. cnnc names each parallel loop it
+outlines after the layer it computes
+(`cnn_resnet50_forward_parallel12_layer2_0_conv1`), which is what ties the
+times to layers; a fusion group's elementwise layers (bias, batch norm,
 activation, residual add) run inside its convolution's loop and are counted
 there.
 
-CPU time is summed over threads, so with --threads 2 a balanced layer's wall
-time is about half of it. Samples outside the forward pass's loops (the
-library's one-time weight preparation, loading, the kernel) are left out of
-the table and summarized below it. Needs Linux `perf` (linux-perf).
+Two ways to measure (--method):
+- `timer` (default): the runtime times each of its parallel loops
+  (`CNNC_PROFILE=FILE`, see docs/cpu-codegen.md). Times are wall-clock, as
+  the program sees them, with nothing else running: comparable with ONNX
+  Runtime's per-node profile. With --threads 2 a loop's time is that of both
+  threads together. Time in the forward pass outside the loops (padding
+  borders, the model's boundary copies) is shown as one line below.
+- `perf`: `perf record` samples, summed over threads (CPU time), with the
+  samples outside the loops (weight preparation, loading, the kernel)
+  summarized below the table. Sampling in a VM slows the program down, so
+  take its times as shares. Needs Linux `perf` (linux-perf).
 """
 
 from __future__ import annotations
@@ -74,20 +81,75 @@ def perf_periods(data: str) -> Dict[str, int]:
     return periods
 
 
+def split_loops(times: Dict[str, int]) -> Tuple[Dict[str, int], Dict[str, int]]:
+    """Symbol -> ns into the layers' loops (by layer) and everything else."""
+    rows: Dict[str, int] = collections.Counter()
+    rest: Dict[str, int] = collections.Counter()
+    for sym, ns in times.items():
+        m = LOOP_SYMBOL.match(sym)
+        if m:
+            rows[m.group(1) or "(unnamed loop)"] += ns
+        else:
+            rest[sym] += ns
+    return rows, rest
+
+
+def perf_profile(cmd: List[str], env: Dict[str, str], out: str):
+    data = os.path.join(out, "perf.data")
+    proc = run(["perf", "record", "-q", "-o", data, "--"] + cmd, env=env)
+    timing = json.loads(proc.stdout.strip().splitlines()[-1])
+    return (timing,) + split_loops(perf_periods(data)) + (None,)
+
+
+def timer_profile(cmd: List[str], env: Dict[str, str], out: str):
+    """The runtime's loop timers (CNNC_PROFILE): library, offset, calls, total
+    and fastest call's nanoseconds per loop, the offsets named with `nm`.
+    Also returns each layer's fastest ms per inference: its loops' fastest
+    calls, each times its calls per inference."""
+    path = os.path.join(out, "loops.tsv")
+    if os.path.exists(path):
+        os.remove(path)
+    proc = run(cmd, env=dict(env, CNNC_PROFILE=path))
+    timing = json.loads(proc.stdout.strip().splitlines()[-1])
+    inferences = timing["runs"] + 1  # and the warmup
+    if not os.path.isfile(path):
+        raise SystemExit(f"profile.py: the library wrote no loop timings to {path}")
+    symbols: Dict[Tuple[str, int], str] = {}
+    times: Dict[str, int] = collections.Counter()
+    fastest: Dict[str, float] = collections.Counter()
+    for line in open(path, encoding="utf-8"):
+        library, offset, calls, ns, min_ns = line.rstrip("\n").split("\t")
+        if (library, 0) not in symbols:
+            symbols[(library, 0)] = ""
+            for sym in run(["nm", "--defined-only", library]).stdout.splitlines():
+                cols = sym.split()
+                if len(cols) == 3:
+                    symbols[(library, int(cols[0], 16))] = cols[2]
+        sym = symbols.get((library, int(offset, 16)), offset)
+        times[sym] += int(ns)
+        m = LOOP_SYMBOL.match(sym)
+        if m:
+            per_inference = max(1, round(int(calls) / inferences))
+            fastest[m.group(1) or "(unnamed loop)"] += int(min_ns) * per_inference / 1e6
+    return (timing,) + split_loops(times) + (fastest,)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("model", help="a name in models/ or a model description (.json)")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--method", choices=("timer", "perf"), default="timer",
+                   help="the runtime's loop timers (default) or perf record")
     p.add_argument("--seconds", type=float, default=4.0,
-                   help="keep running inferences for this long under perf (4)")
+                   help="keep running inferences for this long (4)")
     p.add_argument("--out", default=None, help="work folder (default: a new one in /tmp)")
     p.add_argument("--cnnc", default=os.path.join(ROOT, "build", "bin", "cnnc"))
     p.add_argument("--cc", default=os.environ.get("CC", "cc"))
     p.add_argument("--top", type=int, default=0, help="print only the N costliest layers")
     a = p.parse_args(argv)
 
-    if not shutil.which("perf"):
+    if a.method == "perf" and not shutil.which("perf"):
         raise SystemExit("profile.py: needs Linux perf (apt-get install linux-perf)")
     model = a.model if a.model.endswith(".json") else os.path.join(ROOT, "models", a.model + ".json")
     if not os.path.isfile(model):
@@ -111,35 +173,36 @@ def main(argv: Optional[List[str]] = None) -> int:
     cmd = ([driver, os.path.join(libdir, f"lib{name}.so"), name, "--threads", str(a.threads),
             "--warmup", "1", "--repeat", "3", "--budget", str(a.seconds)] +
            driver_io_args(sizes, weights if os.path.isfile(weights) else None))
-    data = os.path.join(out, "perf.data")
     env = dict(os.environ, CNNC_NUM_THREADS=str(a.threads))
-    proc = run(["perf", "record", "-q", "-o", data, "--"] + cmd, env=env)
-    timing = json.loads(proc.stdout.strip().splitlines()[-1])
+    if a.method == "timer":
+        timing, rows, rest, fastest = timer_profile(cmd, env, out)
+    else:
+        timing, rows, rest, fastest = perf_profile(cmd, env, out)
     inferences = timing["runs"] + 1  # and the warmup
 
-    rows: Dict[str, int] = collections.Counter()
-    rest: Dict[str, int] = collections.Counter()
-    for sym, ns in perf_periods(data).items():
-        m = LOOP_SYMBOL.match(sym)
-        if m:
-            rows[m.group(1) or "(unnamed loop)"] += ns
-        else:
-            rest[sym] += ns
     if not rows:
         raise SystemExit("profile.py: no samples in forward_parallel* loops; "
                          "is this library built by this cnnc?")
     total = sum(rows.values())
 
-    print(f"# {name}, batch {a.batch}, {a.threads} thread(s): median {timing['median_ms']:.2f} ms "
-          f"over {timing['runs']} runs; {total / 1e6 / inferences:.2f} CPU ms per inference "
-          "in the layers' loops")
-    print(f"{'layer':32} {'op':16} {'CPU ms':>9} {'share':>7} {'MMACs':>10} {'GFLOP/s':>8}")
+    kind = "wall" if a.method == "timer" else "CPU"
+    print(f"# {name}, batch {a.batch}, {a.threads} thread(s), {a.method}: median "
+          f"{timing['median_ms']:.2f} ms over {timing['runs']} runs; {total / 1e6 / inferences:.2f} "
+          f"{kind} ms per inference in the layers' loops")
+    print(f"{'layer':32} {'op':16} {kind + ' ms':>9} {'share':>7} {'MMACs':>10} {'GFLOP/s':>8}"
+          + (f" {'fastest ms':>10}" if fastest else ""))
     ranked = sorted(rows.items(), key=lambda kv: -kv[1])
     for layer, ns in ranked[:a.top or None]:
         ms = ns / 1e6 / inferences
         op, mac = macs.get(layer, ("?", 0))
         gflops = f"{2 * mac / ms / 1e6:8.1f}" if mac else f"{'':8}"
-        print(f"{layer:32} {op:16} {ms:9.3f} {100 * ns / total:6.1f}% {mac / 1e6:10.1f} {gflops}")
+        print(f"{layer:32} {op:16} {ms:9.3f} {100 * ns / total:6.1f}% {mac / 1e6:10.1f} {gflops}"
+              + (f" {fastest[layer]:10.3f}" if fastest else ""))
+    if a.method == "timer":
+        mean_ms = timing["mean_ms"]
+        print(f"\noutside the layers' loops: {mean_ms - total / 1e6 / inferences:.2f} ms per "
+              "inference (the mean inference less the loops)")
+        return 0
     prepare = sum(ns for sym, ns in rest.items() if "prepare" in sym)
     others = sorted(((sym, ns) for sym, ns in rest.items() if "prepare" not in sym),
                     key=lambda kv: -kv[1])

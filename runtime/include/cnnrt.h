@@ -169,7 +169,9 @@ void cnnrt_set_num_threads(int n);
  * caller is one of them) take in turn as they finish the previous one, and
  * returns when all are done. Calls made
  * from inside a loop, or while another thread's loop holds the pool, run
- * on the calling thread alone. */
+ * on the calling thread alone. With CNNC_PROFILE=FILE in the environment,
+ * each call is timed, and the times per loop function are appended to FILE
+ * when the runtime is unloaded (bench/README.md). */
 typedef void (*cnnrt_task_fn)(void *ctx, int64_t begin, int64_t end);
 void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n);
 

@@ -97,6 +97,15 @@ CNNRT_INTERNAL int cnnrt_write_full(int fd, const void *buf, size_t n);
  * name in *temp_path, or -1 with errno set. */
 CNNRT_INTERNAL int cnnrt_create_temp(const char *path, char **temp_path);
 
+/* ---- Per-loop timing (CNNC_PROFILE, profile.c) -------------------------- */
+
+/* Whether CNNC_PROFILE names a file to write loop timings to. */
+CNNRT_INTERNAL int cnnrt_profile_enabled(void);
+/* CLOCK_MONOTONIC in nanoseconds. */
+CNNRT_INTERNAL int64_t cnnrt_profile_now_ns(void);
+/* Adds one call of `fn` that took `ns` nanoseconds. Thread-safe. */
+CNNRT_INTERNAL void cnnrt_profile_record(cnnrt_task_fn fn, int64_t ns);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -213,7 +213,13 @@ static void parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n,
 }
 
 void cnnrt_parallel_for(cnnrt_task_fn fn, void *ctx, int64_t n) {
+  if (!cnnrt_profile_enabled()) {
+    parallel_for(fn, ctx, n, cnnrt_num_threads());
+    return;
+  }
+  int64_t start = cnnrt_profile_now_ns();
   parallel_for(fn, ctx, n, cnnrt_num_threads());
+  cnnrt_profile_record(fn, cnnrt_profile_now_ns() - start);
 }
 
 /* ---- Samples of a batch, one per thread ----------------------------------
