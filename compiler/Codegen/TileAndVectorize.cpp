@@ -8,12 +8,12 @@
 //    [1, 1, tw, tf], threads over output rows unless the op already runs in
 //    a filter block's loop (where a narrow output's tiles take two rows,
 //    [1, 2, tw, tf]: see tileRows; and where tf is four vectors for inputs
-//    whose pixels alias in L1: see hasWideConvTiles). The tile is computed
-//    whole: the op's initial value (bias) and its elementwise epilogue
-//    (activation, residual add) are fused into it, the epilogue updating the
-//    op's result in place, and the op reduces over its window one position
-//    (and input channel) at a time. With kh = 1 the tile is a 1-D
-//    convolution; its vector form is tw x tf outer products (or FMAs) per
+//    whose pixels alias in L1, and 1x1 convolutions: see hasWideConvTiles).
+//    The tile is computed whole: the op's initial value (bias) and its
+//    elementwise epilogue (activation, residual add) are fused into it, the
+//    epilogue updating the op's result in place, and the op reduces over its
+//    window one position (and input channel) at a time. With kh = 1 the tile is
+//    a 1-D convolution; its vector form is tw x tf outer products (or FMAs) per
 //    step, kept in registers across the window loops once
 //    loop-invariant-subset-hoisting has run. The initial value and the sums
 //    reach the next step through the tile's tensor, which

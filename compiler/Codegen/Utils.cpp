@@ -153,8 +153,11 @@ bool mlir::cnn::hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width) {
   constexpr int64_t kMaxFilterBlockBytes = 512 * 1024;
   auto filter = cast<ShapedType>(op.getDpsInputs()[1].getType());
   auto output = cast<ShapedType>(op.getDpsInits()[0].getType());
-  if (width < 16 || !hasSetAliasedPixels(op) || !filter.hasStaticShape() ||
-      output.isDynamicDim(2) || output.getDimSize(2) % 7 != 0)
+  if (width < 16 || !filter.hasStaticShape() || output.isDynamicDim(2) ||
+      output.getDimSize(2) % 7 != 0)
+    return false;
+  bool pointwise = filter.getDimSize(0) == 1 && filter.getDimSize(1) == 1;
+  if (!pointwise && !hasSetAliasedPixels(op))
     return false;
   int64_t elemBytes = filter.getElementType().getIntOrFloatBitWidth() / 8;
   ArrayRef<int64_t> hwcf = filter.getShape();

@@ -271,3 +271,24 @@ func.func @wide_blocks(%x: tensor<1x7x7x1024xf32>, %w: tensor<1x1x1024x256xf32>,
          ins(%x3, %w3 : tensor<1x15x15x512xf32>, tensor<3x3x512x256xf32>) outs(%acc : tensor<1x7x7x256xf32>) -> tensor<1x7x7x256xf32>
   return %0, %1, %2 : tensor<1x7x7x256xf32>, tensor<1x8x8x256xf32>, tensor<1x7x7x256xf32>
 }
+
+// -----
+
+// A 1x1 convolution takes blocks of 64 filters for its 7-pixel tiles even
+// where its pixels do not alias (256 input channels, 1 KiB apart); a 3x3
+// one whose pixels do not alias keeps blocks of 32 for tiles of 14 pixels.
+// CHECK-LABEL: func @wide_blocks_pointwise
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x256x4x64xf32>) outs(%{{.+}} : tensor<4x1x1x256x64xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x14x14x64xf32>)
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<3x3x256x8x32xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x14x14x32xf32>)
+func.func @wide_blocks_pointwise(%x: tensor<1x14x14x256xf32>, %w: tensor<1x1x256x256xf32>,
+                                 %x3: tensor<1x16x16x256xf32>, %w3: tensor<3x3x256x256xf32>,
+                                 %acc: tensor<1x14x14x256xf32>)
+    -> (tensor<1x14x14x256xf32>, tensor<1x14x14x256xf32>) {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x14x14x256xf32>, tensor<1x1x256x256xf32>) outs(%acc : tensor<1x14x14x256xf32>) -> tensor<1x14x14x256xf32>
+  %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x3, %w3 : tensor<1x16x16x256xf32>, tensor<3x3x256x256xf32>) outs(%acc : tensor<1x14x14x256xf32>) -> tensor<1x14x14x256xf32>
+  return %0, %1 : tensor<1x14x14x256xf32>, tensor<1x14x14x256xf32>
+}
