@@ -270,8 +270,13 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
   let description = [{
     Rewrites a static `linalg.conv_2d_nhwc_hwcf` of stride and dilation 1
     with 1, 3, 5 or 7 taps along each filter axis (not 1x1) into Winograd's
-    minimal filtering: along an axis of 3 taps F(4, 3) where the output
-    size is at least 12, else F(2, 3); F(2, r) along an
+    minimal filtering: along an axis of 3 taps F(4, 3) or F(2, 3) (F(4, 3)
+    only where the output size is at least 12), whichever plan costs least
+    as P (blocks + `vector-width`) per input channel and filter: the
+    products' multiply-adds plus reading the P C F floats of transformed
+    filter from memory, which takes about as long as `vector-width`
+    multiply-adds per float. So a batch-1 14x14 layer takes F(2x2, 3x3)
+    and the same layer over a batch of 8 F(4x4, 3x3). F(2, r) along an
     axis of 5 or 7 taps; F(1, 1) along an axis of one. A 3x3 filter becomes
     F(4x4, 3x3), 36 multiply-adds per 4x4 output block, input channel and
     filter instead of 144, or F(2x2, 3x3), 16 per 2x2 block instead of 36;

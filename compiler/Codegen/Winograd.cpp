@@ -82,17 +82,26 @@ struct Axis {
     return remainder == 0 ? alpha : alpha - (m - remainder);
   }
 
-  /// For an axis of `taps` taps and `outputs` outputs: F(4, 3) for 3 taps
-  /// and at least 12 outputs (else F(2, 3): a product of 2x2 blocks of an
-  /// 8x8 output would be 4 pixels long), F(2, r) for 5 or 7, F(1, 1) for 1;
-  /// none otherwise.
-  static std::optional<Axis> forTaps(int64_t taps, int64_t outputs) {
+  /// The outputs per block an axis of `taps` taps and `outputs` outputs may
+  /// take, larger first: F(4, 3) with at least 12 outputs (a product of 4x4
+  /// blocks of an 8x8 output would be 2 pixels long) and F(2, 3) for 3
+  /// taps; F(2, r) for 5 or 7; F(1, 1) for 1; none otherwise.
+  static SmallVector<int64_t, 2> blockSizes(int64_t taps, int64_t outputs) {
+    if (taps == 1)
+      return {1};
+    if (taps == 3 && outputs >= 12)
+      return {4, 2};
+    if (taps == 3 || taps == 5 || taps == 7)
+      return {2};
+    return {};
+  }
+
+  /// F(m, taps) along one axis (m of blockSizes).
+  static Axis forTaps(int64_t taps, int64_t m) {
     Axis axis;
     if (taps == 1)
       return axis;
-    if (taps != 3 && taps != 5 && taps != 7)
-      return std::nullopt;
-    axis.m = taps == 3 && outputs >= 12 ? 4 : 2;
+    axis.m = m;
     axis.r = taps;
     int64_t alpha = axis.alpha = axis.m + taps - 1;
     // In this order, F(4, 3) takes 0, 1, -1, 1/2, -2, whose f32 error on
@@ -403,13 +412,39 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     if (!filter.getElementType().isF32())
       return std::nullopt;
     auto out = cast<RankedTensorType>(op.getDpsInits()[0].getType());
-    std::optional<Axis> rows =
-        Axis::forTaps(filter.getDimSize(0), out.getDimSize(1));
-    std::optional<Axis> columns =
-        Axis::forTaps(filter.getDimSize(1), out.getDimSize(2));
-    if (!rows || !columns)
+    // Of the block sizes, the plan with the least multiply-adds plus
+    // streaming of the transformed filter, per input channel and filter:
+    // P (blocks + vectorWidth). The products multiply-add each of the P C F
+    // floats of U into every block, and reading a float of U from memory
+    // takes about as long as vectorWidth multiply-adds do (a core does two
+    // vectors of them per cycle, and streamed about 20 GB/s, 5 Gfloat/s,
+    // against 75 G multiply-adds/s). Where few blocks share U, the larger
+    // F(4x4, 3x3) (P = 36, against 16) costs more than the multiply-adds it
+    // saves: at batch 1, the 14x14 layers of ResNet-18, ResNet-50 and
+    // GoogLeNet ran faster as F(2x2, 3x3), while a batch of 8 (ResNet-18
+    // and ResNet-50 run theirs whole) ran faster as F(4x4, 3x3). Of equal
+    // costs, the first (the larger blocks: fewer multiply-adds) is kept.
+    Shape shape = shapeOf(op);
+    int64_t taps[2] = {filter.getDimSize(0), filter.getDimSize(1)};
+    std::optional<Plan> best;
+    int64_t bestCost = 0;
+    for (int64_t mh : Axis::blockSizes(taps[0], shape.h)) {
+      for (int64_t mw : Axis::blockSizes(taps[1], shape.w)) {
+        Plan candidate{Axis::forTaps(taps[0], mh), Axis::forTaps(taps[1], mw),
+                       shape};
+        int64_t cost =
+            candidate.positions() *
+            (shape.n * candidate.blockRows() * candidate.blockColumns() +
+             vectorWidth);
+        if (!best || cost < bestCost) {
+          best = std::move(candidate);
+          bestCost = cost;
+        }
+      }
+    }
+    if (!best)
       return std::nullopt;
-    Plan plan{*rows, *columns, shapeOf(op)};
+    Plan plan = std::move(*best);
     const Shape &s = plan.s;
     if (s.f % filterBlock() != 0 || s.f < 2 * filterBlock() ||
         s.c % vectorWidth != 0)
@@ -421,7 +456,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // did not pay for the traffic: Inception-v3's 3x3 layer of 32 to 64
     // channels (27 per float) took 8.7 ms as Winograd and 7.8 ms direct.
     int64_t p = plan.positions();
-    int64_t direct = rows->m * columns->m * rows->r * columns->r;
+    int64_t direct =
+        plan.rows.m * plan.columns.m * plan.rows.r * plan.columns.r;
     if ((direct - p) * s.c * s.f < 40 * p * (s.c + s.f))
       return std::nullopt;
     int64_t blocks = s.n * plan.blockRows() * plan.blockColumns();

@@ -146,36 +146,59 @@ func.func @f4x4(%x: tensor<1x18x18x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tenso
 
 // -----
 
-// F(4x4, 3x3) for a 14x13 output: 4x4 blocks, the last row of blocks with
+// F(4x4, 3x3) for a 30x29 output: 8x8 blocks, the last row of blocks with
 // 2 output rows and the last column with 1. In the last block, input rows 4
-// and 5 (past the input's 16) read row 15, and input columns 3 to 5 (past
-// its 15) read column 14.
+// and 5 (past the input's 32) read row 31, and input columns 3 to 5 (past
+// its 31) read column 30.
 // CHECK-LABEL: func @f4_remainder
-// CHECK: bufferization.alloc_tensor() : tensor<36x1x1x16x64xf32>
-// CHECK: scf.forall ({{.+}}) in (4)
-// CHECK-COUNT-2: arith.minsi %{{.+}}, %c15
+// CHECK: bufferization.alloc_tensor() : tensor<36x1x1x64x64xf32>
+// CHECK: scf.forall ({{.+}}) in (8)
+// CHECK-COUNT-2: arith.minsi %{{.+}}, %c31
 // CHECK: scf.for
 // CHECK: scf.for
-// CHECK-COUNT-3: arith.minsi %{{.+}}, %c14
+// CHECK-COUNT-3: arith.minsi %{{.+}}, %c30
 // CHECK: scf.forall ({{.+}}) in (36, 2)
-// CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (3)
-// CHECK:   tensor.extract_slice {{.+}} [1, 4, 13, 64] {{.+}} to tensor<4x13x64xf32>
-// CHECK:   scf.for {{.+}} = %c0 to %c3
-// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x13x64xf32>
+// CHECK: %[[Y:.+]] = scf.forall ({{.+}}) in (7)
+// CHECK:   tensor.extract_slice {{.+}} [1, 4, 29, 64] {{.+}} to tensor<4x29x64xf32>
+// CHECK:   scf.for {{.+}} = %c0 to %c7
+// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x29x64xf32>
 // CHECK:   scf.for
-// CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x13x64xf32>
+// CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x29x64xf32>
 // CHECK-NOT: vector.transfer_write
-// CHECK: tensor.extract_slice %[[Y]][0, 12, 0, 0] [1, 2, 13, 64]
-// CHECK: scf.for {{.+}} = %c0 to %c3
-// CHECK-COUNT-8: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x13x64xf32>
+// CHECK: tensor.extract_slice %[[Y]][0, 28, 0, 0] [1, 2, 29, 64]
+// CHECK: scf.for {{.+}} = %c0 to %c7
+// CHECK-COUNT-8: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x29x64xf32>
 // CHECK: scf.for
-// CHECK-COUNT-2: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x13x64xf32>
+// CHECK-COUNT-2: vector.transfer_write {{.+}} : vector<16xf32>, tensor<2x29x64xf32>
 // CHECK-NOT: vector.transfer_write
-// CHECK: tensor.insert_slice {{.+}} into %[[Y]][0, 12, 0, 0] [1, 2, 13, 64]
-func.func @f4_remainder(%x: tensor<1x16x15x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x14x13x64xf32>) -> tensor<1x14x13x64xf32> {
+// CHECK: tensor.insert_slice {{.+}} into %[[Y]][0, 28, 0, 0] [1, 2, 29, 64]
+func.func @f4_remainder(%x: tensor<1x32x31x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x30x29x64xf32>) -> tensor<1x30x29x64xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x32x31x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x30x29x64xf32>) -> tensor<1x30x29x64xf32>
+  return %r : tensor<1x30x29x64xf32>
+}
+
+// -----
+
+// The block sizes cost P (blocks + vector width) per input channel and
+// filter: multiply-adds, plus reading the transformed filter (P C F floats).
+// A 14x13 output at batch 1 has few blocks to share it: F(2x2, 3x3), 16
+// positions and 7x7 blocks (16 x (49 + 16) = 1040, against 36 x (16 + 16) =
+// 1152 for F(4x4, 3x3)). At batch 4, F(4x4, 3x3) (36 x (64 + 16) = 2880,
+// against 16 x (196 + 16) = 3392).
+// CHECK-LABEL: func @block_size_by_batch
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<16x2x1x1x64x32xf32>)
+// CHECK: bufferization.alloc_tensor() : tensor<16x1x1x49x64xf32>
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<36x2x1x1x64x32xf32>)
+// CHECK: bufferization.alloc_tensor() : tensor<36x4x1x16x64xf32>
+func.func @block_size_by_batch(%x: tensor<1x16x15x64xf32>, %a: tensor<1x14x13x64xf32>,
+                               %x4: tensor<4x16x15x64xf32>, %a4: tensor<4x14x13x64xf32>,
+                               %w: tensor<3x3x64x64xf32>) -> (tensor<1x14x13x64xf32>, tensor<4x14x13x64xf32>) {
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x16x15x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x14x13x64xf32>) -> tensor<1x14x13x64xf32>
-  return %r : tensor<1x14x13x64xf32>
+  %r4 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x4, %w : tensor<4x16x15x64xf32>, tensor<3x3x64x64xf32>) outs(%a4 : tensor<4x14x13x64xf32>) -> tensor<4x14x13x64xf32>
+  return %r, %r4 : tensor<1x14x13x64xf32>, tensor<4x14x13x64xf32>
 }
 
 // -----

@@ -158,8 +158,9 @@ winograd_f4 = [
 harness.check("conv_winograd_f4", winograd_f4, x_winograd_f4, expected=5)
 
 # F(4x4, 3x3) whose last block of a row or column computes 1, 2 or 3 of its
-# 4 outputs (14x15 and 12x13 outputs).
-x_winograd_f4_rem = harness.seeded_input((2, 64, 14, 15))
+# 4 outputs (14x15 and 12x13 outputs). A batch of 4: with fewer samples to
+# share the transformed filter, the 12x13 output would take F(4x2, 3x3).
+x_winograd_f4_rem = harness.seeded_input((4, 64, 14, 15))
 winograd_f4_rem = [
     ("winograd_f4_rem_p1", nn.Conv2d(64, 64, 3, padding=1)),
     ("winograd_f4_rem_residual", Residual(64)),
