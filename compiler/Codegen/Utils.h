@@ -63,18 +63,19 @@ int64_t staticByteSize(ShapedType type);
 /// evict each other between input channels.
 bool hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op);
 
-/// Whether the register tiles of `op` take four vectors of output channels
-/// (7 pixels x 4 vectors) instead of two (14 x 2), on a target with
-/// `width`-float vectors: for pixels that alias (see hasSetAliasedPixels),
-/// and for every 1x1 convolution, whose 7 x 4 tiles ran faster than 14 x 2
-/// even where the pixels do not alias (bench/paired.c at batch 1, one
-/// thread: MobileNet-v2 3.3%, ResNet-50 1.6%, GoogLeNet 1.3%; ResNet-50
-/// at batch 8 3.0%; per-layer fastest times of Inception-v3 1.4%). Not for
-/// larger filters that do not alias: Inception-v3 ran 5% slower. Only with AVX-512 (32 registers), only for an
-/// output width that 7 divides (the tiles are 7 x 4 vectors, 28
-/// accumulators, or none: a width of 8 already has tiles of 8 x 2, which fit
-/// the 8 ways), and only while a tile's filter block of 4 vectors fits in
-/// half of a 1 MiB L2: a larger one streams from L3 once per tile.
+/// Whether the register tiles of `op` take four vectors of output channels (7
+/// pixels x 4 vectors) instead of two (14 x 2), on a target with `width`-float
+/// vectors: for pixels that alias (see hasSetAliasedPixels), and for every 1x1
+/// convolution, whose 7 x 4 tiles ran faster than 14 x 2 even where the pixels
+/// do not alias (bench/paired.c at batch 1, one thread: MobileNet-v2 3.3%,
+/// ResNet-50 1.6%, GoogLeNet 1.3%; ResNet-50 at batch 8 3.0%; per-layer fastest
+/// times of Inception-v3 1.4%). Larger filters whose pixels do not alias keep
+/// 14 x 2: with 7 x 4 they gained nothing measurable (paired, whole models:
+/// 0.990 to 1.019). Only with AVX-512 (32 registers), only for an output width
+/// that 7 divides (the tiles are 7 x 4 vectors, 28 accumulators, or none: a
+/// width of 8 already has tiles of 8 x 2, which fit the 8 ways), and only while
+/// a tile's filter block of 4 vectors fits in half of a 1 MiB L2: a larger one
+/// streams from L3 once per tile.
 bool hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width);
 
 } // namespace mlir::cnn

@@ -411,7 +411,6 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     auto filter = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
     if (!filter.getElementType().isF32())
       return std::nullopt;
-    auto out = cast<RankedTensorType>(op.getDpsInits()[0].getType());
     // Of the block sizes, the plan with the least multiply-adds plus
     // streaming of the transformed filter, per input channel and filter:
     // P (blocks + vectorWidth). The products multiply-add each of the P C F
