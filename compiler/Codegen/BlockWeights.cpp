@@ -79,14 +79,20 @@ struct BlockWeightsPass final
     ArrayRef<int64_t> w = weightType.getShape();
     ArrayRef<int64_t> y = outType.getShape();
     int64_t rank = w.size(), channels = w.back();
-    // Two vectors, one, or half of one (1000 classes, 24 channels): the
-    // widest that divides the channels; four for the wide register tiles of
-    // hasWideConvTiles.
+    // Two vectors, one, or half of one (1000 classes): the widest that
+    // divides the channels; four for the wide register tiles of
+    // hasWideConvTiles. A convolution of a vector and a half (24 channels
+    // with AVX-512) stays whole: cnn-cpu-tile-and-vectorize tiles it as one
+    // vector and the last half, each tile reading its input pixels once,
+    // where blocks of half a vector ran half-width FMAs and read them three
+    // times.
     int64_t tile = 2 * vectorWidth;
     auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
     if (conv && cnn::hasWideConvTiles(conv, vectorWidth) &&
         channels % (4 * vectorWidth) == 0)
       tile = 4 * vectorWidth;
+    if (conv && cnn::hasVectorAndHalfLanes(channels, vectorWidth))
+      return;
     while (tile >= vectorWidth / 2 && channels % tile != 0)
       tile /= 2;
     if (tile < vectorWidth / 2 || channels == tile)

@@ -161,7 +161,10 @@ def TileAndVectorizePass
       (n, oh, ow, f, kh, kw, c): one output row segment of tw pixels by tf
       filters, accumulated over one input channel and one window position
       per step. The 2-D tile is decomposed into a 1-D convolution and
-      vectorized into outer products (FMAs);
+      vectorized into outer products (FMAs). A convolution of a vector and
+      a half of filters (24 with 16-float vectors) takes tf = one vector,
+      and its loop over the filters is peeled into the whole vectors and
+      a last tile of half a vector, each with static shapes;
     * `linalg.depthwise_conv_2d_nhwc_hwc` the same way with
       [1, 1, tw, tc, 1, 1] (channels in the vector lanes), and the NHWC
       max/sum pools;
@@ -448,12 +451,15 @@ def BlockWeightsPass
     F floats per input channel (which for F = 512 maps every row of a
     tile onto the same few cache sets). tf is two vectors
     (2 x `vector-width` floats), one or half of one, the widest that
-    divides F (half a vector serves F = 24 and a 1000-class classifier);
+    divides F (half a vector serves a 1000-class classifier);
     it is four vectors for a convolution that is 1x1 or whose input pixels
     lie a multiple of 4 KiB apart, whose output width 7 divides, and whose
     block of four vectors of filters fits in 512 KiB, with 16-float vectors
     (see `cnn-cpu-tile-and-vectorize`);
-    ops with a single block, or whose F none divides, are left alone. The
+    ops with a single block, or whose F none divides, are left alone, and
+    so are convolutions of a vector and a half of filters (F = 24 with
+    16-float vectors), which `cnn-cpu-tile-and-vectorize` tiles as one
+    vector and the last half. The
     forall's iterations are independent: they are the convolution's
     parallel dimension.
 

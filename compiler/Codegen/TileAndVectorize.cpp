@@ -30,7 +30,9 @@
 //
 // Tile sizes divide the op's static sizes, so every tile has the same static
 // shape and no masks are needed; an output width without a good divisor is
-// first split into two parts of near-equal tiles. The vector width comes
+// first split into two parts of near-equal tiles, and the channel loop of a
+// convolution of a vector and a half is peeled into its whole vectors and
+// its last half. The vector width comes
 // from the target: 16 floats with AVX-512, 8 with AVX2.
 //
 //===----------------------------------------------------------------------===//
@@ -42,6 +44,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -90,6 +93,11 @@ int64_t opLaneTile(linalg::LinalgOp op, int64_t n, int64_t width) {
   auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
   if (conv && n % (4 * width) == 0 && cnn::hasWideConvTiles(conv, width))
     return 4 * width;
+  // A vector and a half (24 channels): tiles of one vector, whose loop over
+  // the channels is peeled into the whole vector and the last half (step
+  // 3b of the pass).
+  if (conv && cnn::hasVectorAndHalfLanes(n, width))
+    return width;
   return laneTile(n, width);
 }
 
@@ -662,6 +670,32 @@ struct TileAndVectorizePass final
         target = tiled->tiledOps.back();
       }
       target->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+    }
+
+    // 3b. Loops whose step does not divide their range (the channels of a
+    // convolution of a vector and a half) become a loop of whole steps and
+    // a last, partial iteration, each with static tiles.
+    SmallVector<scf::ForOp> ragged;
+    func.walk([&](scf::ForOp loop) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      if (lb && ub && step && *step > 0 && (*ub - *lb) % *step != 0)
+        ragged.push_back(loop);
+    });
+    for (scf::ForOp loop : ragged) {
+      scf::ForOp partial;
+      rewriter.setInsertionPoint(loop);
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+    }
+    if (!ragged.empty()) {
+      RewritePatternSet canonical(context);
+      for (Dialect *dialect : context->getLoadedDialects())
+        dialect->getCanonicalizationPatterns(canonical);
+      for (RegisteredOperationName op : context->getRegisteredOperations())
+        op.getCanonicalizationPatterns(canonical, context);
+      if (failed(applyPatternsGreedily(func, std::move(canonical))))
+        return signalPassFailure();
     }
 
     // 4. Tiles of 2-D windows with one row become 1-D windows.

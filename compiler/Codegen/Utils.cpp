@@ -164,3 +164,7 @@ bool mlir::cnn::hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width) {
   return hwcf[0] * hwcf[1] * hwcf[2] * 4 * width * elemBytes <=
          kMaxFilterBlockBytes;
 }
+
+bool mlir::cnn::hasVectorAndHalfLanes(int64_t channels, int64_t width) {
+  return width >= 16 && 2 * channels == 3 * width;
+}

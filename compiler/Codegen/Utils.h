@@ -78,6 +78,12 @@ bool hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op);
 /// streams from L3 once per tile.
 bool hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width);
 
+/// Whether `channels` output channels of a convolution are a vector and a
+/// half of `width` floats (24 with AVX-512): such a convolution is tiled as
+/// one vector and the last half (cnn-cpu-tile-and-vectorize) instead of in
+/// blocks of half a vector (cnn-block-weights).
+bool hasVectorAndHalfLanes(int64_t channels, int64_t width);
+
 } // namespace mlir::cnn
 
 #endif // CNN_CODEGEN_UTILS_H

@@ -37,6 +37,22 @@ func.func @unblocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %acc: te
 
 // -----
 
+// 24 filters, a vector and a half: left whole rather than three blocks of
+// 8 (half-width FMAs, the input read once per block).
+// cnn-cpu-tile-and-vectorize tiles them as 16 lanes and the last 8.
+// CHECK-LABEL: func @vector_and_half
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<1x1x144x24xf32>
+func.func @vector_and_half(%x: tensor<1x56x56x144xf32>, %w: tensor<1x1x144x24xf32>,
+                           %acc: tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x56x56x144xf32>, tensor<1x1x144x24xf32>) outs(%acc : tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32>
+  return %0 : tensor<1x56x56x24xf32>
+}
+
+// -----
+
 // 1000 classes: no multiple of 16, so blocks of half a vector (8 columns),
 // read contiguously instead of 8 floats out of every 1000.
 // CHECK-LABEL: func @matmul_1000

@@ -21,17 +21,56 @@ func.func @conv(%x: tensor<1x58x58x16xf32>, %w: tensor<3x3x16x32xf32>, %acc: ten
 
 // -----
 
-// 24 filters are not a whole number of 16-lane vectors: the filter tile is
-// 8 lanes (a narrower vector) rather than 24, whose contraction would lower
-// to shuffles, and the pixel tile grows to use the 28 accumulators.
+// 24 filters are a vector and a half of 16 lanes. A contraction over 24
+// lanes would lower to shuffles, and tiles of 8 lanes (a narrower vector)
+// would run half-width FMAs and read the input three times. The filter tile
+// is one vector, 16 lanes; its loop over the filters (0 to 24 step 16) is
+// peeled into the 16-lane tiles and the last 8 lanes, each with static
+// shapes and 28 pixels per tile.
 // CHECK-LABEL: func @conv_24_filters
-// CHECK: scf.for %{{.+}} = %c0 to %c24 step %c8
-// CHECK: scf.for %{{.+}} = %c0 to %c56 step %c28
-// CHECK:   vector.contract {{.*}} : vector<1x28x1xf32>, vector<1x8xf32> into vector<1x28x8xf32>
+// CHECK: scf.forall
+// CHECK:   scf.for %{{.+}} = %c0 to %c56 step %c28
+// CHECK:     vector.contract {{.*}} : vector<1x28x1xf32>, vector<1x16xf32> into vector<1x28x16xf32>
+// CHECK:     tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, %{{.+}}, 0] [1, 1, 28, 16]
+// CHECK:   scf.for %{{.+}} = %c0 to %c56 step %c28
+// CHECK:     tensor.extract_slice %{{.+}}[0, 0, 0, 16] [1, 1, 16, 8]
+// CHECK:     vector.contract {{.*}} : vector<1x28x1xf32>, vector<1x8xf32> into vector<1x28x8xf32>
+// CHECK:     tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, %{{.+}}, 16] [1, 1, 28, 8]
+// CHECK-NOT: step %c8
+// CHECK-NOT: vector<1x28x24xf32>
 func.func @conv_24_filters(%x: tensor<1x56x56x16xf32>, %w: tensor<1x1x16x24xf32>, %acc: tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32> {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x56x56x16xf32>, tensor<1x1x16x24xf32>) outs(%acc : tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32>
   return %0 : tensor<1x56x56x24xf32>
+}
+
+// -----
+
+// The same with a residual add as epilogue (MobileNet-v2's 144 -> 24
+// projection): both parts add the residual in their tiles, in registers,
+// and no elementwise op is left.
+// CHECK-LABEL: func @conv_24_filters_residual
+// CHECK: scf.forall
+// CHECK:   vector.contract {{.*}} into vector<1x28x16xf32>
+// CHECK:   arith.addf %{{.+}} : vector<1x1x28x16xf32>
+// CHECK:   vector.contract {{.*}} into vector<1x28x8xf32>
+// CHECK:   arith.addf %{{.+}} : vector<1x1x28x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @conv_24_filters_residual(%x: tensor<1x56x56x144xf32>, %w: tensor<1x1x144x24xf32>, %acc: tensor<1x56x56x24xf32>,
+                                    %res: tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x56x56x144xf32>, tensor<1x1x144x24xf32>) outs(%acc : tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32>
+  %e = tensor.empty() : tensor<1x56x56x24xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                        affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0, %res : tensor<1x56x56x24xf32>, tensor<1x56x56x24xf32>) outs(%e : tensor<1x56x56x24xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x56x56x24xf32>
+  return %r : tensor<1x56x56x24xf32>
 }
 
 // -----

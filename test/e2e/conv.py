@@ -71,7 +71,21 @@ cases = [
 harness.check("conv", cases, x, expected=43)
 
 # Output widths without a divisor near the register tile (19 and 9 here)
-# are split into whole tiles and a narrower tail.
+# are split into whole tiles and a narrower tail. 24 filters (a vector and a
+# half) are tiled as 16 lanes and the last 8, with the bias, residual add
+# and ReLU in both parts.
+
+
+class Residual24(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.project = nn.Conv2d(channels, 24, 1)
+        self.conv = nn.Conv2d(channels, 24, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.project(x) + self.conv(x))
+
+
 x_ragged = harness.seeded_input((2, 16, 19, 19))
 ragged = [
     ("ragged_conv3x3_p1", nn.Conv2d(16, 32, 3, padding=1)),
@@ -81,8 +95,10 @@ ragged = [
     ("ragged_depthwise", nn.Conv2d(16, 16, 3, padding=1, groups=16)),
     ("ragged_maxpool", nn.MaxPool2d(3, stride=1, padding=1)),
     ("ragged_avgpool", nn.AvgPool2d(3, stride=1, padding=1)),
+    ("ragged_conv24_residual", Residual24(16)),
+    ("ragged_conv24_s2", nn.Conv2d(16, 24, 3, stride=2)),
 ]
-harness.check("conv_ragged", ragged, x_ragged, expected=7)
+harness.check("conv_ragged", ragged, x_ragged, expected=9)
 
 # 3x3 convolutions of stride 1 with at least 64 filters run as Winograd
 # F(2x2, 3x3) (cnn-winograd): bias or none, fused activations and residual adds after them, batch norm folded in, chains.
