@@ -58,6 +58,24 @@ LogicalResult lowerModule(ModuleOp module, Phase to,
 std::optional<int64_t> perSampleBatch(ModuleOp module,
                                       const CpuTarget &target = {});
 
+/// For a model whose batch runs one sample at a time (perSampleBatch),
+/// `single` being its batch-1 module at the cnn phase: the index, among
+/// forward's ops other than constants, of the first op of a tail that
+/// should run on the whole batch instead, or nullopt. The tail starts at the
+/// earliest op after which every value, and the one value the tail reads
+/// from the ops before it, takes at most 256 KiB per sample, and it has
+/// weights (the last stages and the classifier, whose weights each sample
+/// would read again). See PerSample.cpp for the measurements behind it.
+std::optional<int64_t> perSampleTailStart(ModuleOp single);
+
+/// Splits forward at its op `start` (counted as perSampleTailStart counts):
+/// with `keepHead`, forward keeps the ops before it and returns the one
+/// value they give the tail; otherwise forward takes that value as its only
+/// argument and keeps the ops from `start` on. Unused constants go. Fails,
+/// leaving the module as it was, when more than one value (or a model
+/// input) crosses the split.
+LogicalResult splitForward(ModuleOp module, int64_t start, bool keepHead);
+
 /// Registers the pipeline's passes (once), so that pass names parse: in
 /// pipelines, and in --mlir-print-ir-after=<pass> before the command line
 /// is read.

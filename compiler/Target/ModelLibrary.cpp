@@ -16,6 +16,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Object/ArchiveWriter.h"
@@ -140,9 +141,24 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << "typedef struct cnn_" << m.name << " cnn_" << m.name << ";\n\n";
   os << "/** Activation memory of one inference, in bytes: one arena planned "
         "by liveness\n    (the most bytes live at once is "
-     << m.arenaLowerBound << "), and the alignment _infer_with_arena needs "
+     << m.arenaLowerBound
+     << "), and the alignment _infer_with_arena needs "
         "of it. */\n"
-     << (m.sampleRuns > 1
+     << (m.batchedTail
+             ? llvm::formatv(
+                   "/** A batch of {0} runs its first layers one sample at a "
+                   "time (their activations\n    then stay in cache) and its "
+                   "last layers, whose activations are small and\n    whose "
+                   "weights many, on the whole batch. The arena holds the "
+                   "batch's\n    features between them, then one sample's "
+                   "activations or the last layers'.\n    _infer runs as "
+                   "many samples side by side as it has threads (see\n    "
+                   "cnnrt_set_num_threads), each thread in an arena of its "
+                   "own; _infer_with_arena\n    runs them one after the "
+                   "other in the one given. */\n",
+                   m.sampleRuns)
+                   .str()
+         : m.sampleRuns > 1
              ? llvm::formatv(
                    "/** A batch of {0} runs one sample at a time (each "
                    "layer's activations then stay\n    in cache); the arena "
@@ -405,6 +421,63 @@ LogicalResult addTrainingApi(llvm::Module &module, const ModelInterface &m,
   return success();
 }
 
+/// What the generated C API functions are built with: an IR builder for
+/// `module`, its common types, and declarations and definitions of
+/// functions (definitions exported, with the builder at their entry).
+struct ApiBuilder {
+  llvm::Module &module;
+  llvm::LLVMContext &ctx;
+  llvm::IRBuilder<> b;
+  llvm::Type *ptr, *i32, *i64;
+  llvm::FunctionCallee malloc, free, setError;
+
+  explicit ApiBuilder(llvm::Module &module)
+      : module(module), ctx(module.getContext()), b(ctx), ptr(b.getPtrTy()),
+        i32(b.getInt32Ty()), i64(b.getInt64Ty()),
+        malloc(declare("malloc", ptr, {i64})),
+        free(declare("free", b.getVoidTy(), {ptr})),
+        setError(declare("cnnrt_set_error", b.getVoidTy(), {ptr},
+                         /*vararg=*/true)) {}
+
+  llvm::FunctionCallee declare(StringRef name, llvm::Type *ret,
+                               ArrayRef<llvm::Type *> params,
+                               bool vararg = false) {
+    return module.getOrInsertFunction(
+        name, llvm::FunctionType::get(ret, params, vararg));
+  }
+
+  llvm::Function *define(StringRef name, llvm::Type *ret,
+                         ArrayRef<llvm::Type *> params) {
+    auto *f = llvm::Function::Create(
+        llvm::FunctionType::get(ret, params, false),
+        llvm::GlobalValue::ExternalLinkage, name, module);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
+    return f;
+  }
+
+  /// <prefix>_infer_packed(model, pointers): unpacks an array of the
+  /// `args` input and output pointers and calls `infer` with them.
+  void definePacked(const std::string &prefix, llvm::Function *infer,
+                    size_t args) {
+    llvm::Function *packed = define(prefix + "_infer_packed", i32, {ptr, ptr});
+    llvm::BasicBlock *error = llvm::BasicBlock::Create(ctx, "error", packed);
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", packed);
+    b.CreateCondBr(b.CreateIsNull(packed->getArg(1)), error, ok);
+    b.SetInsertPoint(error);
+    b.CreateCall(setError,
+                 {b.CreateGlobalString("%s"),
+                  b.CreateGlobalString(
+                      prefix + "_infer_packed: the pointer array is NULL")});
+    b.CreateRet(b.getInt32(1));
+    b.SetInsertPoint(ok);
+    SmallVector<llvm::Value *> values = {packed->getArg(0)};
+    for (size_t i = 0; i < args; ++i)
+      values.push_back(
+          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, packed->getArg(1), i)));
+    b.CreateRet(b.CreateCall(infer, values));
+  }
+};
+
 /// Adds cnn_<name>_create/_infer/_infer_packed/_destroy around the model
 /// function, which is renamed and hidden.
 LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
@@ -422,28 +495,14 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   // fell from 2.8% to 1.7%. (MinSize, as for _prepare, made it 6.9%.)
   forward->addFnAttr(llvm::Attribute::OptimizeForSize);
 
-  llvm::LLVMContext &ctx = module.getContext();
-  llvm::IRBuilder<> b(ctx);
-  llvm::Type *ptr = b.getPtrTy(), *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
-  auto declare = [&](StringRef name, llvm::Type *ret,
-                     ArrayRef<llvm::Type *> params, bool vararg = false) {
-    return module.getOrInsertFunction(
-        name, llvm::FunctionType::get(ret, params, vararg));
-  };
-  llvm::FunctionCallee malloc = declare("malloc", ptr, {i64});
-  llvm::FunctionCallee free = declare("free", b.getVoidTy(), {ptr});
-  llvm::FunctionCallee setError =
-      declare("cnnrt_set_error", b.getVoidTy(), {ptr}, /*vararg=*/true);
+  ApiBuilder api(module);
+  llvm::LLVMContext &ctx = api.ctx;
+  llvm::IRBuilder<> &b = api.b;
+  llvm::Type *ptr = api.ptr, *i32 = api.i32, *i64 = api.i64;
+  llvm::FunctionCallee malloc = api.malloc, free = api.free,
+                       setError = api.setError;
   llvm::FunctionCallee clearError =
-      declare("cnnrt_clear_error", b.getVoidTy(), {});
-  auto define = [&](StringRef name, llvm::Type *ret,
-                    ArrayRef<llvm::Type *> params) {
-    auto *f = llvm::Function::Create(
-        llvm::FunctionType::get(ret, params, false),
-        llvm::GlobalValue::ExternalLinkage, name, module);
-    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
-    return f;
-  };
+      api.declare("cnnrt_clear_error", b.getVoidTy(), {});
   auto fail = [&](llvm::Function *f, const std::string &message,
                   llvm::Value *result) {
     llvm::BasicBlock *block = llvm::BasicBlock::Create(ctx, "error", f);
@@ -461,8 +520,9 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   };
   auto createTrainingState = [&](llvm::Value *weights) {
     llvm::Function *f = b.GetInsertBlock()->getParent();
-    llvm::FunctionCallee alloc = declare("cnnrt_alloc", ptr, {i64, i64});
-    llvm::FunctionCallee freeBuffer = declare("cnnrt_free", b.getVoidTy(), {ptr});
+    llvm::FunctionCallee alloc = api.declare("cnnrt_alloc", ptr, {i64, i64});
+    llvm::FunctionCallee freeBuffer =
+        api.declare("cnnrt_free", b.getVoidTy(), {ptr});
     int64_t blockFloats = weightFloats + 2 * m.stateSize;
     llvm::Value *block =
         b.CreateCall(alloc, {b.getInt64(blockFloats * 4), b.getInt64(64)});
@@ -505,7 +565,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
 
   // create: a handle holding the weights buffer (or nothing when the
   // weights are embedded in the library).
-  llvm::Function *create = define(prefix + "_create", ptr, {ptr});
+  llvm::Function *create = api.define(prefix + "_create", ptr, {ptr});
   llvm::Value *null = llvm::ConstantPointerNull::get(b.getPtrTy());
   if (m.outlinedWeights) {
     // The layout table: {name, offset, ndim, shape[8]} per weight.
@@ -535,7 +595,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
         true, llvm::GlobalValue::PrivateLinkage,
         llvm::ConstantDataArray::getString(ctx, m.weightsPath));
     llvm::FunctionCallee load =
-        declare("cnnrt_load_weights", ptr, {ptr, ptr, i64, i64});
+        api.declare("cnnrt_load_weights", ptr, {ptr, ptr, i64, i64});
     llvm::Value *path = b.CreateSelect(b.CreateIsNull(create->getArg(0)),
                                        defaultPath, create->getArg(0));
     b.CreateCall(clearError);
@@ -561,9 +621,9 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       // (cnn-cpu-tile-and-vectorize): 0.25-0.34 s.
       prepare->addFnAttr(llvm::Attribute::MinSize);
       prepare->addFnAttr(llvm::Attribute::OptimizeForSize);
-      llvm::FunctionCallee alloc = declare("cnnrt_alloc", ptr, {i64, i64});
+      llvm::FunctionCallee alloc = api.declare("cnnrt_alloc", ptr, {i64, i64});
       llvm::FunctionCallee freeBuffer =
-          declare("cnnrt_free", b.getVoidTy(), {ptr});
+          api.declare("cnnrt_free", b.getVoidTy(), {ptr});
       llvm::Value *packed = b.CreateCall(
           alloc, {b.getInt64(m.packedWeightsSize * 4), b.getInt64(64)});
       llvm::BasicBlock *noMemory =
@@ -661,8 +721,8 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       for (size_t i = 0; i < numArgs; ++i)
         b.CreateStore(f->getArg(firstTensor + i),
                       b.CreateConstGEP1_64(ptr, context, slot++));
-      llvm::FunctionCallee runSamples = declare(
-          "cnnrt_run_samples", i32, {ptr, ptr, i64, i64, ptr});
+      llvm::FunctionCallee runSamples =
+          api.declare("cnnrt_run_samples", i32, {ptr, ptr, i64, i64, ptr});
       llvm::Value *status = b.CreateCall(
           runSamples, {sampleFn, context, b.getInt64(m.sampleRuns),
                        b.getInt64(m.arenaBytes),
@@ -675,7 +735,7 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
       b.CreateCall(setError,
                    {b.CreateGlobalString("%s: %s"),
                     b.CreateGlobalString(f->getName()),
-                    b.CreateCall(declare("cnnrt_last_error", ptr, {}))});
+                    b.CreateCall(api.declare("cnnrt_last_error", ptr, {}))});
       b.CreateRet(status);
       b.SetInsertPoint(ran);
       return status;
@@ -709,13 +769,13 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   const std::string nullMessage = ": a model, input or output pointer is NULL";
 
   SmallVector<llvm::Type *> inferParams(numArgs + 1, ptr);
-  llvm::Function *infer = define(prefix + "_infer", i32, inferParams);
+  llvm::Function *infer = api.define(prefix + "_infer", i32, inferParams);
   {
     checkPointers(infer, tensorArgs(infer, 1), prefix + "_infer" + nullMessage);
     llvm::Value *arena = nullptr;
     if (m.arenaBytes && !sampleFn) {
       llvm::FunctionCallee acquire =
-          declare("_mlir_memref_to_llvm_alloc", ptr, {i64});
+          api.declare("_mlir_memref_to_llvm_alloc", ptr, {i64});
       arena = b.CreateCall(acquire, {b.getInt64(m.arenaBytes)});
       checkPointers(infer, {arena},
                     llvm::formatv("{0}_infer: out of memory for the "
@@ -725,14 +785,15 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     }
     llvm::Value *status = callForward(infer, 1, arena);
     if (arena)
-      b.CreateCall(declare("_mlir_memref_to_llvm_free", b.getVoidTy(), {ptr}),
-                   {arena});
+      b.CreateCall(
+          api.declare("_mlir_memref_to_llvm_free", b.getVoidTy(), {ptr}),
+          {arena});
     b.CreateRet(status);
   }
 
   SmallVector<llvm::Type *> arenaParams(numArgs + 2, ptr);
   llvm::Function *withArena =
-      define(prefix + "_infer_with_arena", i32, arenaParams);
+      api.define(prefix + "_infer_with_arena", i32, arenaParams);
   {
     checkPointers(withArena, tensorArgs(withArena, 2),
                   prefix + "_infer_with_arena" + nullMessage);
@@ -756,26 +817,14 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
     b.CreateRet(callForward(withArena, 2, arena));
   }
 
-  // infer_packed: unpacks an array of pointers.
-  llvm::Function *packed = define(prefix + "_infer_packed", i32, {ptr, ptr});
-  {
-    llvm::BasicBlock *error =
-        fail(packed, prefix + "_infer_packed: the pointer array is NULL",
-             b.getInt32(1));
-    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", packed);
-    b.CreateCondBr(b.CreateIsNull(packed->getArg(1)), error, ok);
-    b.SetInsertPoint(ok);
-    SmallVector<llvm::Value *> args = {packed->getArg(0)};
-    for (size_t i = 0; i < numArgs; ++i)
-      args.push_back(
-          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, packed->getArg(1), i)));
-    b.CreateRet(b.CreateCall(infer, args));
-  }
+  api.definePacked(prefix, infer, numArgs);
 
   // destroy: frees the weights buffer (if any) and the handle.
-  llvm::Function *destroy = define(prefix + "_destroy", b.getVoidTy(), {ptr});
+  llvm::Function *destroy =
+      api.define(prefix + "_destroy", b.getVoidTy(), {ptr});
   {
-    llvm::FunctionCallee freeBuffer = declare("cnnrt_free", b.getVoidTy(), {ptr});
+    llvm::FunctionCallee freeBuffer =
+        api.declare("cnnrt_free", b.getVoidTy(), {ptr});
     llvm::BasicBlock *done = llvm::BasicBlock::Create(ctx, "done", destroy);
     llvm::BasicBlock *release = llvm::BasicBlock::Create(ctx, "release", destroy);
     b.CreateCondBr(b.CreateIsNull(destroy->getArg(0)), done, release);
@@ -795,6 +844,218 @@ LogicalResult addApi(llvm::Module &module, const ModelInterface &m) {
   }
   if (m.train && m.outlinedWeights && weightTable)
     return addTrainingApi(module, m, weightTable);
+  return success();
+}
+
+/// Gives every definition in `module` the prefix `tag`, so that two parts
+/// of a model, each with its C API (addApi), link into one module whose API
+/// calls theirs. (Their linkage stays until internalizeAllButApi: the
+/// linker would leave out a source module's internal functions that nothing
+/// calls yet.)
+void hidePart(llvm::Module &module, StringRef tag) {
+  auto hide = [&](llvm::GlobalValue &value) {
+    if (value.isDeclaration() || value.getName().starts_with("llvm."))
+      return;
+    value.setName(tag + (value.hasName() ? value.getName() : "constant"));
+  };
+  for (llvm::Function &f : module)
+    hide(f);
+  for (llvm::GlobalVariable &g : module.globals())
+    hide(g);
+}
+
+/// Adds the C API of a model split into a head, run one sample at a time,
+/// and a tail run on the whole batch (ModelPart), around the two parts' own
+/// APIs (hidePart, with tags "head_" and "tail_", which internalizeAllButApi
+/// then hides): create makes both parts'
+/// instances; infer runs the head into the batch's features (a block of the
+/// runtime's) and the tail from them; infer_with_arena places the features
+/// at the start of the caller's arena and gives both parts the rest.
+LogicalResult addSplitApi(llvm::Module &module, const ModelInterface &m,
+                          const SplitArena &arena) {
+  std::string prefix = "cnn_" + m.name;
+  auto part = [&](StringRef tag, StringRef suffix) {
+    return module.getFunction((tag + prefix + suffix).str());
+  };
+  llvm::Function *headCreate = part("head_", "_create"),
+                 *tailCreate = part("tail_", "_create"),
+                 *headInfer = part("head_", "_infer"),
+                 *tailInfer = part("tail_", "_infer"),
+                 *headWithArena = part("head_", "_infer_with_arena"),
+                 *tailWithArena = part("tail_", "_infer_with_arena"),
+                 *headDestroy = part("head_", "_destroy"),
+                 *tailDestroy = part("tail_", "_destroy");
+  if (!headCreate || !tailCreate || !headInfer || !tailInfer ||
+      !headWithArena || !tailWithArena || !headDestroy || !tailDestroy)
+    return failure();
+
+  ApiBuilder api(module);
+  llvm::LLVMContext &ctx = api.ctx;
+  llvm::IRBuilder<> &b = api.b;
+  llvm::Type *ptr = api.ptr, *i32 = api.i32, *i64 = api.i64;
+  llvm::FunctionCallee malloc = api.malloc, free = api.free,
+                       setError = api.setError;
+  llvm::FunctionCallee acquire =
+      api.declare("_mlir_memref_to_llvm_alloc", ptr, {i64});
+  llvm::FunctionCallee release =
+      api.declare("_mlir_memref_to_llvm_free", b.getVoidTy(), {ptr});
+  // Branches to an error return (setting `message`) where `bad` holds.
+  auto failIf = [&](llvm::Value *bad, const std::string &message,
+                    llvm::Value *result) {
+    llvm::Function *f = b.GetInsertBlock()->getParent();
+    llvm::BasicBlock *error = llvm::BasicBlock::Create(ctx, "error", f);
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ok", f);
+    b.CreateCondBr(bad, error, ok);
+    b.SetInsertPoint(error);
+    b.CreateCall(setError,
+                 {b.CreateGlobalString("%s"), b.CreateGlobalString(message)});
+    b.CreateRet(result);
+    b.SetInsertPoint(ok);
+  };
+  auto anyNull = [&](ArrayRef<llvm::Value *> values) {
+    llvm::Value *any = b.getFalse();
+    for (llvm::Value *v : values)
+      any = b.CreateOr(any, b.CreateIsNull(v));
+    return any;
+  };
+  // Returns `status` when it is not 0, after `cleanup`.
+  auto returnIfFailed = [&](llvm::Value *status,
+                            llvm::function_ref<void()> cleanup) {
+    llvm::Function *f = b.GetInsertBlock()->getParent();
+    llvm::BasicBlock *failed = llvm::BasicBlock::Create(ctx, "failed", f);
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "ran", f);
+    b.CreateCondBr(b.CreateICmpNE(status, b.getInt32(0)), failed, ok);
+    b.SetInsertPoint(failed);
+    cleanup();
+    b.CreateRet(status);
+    b.SetInsertPoint(ok);
+  };
+  llvm::Value *null = llvm::ConstantPointerNull::get(b.getPtrTy());
+  size_t inputs = m.inputs.size(), outputs = m.outputs.size();
+  size_t numArgs = inputs + outputs;
+  const std::string nullMessage = ": a model, input or output pointer is NULL";
+
+  // create: the handle holds the head's instance, then the tail's.
+  llvm::Function *create = api.define(prefix + "_create", ptr, {ptr});
+  {
+    llvm::Value *handle = b.CreateCall(malloc, {b.getInt64(16)});
+    failIf(b.CreateIsNull(handle), prefix + "_create: out of memory", null);
+    llvm::Value *head = b.CreateCall(headCreate, {create->getArg(0)});
+    llvm::BasicBlock *headFailed =
+        llvm::BasicBlock::Create(ctx, "head_failed", create);
+    llvm::BasicBlock *headMade =
+        llvm::BasicBlock::Create(ctx, "head_made", create);
+    b.CreateCondBr(b.CreateIsNull(head), headFailed, headMade);
+    b.SetInsertPoint(headFailed);
+    b.CreateCall(free, {handle});
+    b.CreateRet(null);
+    b.SetInsertPoint(headMade);
+    llvm::Value *tail = b.CreateCall(tailCreate, {create->getArg(0)});
+    llvm::BasicBlock *tailFailed =
+        llvm::BasicBlock::Create(ctx, "tail_failed", create);
+    llvm::BasicBlock *made = llvm::BasicBlock::Create(ctx, "made", create);
+    b.CreateCondBr(b.CreateIsNull(tail), tailFailed, made);
+    b.SetInsertPoint(tailFailed);
+    b.CreateCall(headDestroy, {head});
+    b.CreateCall(free, {handle});
+    b.CreateRet(null);
+    b.SetInsertPoint(made);
+    b.CreateStore(head, handle);
+    b.CreateStore(tail, b.CreateConstGEP1_64(ptr, handle, 1));
+    b.CreateRet(handle);
+  }
+  auto headOf = [&](llvm::Value *handle) { return b.CreateLoad(ptr, handle); };
+  auto tailOf = [&](llvm::Value *handle) {
+    return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, handle, 1));
+  };
+  auto tensorArgs = [&](llvm::Function *f, unsigned first) {
+    SmallVector<llvm::Value *> values;
+    for (size_t i = 0; i < numArgs; ++i)
+      values.push_back(f->getArg(first + i));
+    return values;
+  };
+
+  // infer: the head into the features, then the tail from them.
+  SmallVector<llvm::Type *> inferParams(numArgs + 1, ptr);
+  llvm::Function *infer = api.define(prefix + "_infer", i32, inferParams);
+  {
+    SmallVector<llvm::Value *> tensors = tensorArgs(infer, 1);
+    SmallVector<llvm::Value *> checked = {infer->getArg(0)};
+    checked.append(tensors);
+    failIf(anyNull(checked), prefix + "_infer" + nullMessage, b.getInt32(1));
+    llvm::Value *features =
+        b.CreateCall(acquire, {b.getInt64(arena.featureBytes)});
+    failIf(b.CreateIsNull(features),
+           llvm::formatv("{0}_infer: out of memory for the batch's features "
+                         "({1} bytes)",
+                         prefix, arena.featureBytes)
+               .str(),
+           b.getInt32(1));
+    SmallVector<llvm::Value *> headArgs = {headOf(infer->getArg(0))};
+    headArgs.append(tensors.begin(), tensors.begin() + inputs);
+    headArgs.push_back(features);
+    llvm::Value *status = b.CreateCall(headInfer, headArgs);
+    returnIfFailed(status, [&] { b.CreateCall(release, {features}); });
+    SmallVector<llvm::Value *> tailArgs = {tailOf(infer->getArg(0)), features};
+    tailArgs.append(tensors.begin() + inputs, tensors.end());
+    status = b.CreateCall(tailInfer, tailArgs);
+    b.CreateCall(release, {features});
+    b.CreateRet(status);
+  }
+
+  // infer_with_arena: the features first in the arena, then both parts'
+  // activations in the rest.
+  SmallVector<llvm::Type *> arenaParams(numArgs + 2, ptr);
+  llvm::Function *withArena =
+      api.define(prefix + "_infer_with_arena", i32, arenaParams);
+  {
+    SmallVector<llvm::Value *> tensors = tensorArgs(withArena, 2);
+    SmallVector<llvm::Value *> checked = {withArena->getArg(0)};
+    checked.append(tensors);
+    failIf(anyNull(checked), prefix + "_infer_with_arena" + nullMessage,
+           b.getInt32(1));
+    llvm::Value *features = withArena->getArg(1);
+    llvm::Value *misaligned =
+        b.CreateICmpNE(b.CreateAnd(b.CreatePtrToInt(features, i64),
+                                   b.getInt64(arena.alignment - 1)),
+                       b.getInt64(0));
+    failIf(b.CreateOr(b.CreateIsNull(features), misaligned),
+           llvm::formatv("{0}_infer_with_arena: the arena is NULL or not "
+                         "aligned to {1} bytes",
+                         prefix, arena.alignment)
+               .str(),
+           b.getInt32(1));
+    llvm::Value *rest = b.CreateConstInBoundsGEP1_64(
+        b.getInt8Ty(), features,
+        llvm::alignTo(arena.featureBytes, arena.alignment));
+    SmallVector<llvm::Value *> headArgs = {headOf(withArena->getArg(0)), rest};
+    headArgs.append(tensors.begin(), tensors.begin() + inputs);
+    headArgs.push_back(features);
+    llvm::Value *status = b.CreateCall(headWithArena, headArgs);
+    returnIfFailed(status, [] {});
+    SmallVector<llvm::Value *> tailArgs = {tailOf(withArena->getArg(0)), rest,
+                                           features};
+    tailArgs.append(tensors.begin() + inputs, tensors.end());
+    b.CreateRet(b.CreateCall(tailWithArena, tailArgs));
+  }
+
+  api.definePacked(prefix, infer, numArgs);
+
+  // destroy: both parts' instances, then the handle.
+  llvm::Function *destroy =
+      api.define(prefix + "_destroy", b.getVoidTy(), {ptr});
+  {
+    llvm::BasicBlock *done = llvm::BasicBlock::Create(ctx, "done", destroy);
+    llvm::BasicBlock *free_ = llvm::BasicBlock::Create(ctx, "free", destroy);
+    b.CreateCondBr(b.CreateIsNull(destroy->getArg(0)), done, free_);
+    b.SetInsertPoint(free_);
+    b.CreateCall(headDestroy, {headOf(destroy->getArg(0))});
+    b.CreateCall(tailDestroy, {tailOf(destroy->getArg(0))});
+    b.CreateCall(free, {destroy->getArg(0)});
+    b.CreateRetVoid();
+    b.SetInsertPoint(done);
+    b.CreateRetVoid();
+  }
   return success();
 }
 
@@ -921,7 +1182,8 @@ std::string optimizeAndEmit(llvm::Module &module, llvm::TargetMachine &machine,
 /// nothing to the functions it cannot inline from the others.
 LogicalResult writeModelObjects(ModuleOp llvmModule,
                                 const ModelInterface &interface, StringRef cpu,
-                                ArrayRef<std::string> paths) {
+                                ArrayRef<std::string> paths,
+                                const ModelPart *tail) {
   Location loc = llvmModule.getLoc();
   // Target machines are made here, one per part: target registration is
   // not for several threads at once.
@@ -933,17 +1195,43 @@ LogicalResult writeModelObjects(ModuleOp llvmModule,
   }
   llvm::TargetMachine &machine = *machines.front();
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> module =
-      translateModuleToLLVMIR(llvmModule, context, interface.name);
-  if (!module)
-    return emitError(loc) << "translation to LLVM IR failed";
-  module->setTargetTriple(machine.getTargetTriple());
-  module->setDataLayout(machine.createDataLayout());
-  ModelInterface lowered = interface;
-  readLoweredLayout(llvmModule, lowered);
-  if (failed(addApi(*module, lowered)))
-    return emitError(loc) << "the lowered module has no function 'forward'";
-  internalizeAllButApi(*module, lowered);
+  // One part of the model, translated, with its C API.
+  auto translate = [&](ModuleOp part, ModelInterface lowered,
+                       std::unique_ptr<llvm::Module> &into) -> LogicalResult {
+    into = translateModuleToLLVMIR(part, context, interface.name);
+    if (!into)
+      return emitError(loc) << "translation to LLVM IR failed";
+    into->setTargetTriple(machine.getTargetTriple());
+    into->setDataLayout(machine.createDataLayout());
+    readLoweredLayout(part, lowered);
+    if (failed(addApi(*into, lowered)))
+      return emitError(loc) << "the lowered module has no function 'forward'";
+    return success();
+  };
+  std::unique_ptr<llvm::Module> module;
+  if (!tail) {
+    if (failed(translate(llvmModule, interface, module)))
+      return failure();
+  } else {
+    // The head's outputs are the tail's inputs, for the whole batch.
+    ModelInterface head = interface;
+    head.outputs = tail->interface.inputs;
+    std::unique_ptr<llvm::Module> tailModule;
+    if (failed(translate(llvmModule, head, module)) ||
+        failed(translate(tail->module, tail->interface, tailModule)))
+      return failure();
+    hidePart(*module, "head_");
+    hidePart(*tailModule, "tail_");
+    if (llvm::Linker::linkModules(*module, std::move(tailModule)))
+      return emitError(loc) << "linking the model's head and tail failed";
+    ModelInterface headLowered = head, tailLowered = tail->interface;
+    readLoweredLayout(llvmModule, headLowered);
+    readLoweredLayout(tail->module, tailLowered);
+    if (failed(addSplitApi(*module, interface,
+                           splitArena(headLowered, tailLowered))))
+      return emitError(loc) << "the model's head or tail lacks its C API";
+  }
+  internalizeAllButApi(*module, interface);
 
   if (paths.size() == 1) {
     std::string error = optimizeAndEmit(*module, machine, paths.front());
@@ -995,15 +1283,34 @@ size_t objectParts(unsigned jobs) {
 
 } // namespace
 
+SplitArena mlir::cnn::splitArena(const ModelInterface &head,
+                                 const ModelInterface &tail) {
+  SplitArena arena;
+  int64_t floats = 1;
+  if (!tail.inputs.empty())
+    for (int64_t d : tail.inputs.front().shape)
+      floats *= d;
+  arena.featureBytes = floats * 4;
+  arena.alignment = std::max<int64_t>(
+      {arena.alignment, head.arenaAlignment, tail.arenaAlignment});
+  arena.bytes = llvm::alignTo(arena.featureBytes, arena.alignment) +
+                std::max(head.arenaBytes, tail.arenaBytes);
+  arena.lowerBound =
+      arena.featureBytes + std::max(head.arenaLowerBound, tail.arenaLowerBound);
+  return arena;
+}
+
 LogicalResult mlir::cnn::writeModelObject(ModuleOp llvmModule,
                                           const ModelInterface &interface,
-                                          StringRef cpu, StringRef path) {
-  return writeModelObjects(llvmModule, interface, cpu, {path.str()});
+                                          StringRef cpu, StringRef path,
+                                          const ModelPart *tail) {
+  return writeModelObjects(llvmModule, interface, cpu, {path.str()}, tail);
 }
 
 LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
                                            const ModelInterface &interface,
-                                           const LibraryOptions &options) {
+                                           const LibraryOptions &options,
+                                           const ModelPart *tail) {
   Location loc = llvmModule.getLoc();
   if (std::error_code ec = llvm::sys::fs::create_directories(options.outputDir))
     return emitError(loc) << "cannot create " << options.outputDir << ": "
@@ -1027,7 +1334,8 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
   for (size_t i = 0, e = objectParts(options.jobs); i < e; ++i)
     objects.push_back(
         in(interface.name + (e == 1 ? "" : "-" + std::to_string(i)) + ".o"));
-  if (failed(writeModelObjects(llvmModule, interface, options.cpu, objects)))
+  if (failed(
+          writeModelObjects(llvmModule, interface, options.cpu, objects, tail)))
     return failure();
 
   std::string archive = "lib" + interface.name + ".a";
@@ -1071,6 +1379,16 @@ LogicalResult mlir::cnn::writeModelLibrary(ModuleOp llvmModule,
   std::string header = interface.name + ".h";
   ModelInterface lowered = interface;
   readLoweredLayout(llvmModule, lowered);
+  if (tail) {
+    ModelInterface head = lowered, tailLowered = tail->interface;
+    head.outputs = tail->interface.inputs;
+    readLoweredLayout(tail->module, tailLowered);
+    SplitArena arena = splitArena(head, tailLowered);
+    lowered.arenaBytes = arena.bytes;
+    lowered.arenaLowerBound = arena.lowerBound;
+    lowered.arenaAlignment = arena.alignment;
+    lowered.batchedTail = true;
+  }
   if (failed(writeFile(loc, in(header), generateHeader(lowered))))
     return failure();
 

@@ -57,6 +57,10 @@ struct ModelInterface {
   /// other, in the same arena (see perSampleBatch). The inputs and outputs
   /// keep the batch's shapes.
   int64_t sampleRuns = 1;
+  /// With sampleRuns > 1: the model function computes the model's first
+  /// layers for one sample, and a second part the rest on the whole batch
+  /// (ModelPart). The header describes the arena of both.
+  bool batchedTail = false;
   /// Where forward_prepare's results go in the packed buffer (in floats).
   std::vector<int64_t> packedWeightOffsets;
   /// The file create(NULL) loads.
@@ -121,16 +125,42 @@ struct LibraryOptions {
   std::vector<std::vector<float>> seededData;
 };
 
+/// The tail of a model whose head runs one sample at a time and whose last
+/// layers run on the whole batch (perSampleTailStart): its module, and its
+/// interface (inputs: the head's output for the whole batch; outputs: the
+/// model's).
+struct ModelPart {
+  ModuleOp module;
+  ModelInterface interface;
+};
+
+/// The activation arena of a model split into a head and a batched tail,
+/// from their lowered interfaces: the batch's features that the head
+/// computes for the tail, then one region that the head (one sample at a
+/// time) and then the tail use.
+struct SplitArena {
+  int64_t featureBytes = 0;
+  int64_t bytes = 0;
+  int64_t lowerBound = 0;
+  int64_t alignment = 64;
+};
+SplitArena splitArena(const ModelInterface &head, const ModelInterface &tail);
+
 /// Writes lib<name>.so, lib<name>.a and <name>.h for `llvmModule` (a module
-/// in the LLVM dialect whose model function is `forward`).
+/// in the LLVM dialect whose model function is `forward`). With `tail`,
+/// `llvmModule` computes the model's head one sample at a time (its outputs
+/// are the tail's inputs) and `interface` describes the whole model: the
+/// library runs the head, then the tail on the batch.
 LogicalResult writeModelLibrary(ModuleOp llvmModule,
                                 const ModelInterface &interface,
-                                const LibraryOptions &options);
+                                const LibraryOptions &options,
+                                const ModelPart *tail = nullptr);
 
 /// Translates, optimizes and writes only the object file.
 LogicalResult writeModelObject(ModuleOp llvmModule,
                                const ModelInterface &interface,
-                               llvm::StringRef cpu, llvm::StringRef path);
+                               llvm::StringRef cpu, llvm::StringRef path,
+                               const ModelPart *tail = nullptr);
 
 /// The C header of the model's API.
 std::string generateHeader(const ModelInterface &interface);

@@ -269,3 +269,16 @@ x_bands_even = harness.seeded_input((2, 16, 60, 60))
 harness.check("conv_row_bands_even", row_bands_even, x_bands_even, expected=2)
 harness.check("conv_row_bands_batch", row_bands_even, x_bands_even, expected=2,
               options=["--per-sample=false"])
+
+# A batch run one sample at a time runs its last layers, from where every
+# activation of a sample is at most 256 KiB, on the whole batch: here the
+# first convolution (1 MiB a sample) and the stride-2 one after it, with
+# its batch norm and ReLU, run per sample, and the rest (a 3x3 and a 1x1
+# convolution, the global pool and the classifier) on the batch of 3.
+split = [("split_head_tail", nn.Sequential(
+    nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(),
+    nn.Conv2d(64, 32, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+    nn.Conv2d(32, 24, 3, padding=1), nn.ReLU6(), nn.Conv2d(24, 48, 1),
+    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(48, 10)))]
+x_split = harness.seeded_input((3, 3, 64, 64))
+harness.check("conv_split_batch", split, x_split, expected=1)

@@ -71,6 +71,13 @@ cl::opt<bool> perSampleOpt(
              "run samples side by side); default true, false keeps the "
              "batch in every layer"),
     cl::init(true), cl::cat(commonCategory));
+cl::opt<bool> batchedTailOpt(
+    "batched-tail",
+    cl::desc("When a batch runs one sample at a time, run its last layers "
+             "(from where every activation of a sample is small: the last "
+             "stages and the classifier) on the whole batch, whose weights "
+             "each sample would otherwise read again; default true"),
+    cl::init(true), cl::cat(commonCategory));
 cl::opt<bool> winogradOpt(
     "winograd",
     cl::desc("Compute convolutions of stride 1 (3x3, 5x5, 1x7, ...) with "
@@ -340,11 +347,83 @@ probePerSample(MLIRContext &context, bool &probeFailed) {
   return std::make_pair(*batch, *all);
 }
 
+/// The name of the first layer of `module`'s forward (its location's).
+std::string firstLayerName(ModuleOp module) {
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  if (!forward)
+    return "";
+  for (Operation &op : forward.getBody().front()) {
+    if (isa<arith::ConstantOp>(op))
+      continue;
+    Location loc = op.getLoc();
+    if (auto fused = dyn_cast<FusedLoc>(loc))
+      if (!fused.getLocations().empty())
+        loc = fused.getLocations().front();
+    if (auto name = dyn_cast<NameLoc>(loc))
+      return name.getName().str();
+    return "";
+  }
+  return "";
+}
+
+/// Splits a model whose batch runs one sample at a time into `single`, its
+/// batch-1 import, which keeps the head, and its tail on the whole batch,
+/// returned (see perSampleTailStart); null where it has no such tail or
+/// --batched-tail=false. Sets `tailStart` to the tail's first layer op.
+OwningOpRef<ModuleOp> splitBatchedTail(MLIRContext &context, ModuleOp single,
+                                       std::optional<int64_t> &tailStart) {
+  tailStart = std::nullopt;
+  if (!batchedTailOpt)
+    return nullptr;
+  std::optional<int64_t> start = perSampleTailStart(single);
+  if (!start)
+    return nullptr;
+  OwningOpRef<ModuleOp> whole;
+  {
+    // The batch's import repeats the batch-1 import's warnings and remarks.
+    ScopedDiagnosticHandler quiet(&context, [](Diagnostic &diagnostic) {
+      return success(diagnostic.getSeverity() != DiagnosticSeverity::Error);
+    });
+    whole = importFromOptions(context);
+  }
+  if (!whole)
+    return nullptr;
+  // The batch's import put its weights in blobs of its own, whose keys got
+  // a suffix (the batch-1 import's hold the weights' names): its constants
+  // take the batch-1 import's blobs, whose keys name the weights in the
+  // weights file.
+  auto weightsOf = [](ModuleOp module) {
+    SmallVector<arith::ConstantOp> weights;
+    module.walk([&](arith::ConstantOp op) {
+      if (isa<DenseResourceElementsAttr>(op.getValue()))
+        weights.push_back(op);
+    });
+    return weights;
+  };
+  SmallVector<arith::ConstantOp> ones = weightsOf(single),
+                                 alls = weightsOf(*whole);
+  if (ones.size() != alls.size())
+    return nullptr;
+  for (auto [one, all] : llvm::zip_equal(ones, alls)) {
+    if (one.getType() != all.getType())
+      return nullptr;
+    all.setValueAttr(one.getValue());
+  }
+  if (failed(splitForward(*whole, *start, /*keepHead=*/false)) ||
+      failed(splitForward(single, *start, /*keepHead=*/true)))
+    return nullptr;
+  tailStart = start;
+  return whole;
+}
+
 /// Imports the model for an inference library: at batch 1 when its batch
 /// runs one sample at a time (probePerSample), with `interface` then
-/// holding the batch's inputs and outputs and the number of runs.
+/// holding the batch's inputs and outputs and the number of runs. The
+/// returned module then computes the head of the model, and `tail` holds
+/// the rest on the whole batch, where it has one (splitBatchedTail).
 OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
-                                         ModelInterface &interface) {
+                                         ModelInterface &interface,
+                                         OwningOpRef<ModuleOp> &tail) {
   bool probeFailed = false;
   auto perSample = probePerSample(context, probeFailed);
   if (probeFailed)
@@ -362,6 +441,8 @@ OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
     interface.inputs = perSample->second.inputs;
     interface.outputs = perSample->second.outputs;
     interface.sampleRuns = perSample->first;
+    std::optional<int64_t> tailStart;
+    tail = splitBatchedTail(context, *module, tailStart);
   }
   return module;
 }
@@ -460,8 +541,20 @@ FailureOr<BuildTrainStepPassOptions> trainingOptions(ModuleOp module) {
 /// from OUTDIR/<name>.safetensors written here for models cnnc initialised.
 LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
                            StringRef outputDir, TimingScope &timing,
-                           bool train = false) {
+                           bool train = false, ModuleOp tail = {}) {
   stripInterfaceNames(module);
+  SmallVector<ModuleOp, 2> parts = {module};
+  // The tail's interface, read before its weights become an argument.
+  std::optional<ModelPart> batchedTail;
+  if (tail) {
+    FailureOr<ModelInterface> tailInterface = readModelInterface(tail);
+    if (failed(tailInterface))
+      return failure();
+    tailInterface->name = interface.name;
+    stripInterfaceNames(tail);
+    parts.push_back(tail);
+    batchedTail = ModelPart{tail, *tailInterface};
+  }
   LibraryOptions options;
   options.outputDir = outputDir.str();
   options.cpu = cpuOpt;
@@ -471,18 +564,20 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
     if (auto file = module->getAttrOfType<StringAttr>(kWeightsFileAttr)) {
       interface.weightsPath = file.str();
     } else {
-      module.walk([&](arith::ConstantOp op) {
-        auto attr = dyn_cast<DenseResourceElementsAttr>(op.getValue());
-        if (!attr)
-          return;
-        auto data = cast<DenseF32ResourceElementsAttr>(attr).tryGetAsArrayRef();
-        if (!data)
-          return;
-        options.seededShapes.emplace_back(
-            attr.getRawHandle().getKey().str(),
-            std::vector<int64_t>(attr.getType().getShape()));
-        options.seededData.emplace_back(data->begin(), data->end());
-      });
+      for (ModuleOp part : parts)
+        part.walk([&](arith::ConstantOp op) {
+          auto attr = dyn_cast<DenseResourceElementsAttr>(op.getValue());
+          if (!attr)
+            return;
+          auto data =
+              cast<DenseF32ResourceElementsAttr>(attr).tryGetAsArrayRef();
+          if (!data)
+            return;
+          options.seededShapes.emplace_back(
+              attr.getRawHandle().getKey().str(),
+              std::vector<int64_t>(attr.getType().getShape()));
+          options.seededData.emplace_back(data->begin(), data->end());
+        });
       SmallString<256> path(outputDir);
       (void)llvm::sys::fs::make_absolute(path);
       llvm::sys::path::append(path, interface.name + ".safetensors");
@@ -499,31 +594,39 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
     }
     TimingScope outline = timing.nest("weights outlining");
     pm.enableTiming(outline);
-    if (failed(pm.run(module)))
-      return failure();
+    for (ModuleOp part : parts)
+      if (failed(pm.run(part)))
+        return failure();
     outline.stop();
     readWeightsLayout(module, interface);
     readTrainingLayout(module, interface);
+    if (batchedTail) {
+      readWeightsLayout(tail, batchedTail->interface);
+      batchedTail->interface.weightsPath = interface.weightsPath;
+    }
   } else if (train) {
     llvm::errs() << "cnnc: --train needs the weights in a buffer; drop "
                     "--embed-weights\n";
     return failure();
   }
   CpuTarget target = cpuTarget(options.cpu, train);
-  if (failed(lowerModule(module, Phase::Llvm, target, &timing)))
-    return failure();
+  for (ModuleOp part : parts)
+    if (failed(lowerModule(part, Phase::Llvm, target, &timing)))
+      return failure();
   TimingScope write = timing.nest("LLVM code generation and linking");
-  return writeModelLibrary(module, interface, options);
+  return writeModelLibrary(module, interface, options,
+                           batchedTail ? &*batchedTail : nullptr);
 }
 
 int runCompile(MLIRContext &context, TimingScope &timing) {
   // A library for inference may run its batch one sample at a time.
   ModelInterface inference;
+  OwningOpRef<ModuleOp> tail;
   bool library = (emitOpt == Emit::Lib || emitOpt == Emit::Obj) && !trainOpt;
   TimingScope import = timing.nest("import");
-  OwningOpRef<ModuleOp> module = library
-                                     ? importForInference(context, inference)
-                                     : importFromOptions(context);
+  OwningOpRef<ModuleOp> module =
+      library ? importForInference(context, inference, tail)
+              : importFromOptions(context);
   import.stop();
   if (!module)
     return 1;
@@ -552,16 +655,29 @@ int runCompile(MLIRContext &context, TimingScope &timing) {
     if (failed(interface))
       return 1;
     if (emitOpt == Emit::Lib)
-      return failed(
-                 buildLibrary(*module, *interface, outputOpt, timing, trainOpt))
+      return failed(buildLibrary(*module, *interface, outputOpt, timing,
+                                 trainOpt, tail ? *tail : ModuleOp()))
                  ? 1
                  : 0;
+    std::optional<ModelPart> batchedTail;
+    if (tail) {
+      FailureOr<ModelInterface> tailInterface = readModelInterface(*tail);
+      if (failed(tailInterface))
+        return 1;
+      tailInterface->name = interface->name;
+      stripInterfaceNames(*tail);
+      if (failed(lowerModule(*tail, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
+        return 1;
+      batchedTail = ModelPart{*tail, *tailInterface};
+    }
     stripInterfaceNames(*module);
     if (failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
       return 1;
     TimingScope write = timing.nest("LLVM code generation");
-    return failed(writeModelObject(*module, *interface, cpuOpt, outputOpt)) ? 1
-                                                                            : 0;
+    return failed(writeModelObject(*module, *interface, cpuOpt, outputOpt,
+                                   batchedTail ? &*batchedTail : nullptr))
+               ? 1
+               : 0;
   }
   }
   return 1;
@@ -626,8 +742,9 @@ struct LoadedModel {
 std::unique_ptr<LoadedModel> loadModel(ModuleOp module,
                                        const ModelInterface &interface,
                                        StringRef dir, bool train,
-                                       StringRef command, TimingScope &timing) {
-  if (failed(buildLibrary(module, interface, dir, timing, train)))
+                                       StringRef command, TimingScope &timing,
+                                       ModuleOp tail = {}) {
+  if (failed(buildLibrary(module, interface, dir, timing, train, tail)))
     return nullptr;
   auto model = std::make_unique<LoadedModel>();
   model->path = (dir + "/lib" + interface.name + ".so").str();
@@ -661,7 +778,8 @@ std::unique_ptr<LoadedModel> loadModel(ModuleOp module,
 int runRun(MLIRContext &context, TimingScope &timing) {
   FailureOr<ModelInterface> interface = ModelInterface();
   TimingScope import = timing.nest("import");
-  OwningOpRef<ModuleOp> module = importForInference(context, *interface);
+  OwningOpRef<ModuleOp> tail;
+  OwningOpRef<ModuleOp> module = importForInference(context, *interface, tail);
   import.stop();
   if (!module)
     return 1;
@@ -692,7 +810,8 @@ int runRun(MLIRContext &context, TimingScope &timing) {
   }
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
   std::unique_ptr<LoadedModel> model =
-      loadModel(*module, *interface, dir, /*train=*/false, "cnnc run", timing);
+      loadModel(*module, *interface, dir, /*train=*/false, "cnnc run", timing,
+                tail ? *tail : ModuleOp());
   if (!model)
     return 1;
 
@@ -1041,6 +1160,9 @@ int runInspect(MLIRContext &context, TimingScope &timing) {
   auto perSample = probePerSample(context, probeFailed);
   if (probeFailed)
     return 1;
+  OwningOpRef<ModuleOp> tail;
+  std::optional<int64_t> tailStart;
+  std::string tailLayer;
   if (perSample) {
     ScopedDiagnosticHandler quiet(&context,
                                   [](Diagnostic &) { return success(); });
@@ -1048,15 +1170,41 @@ int runInspect(MLIRContext &context, TimingScope &timing) {
                                /*forcedBatch=*/1);
     if (!module)
       return 1;
+    tail = splitBatchedTail(context, *module, tailStart);
   }
-  stripInterfaceNames(*module);
-  PassManager pm(&context);
-  pm.addPass(createOutlineWeightsPass());
-  if (failed(pm.run(*module)) ||
-      failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
-    return 1;
-  ModelInterface lowered;
-  readLoweredLayout(*module, lowered);
+  ModelInterface lowered, tailLowered;
+  if (tail) {
+    FailureOr<ModelInterface> read = readModelInterface(*tail);
+    if (failed(read))
+      return 1;
+    tailLowered = *read;
+    tailLayer = firstLayerName(*tail);
+  }
+  for (ModuleOp part : {*module, tail ? *tail : ModuleOp()}) {
+    if (!part)
+      continue;
+    stripInterfaceNames(part);
+    PassManager pm(&context);
+    pm.addPass(createOutlineWeightsPass());
+    if (failed(pm.run(part)) ||
+        failed(lowerModule(part, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
+      return 1;
+    readLoweredLayout(part, part == *module ? lowered : tailLowered);
+  }
+  if (tail) {
+    SplitArena arena = splitArena(lowered, tailLowered);
+    printActivationMemory(llvm::outs(), arena.bytes, arena.lowerBound);
+    llvm::outs() << llvm::formatv(
+        "the library runs the batch of {0} one sample at a time up to layer "
+        "'{1}', and the layers from there on on the whole batch: the arena "
+        "holds the batch's {2} bytes of features between them, then one "
+        "sample's activations or the batch's of those layers; _infer on T "
+        "threads runs T samples side by side in T arenas "
+        "(--batched-tail=false runs every layer one sample at a time, "
+        "--per-sample=false keeps the batch)\n",
+        perSample->first, tailLayer, arena.featureBytes);
+    return 0;
+  }
   printActivationMemory(llvm::outs(), lowered.arenaBytes,
                         lowered.arenaLowerBound);
   if (perSample)
