@@ -369,10 +369,8 @@ std::string firstLayerName(ModuleOp module) {
 /// Splits a model whose batch runs one sample at a time into `single`, its
 /// batch-1 import, which keeps the head, and its tail on the whole batch,
 /// returned (see perSampleTailStart); null where it has no such tail or
-/// --batched-tail=false. Sets `tailStart` to the tail's first layer op.
-OwningOpRef<ModuleOp> splitBatchedTail(MLIRContext &context, ModuleOp single,
-                                       std::optional<int64_t> &tailStart) {
-  tailStart = std::nullopt;
+/// --batched-tail=false.
+OwningOpRef<ModuleOp> splitBatchedTail(MLIRContext &context, ModuleOp single) {
   if (!batchedTailOpt)
     return nullptr;
   std::optional<int64_t> start = perSampleTailStart(single);
@@ -412,9 +410,9 @@ OwningOpRef<ModuleOp> splitBatchedTail(MLIRContext &context, ModuleOp single,
   if (failed(splitForward(*whole, *start, /*keepHead=*/false)) ||
       failed(splitForward(single, *start, /*keepHead=*/true)))
     return nullptr;
-  tailStart = start;
   return whole;
 }
+
 
 /// Imports the model for an inference library: at batch 1 when its batch
 /// runs one sample at a time (probePerSample), with `interface` then
@@ -441,8 +439,7 @@ OwningOpRef<ModuleOp> importForInference(MLIRContext &context,
     interface.inputs = perSample->second.inputs;
     interface.outputs = perSample->second.outputs;
     interface.sampleRuns = perSample->first;
-    std::optional<int64_t> tailStart;
-    tail = splitBatchedTail(context, *module, tailStart);
+    tail = splitBatchedTail(context, *module);
   }
   return module;
 }
@@ -535,6 +532,18 @@ FailureOr<BuildTrainStepPassOptions> trainingOptions(ModuleOp module) {
   return options;
 }
 
+/// The tail's part of the library: its interface (read before its weights
+/// become an argument) under the model's name, and its module without the
+/// interface names.
+FailureOr<ModelPart> describeTail(ModuleOp tail, StringRef name) {
+  FailureOr<ModelInterface> interface = readModelInterface(tail);
+  if (failed(interface))
+    return failure();
+  interface->name = name.str();
+  stripInterfaceNames(tail);
+  return ModelPart{tail, *interface};
+}
+
 /// Lowers `module` to LLVM and writes the model library into `outputDir`.
 /// Unless the weights are embedded, they move into one buffer that the
 /// library loads at create time: from the description's weights file, or
@@ -544,16 +553,13 @@ LogicalResult buildLibrary(ModuleOp module, ModelInterface interface,
                            bool train = false, ModuleOp tail = {}) {
   stripInterfaceNames(module);
   SmallVector<ModuleOp, 2> parts = {module};
-  // The tail's interface, read before its weights become an argument.
   std::optional<ModelPart> batchedTail;
   if (tail) {
-    FailureOr<ModelInterface> tailInterface = readModelInterface(tail);
-    if (failed(tailInterface))
+    FailureOr<ModelPart> part = describeTail(tail, interface.name);
+    if (failed(part))
       return failure();
-    tailInterface->name = interface.name;
-    stripInterfaceNames(tail);
     parts.push_back(tail);
-    batchedTail = ModelPart{tail, *tailInterface};
+    batchedTail = *part;
   }
   LibraryOptions options;
   options.outputDir = outputDir.str();
@@ -661,14 +667,11 @@ int runCompile(MLIRContext &context, TimingScope &timing) {
                  : 0;
     std::optional<ModelPart> batchedTail;
     if (tail) {
-      FailureOr<ModelInterface> tailInterface = readModelInterface(*tail);
-      if (failed(tailInterface))
+      FailureOr<ModelPart> part = describeTail(*tail, interface->name);
+      if (failed(part) ||
+          failed(lowerModule(*tail, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
         return 1;
-      tailInterface->name = interface->name;
-      stripInterfaceNames(*tail);
-      if (failed(lowerModule(*tail, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
-        return 1;
-      batchedTail = ModelPart{*tail, *tailInterface};
+      batchedTail = *part;
     }
     stripInterfaceNames(*module);
     if (failed(lowerModule(*module, Phase::Llvm, cpuTarget(cpuOpt), &timing)))
@@ -1161,7 +1164,6 @@ int runInspect(MLIRContext &context, TimingScope &timing) {
   if (probeFailed)
     return 1;
   OwningOpRef<ModuleOp> tail;
-  std::optional<int64_t> tailStart;
   std::string tailLayer;
   if (perSample) {
     ScopedDiagnosticHandler quiet(&context,
@@ -1170,7 +1172,7 @@ int runInspect(MLIRContext &context, TimingScope &timing) {
                                /*forcedBatch=*/1);
     if (!module)
       return 1;
-    tail = splitBatchedTail(context, *module, tailStart);
+    tail = splitBatchedTail(context, *module);
   }
   ModelInterface lowered, tailLowered;
   if (tail) {
