@@ -4,15 +4,18 @@
 // contractions become outer products and FMAs, unit dimensions go, and
 // transfers become unrolled 1-D loads and stores. A read that transposes
 // (a tile of linalg.transpose) becomes a read in the memory's order, whole
-// vectors along the innermost dimension, and one shuffle.
+// vectors along the innermost dimension, and one shuffle. A max pool's
+// vector maximum becomes a compare and select that keeps NaNs.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
 
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <numeric>
@@ -75,6 +78,35 @@ struct ReadInMemoryOrder final : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// `arith.maximumf` of two vectors neither of which is a constant (a max
+/// pool's window) becomes a compare and select, and a second compare that
+/// puts back a NaN of either operand (their sum): three instructions per
+/// vector on x86 (LLVM makes the compare and select one `vmaxps`; then
+/// `vcmpunordps` and a masked `vaddps`), where it expands maximumf into
+/// six, two of them to order +0 above -0. Only the sign of a zero maximum may
+/// differ (max(+0, -0) is -0), as it does in PyTorch's pooling. A maximum with
+/// a constant (ReLU's 0, a clip's bound) stays: LLVM makes it one `vmaxps`.
+struct MaximumAsSelect final : OpRewritePattern<arith::MaximumFOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::MaximumFOp op,
+                                PatternRewriter &rewriter) const override {
+    Value a = op.getLhs(), b = op.getRhs();
+    if (!isa<VectorType>(op.getType()) || matchPattern(a, m_Constant()) ||
+        matchPattern(b, m_Constant()))
+      return failure();
+    Location loc = op.getLoc();
+    Value greater =
+        arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, a, b);
+    Value larger = arith::SelectOp::create(rewriter, loc, greater, a, b);
+    Value unordered =
+        arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNO, a, b);
+    Value nan = arith::AddFOp::create(rewriter, loc, a, b);
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, unordered, nan, larger);
+    return success();
+  }
+};
+
 struct LowerVectorsPass final
     : cnn::impl::LowerVectorsPassBase<LowerVectorsPass> {
   void runOnOperation() override {
@@ -110,6 +142,7 @@ struct LowerVectorsPass final
     populateVectorToSCFConversionPatterns(
         transfers,
         VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1));
+    transfers.add<MaximumAsSelect>(context);
     for (RegisteredOperationName name : context->getRegisteredOperations())
       name.getCanonicalizationPatterns(transfers, context);
     if (failed(applyPatternsGreedily(func, std::move(transfers))))

@@ -261,6 +261,25 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
     narrower than 128 bits (3 floats) and lie contiguous in memory is
     flattened to one 1-D transfer: the transposed tile is stored as one
     `vector<48xf32>`.
+
+    The maximum of two vectors neither of which is a constant (a max
+    pool's window) becomes a compare and select, and a second compare that
+    puts back a NaN of either operand:
+    ```mlir
+    %m = arith.maximumf %a, %b : vector<16xf32>
+    ```
+    becomes
+    ```mlir
+    %gt = arith.cmpf ogt, %a, %b : vector<16xf32>
+    %max = arith.select %gt, %a, %b : vector<16xi1>, vector<16xf32>
+    %uno = arith.cmpf uno, %a, %b : vector<16xf32>
+    %nan = arith.addf %a, %b : vector<16xf32>
+    %m = arith.select %uno, %nan, %max : vector<16xi1>, vector<16xf32>
+    ```
+    three instructions on x86 (`vmaxps`, `vcmpunordps`, a masked `vaddps`)
+    where LLVM expands `arith.maximumf` into six, two of them to order +0
+    above -0; only the sign of a zero maximum may differ. A maximum with a
+    constant (ReLU's 0) stays: LLVM makes it one `vmaxps`.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",

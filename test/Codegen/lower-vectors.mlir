@@ -133,3 +133,35 @@ func.func @transposed_tile(%src: memref<1x3x8x32xf32>, %dst: memref<1x1x16x3xf32
   vector.transfer_write %t, %dst[%c0, %c0, %c0, %c0] {in_bounds = [true, true]} : vector<16x3xf32>, memref<1x1x16x3xf32, strided<[672, 48, 3, 1], offset: ?>>
   return
 }
+
+// -----
+
+// A max pool's window (the maximum of two vectors) becomes a compare and
+// select, and a second compare that puts back a NaN of either operand.
+// CHECK-LABEL: func @window_maximum
+// CHECK-SAME: (%[[A:[^:]+]]: vector<16xf32>, %[[B:[^:]+]]: vector<16xf32>)
+// CHECK-NOT: arith.maximumf
+// CHECK-DAG: %[[GT:.+]] = arith.cmpf ogt, %[[A]], %[[B]] : vector<16xf32>
+// CHECK-DAG: %[[MAX:.+]] = arith.select %[[GT]], %[[A]], %[[B]] : vector<16xi1>, vector<16xf32>
+// CHECK-DAG: %[[UNO:.+]] = arith.cmpf uno, %[[A]], %[[B]] : vector<16xf32>
+// CHECK-DAG: %[[NAN:.+]] = arith.addf %[[A]], %[[B]] : vector<16xf32>
+// CHECK: %[[R:.+]] = arith.select %[[UNO]], %[[NAN]], %[[MAX]] : vector<16xi1>, vector<16xf32>
+// CHECK: return %[[R]]
+func.func @window_maximum(%a: vector<16xf32>, %b: vector<16xf32>) -> vector<16xf32> {
+  %r = arith.maximumf %a, %b : vector<16xf32>
+  return %r : vector<16xf32>
+}
+
+// -----
+
+// A maximum with a constant (ReLU) and a scalar maximum stay.
+// CHECK-LABEL: func @relu_maximum
+// CHECK: arith.maximumf %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK: arith.maximumf %{{.+}}, %{{.+}} : f32
+// CHECK-NOT: arith.select
+func.func @relu_maximum(%a: vector<16xf32>, %x: f32, %y: f32) -> (vector<16xf32>, f32) {
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  %r = arith.maximumf %a, %zero : vector<16xf32>
+  %s = arith.maximumf %x, %y : f32
+  return %r, %s : vector<16xf32>, f32
+}

@@ -2,7 +2,8 @@
 # padding, dilation, ceil_mode, including a ceil window that PyTorch keeps
 # and one it drops), AvgPool2d (ceil_mode, count_include_pad both ways,
 # padding), AdaptiveAvgPool2d (divisible and non-divisible, shrinking and
-# growing), global average and global max pooling.
+# growing), global average and global max pooling, and max pools of an input
+# with NaNs (which they propagate).
 # Tolerance: max|ours - torch| <= 1e-4 * max(1, max|torch|) in f32, per case.
 #
 # REQUIRES: torch
@@ -20,6 +21,13 @@ x0 = harness.seeded_input((2, 3, 11, 13), seed=0)   # main input
 x1 = harness.seeded_input((1, 4, 7, 10), seed=1)    # adaptive 7->3, 10->4, ...
 x2 = harness.seeded_input((1, 2, 5, 5), seed=2)     # adaptive 5->7 (growing)
 x3 = harness.seeded_input((1, 2, 8, 12), seed=3)    # divisible sizes
+# 32 channels (whole vectors, as in a network) with NaNs: a max pool
+# propagates a NaN of its window, as PyTorch's does.
+x4 = harness.seeded_input((1, 32, 9, 14), seed=4)
+x4[0, 0, 0, 0] = float("nan")
+x4[0, 5, 4, 7] = float("nan")
+x4[0, 31, 8, 13] = float("nan")
+x4[0, 17, 2, 3:6] = float("nan")
 
 cases = [
     # MaxPool2d
@@ -73,6 +81,11 @@ cases = [
     ("global_avg_mean_flat", On(1, lambda x: torch.mean(x, dim=(-2, -1)))),
     ("global_max", On(0, nn.AdaptiveMaxPool2d(1))),
     ("global_max_negative", On(1, lambda x: F.adaptive_max_pool2d(x - 10.0, (1, 1)))),
+    # NaN in the window
+    ("max_k3_s1_p1_nan", On(4, nn.MaxPool2d(3, stride=1, padding=1))),
+    ("max_k3_s2_nan", On(4, nn.MaxPool2d(3, stride=2))),
+    ("max_k2_nan", On(4, nn.MaxPool2d(2))),
+    ("global_max_nan", On(4, nn.AdaptiveMaxPool2d(1))),
 ]
 
-harness.check("pool", cases, (x0, x1, x2, x3), expected=39)
+harness.check("pool", cases, (x0, x1, x2, x3, x4), expected=43)

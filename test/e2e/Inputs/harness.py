@@ -183,13 +183,15 @@ def run_cnnc(model_json: str, inputs: Sequence[np.ndarray], n_outputs: int,
 
 def compare(ours: np.ndarray, want: torch.Tensor) -> Tuple[float, float, float, bool]:
     """(max abs error, max|torch|, error / max(1, max|torch|), within
-    tolerance). Shape mismatch or a non-finite error counts as infinite."""
+    tolerance). Infinities of the same sign and NaNs where PyTorch has NaN
+    match; shape mismatch or any other non-finite error counts as
+    infinite."""
     ref = want.detach().numpy().astype(np.float64)
     scale = float(np.abs(ref).max()) if ref.size else 0.0
     if ours.shape != ref.shape:
         return math.inf, scale, math.inf, False
     diff = np.abs(ours.astype(np.float64) - ref)
-    both_nonfinite = ~np.isfinite(ref) & (ours == ref)
+    both_nonfinite = ~np.isfinite(ref) & ((ours == ref) | (np.isnan(ref) & np.isnan(ours)))
     diff[both_nonfinite] = 0.0
     err = float(diff.max()) if diff.size else 0.0
     if not math.isfinite(err):
