@@ -615,6 +615,85 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   return loopUnrollFull(cast<scf::ForOp>(split->loops.front().getOperation()));
 }
 
+/// The fill that initializes pool `op` (-inf for a max pool, 0 for a sum),
+/// made `op`'s alone (cloned, with its empty tensor, where CSE merged the
+/// fills of two pools of one shape), or null.
+linalg::FillOp poolFill(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (!isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
+    return {};
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  auto fill = init.get().getDefiningOp<linalg::FillOp>();
+  if (!fill || fill->hasOneUse())
+    return fill;
+  rewriter.setInsertionPoint(op);
+  IRMapping mapping;
+  if (Operation *empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    mapping.map(empty->getResult(0), rewriter.clone(*empty)->getResult(0));
+  auto clone = cast<linalg::FillOp>(rewriter.clone(*fill, mapping));
+  rewriter.modifyOpInPlace(op, [&] { init.set(clone.getResult(0)); });
+  return clone;
+}
+
+/// Tiles pool `op` by `plan`, fusing `fill`, its initial value, into each
+/// tile: the tile starts from the fill's constant in registers instead of
+/// reading a whole filled buffer (written in a pass of its own, and copied
+/// where two pools shared it). Marks both tiles for vectorization.
+LogicalResult tilePoolWithFill(RewriterBase &rewriter, linalg::LinalgOp op,
+                               linalg::FillOp fill, const TilePlan &plan) {
+  MLIRContext *context = rewriter.getContext();
+  Operation *target = op, *init = fill;
+  SetVector<Operation *> tiles;
+  // The window's loops are tiled last, without the fill: fused into them,
+  // it would start the tile again at every window position.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> window(iterators.size(), 0);
+  for (const TileLevel &level : plan) {
+    SmallVector<int64_t> sizes = level.sizes;
+    for (auto [d, iterator] : llvm::enumerate(iterators))
+      if (linalg::isReductionIterator(iterator) && sizes[d] != 0)
+        window[d] = std::exchange(sizes[d], 0);
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(getAsIndexOpFoldResult(context, sizes));
+    tiling.setInterchange(level.interchange);
+    if (level.threads)
+      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(tiling);
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer, bool)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (producer.getOwner() == init)
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(target);
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(target), options);
+    if (failed(fused))
+      return failure();
+    for (OpResult result : target->getResults())
+      rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
+    rewriter.eraseOp(target);
+    if (init->use_empty())
+      rewriter.eraseOp(init);
+    tiles = fused->tiledAndFusedOps;
+    target = tiles.front();
+    init = nullptr;
+    for (Operation *tile : tiles)
+      if (isa<linalg::FillOp>(tile))
+        init = tile;
+    if (!init)
+      return failure();
+  }
+  init->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+  if (llvm::all_of(window, [](int64_t size) { return size == 0; })) {
+    target->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+    return success();
+  }
+  return tileForVectors(rewriter, target, window);
+}
+
 struct TileAndVectorizePass final
     : cnn::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
   using TileAndVectorizePassBase::TileAndVectorizePassBase;
@@ -652,6 +731,13 @@ struct TileAndVectorizePass final
         work.emplace_back(op, std::move(plan));
     });
     for (auto &[op, plan] : work) {
+      if (linalg::FillOp fill = poolFill(rewriter, op)) {
+        if (failed(tilePoolWithFill(rewriter, op, fill, plan))) {
+          op->emitError("cnn-cpu-tile-and-vectorize: tiling failed");
+          return signalPassFailure();
+        }
+        continue;
+      }
       Operation *target = op;
       for (const TileLevel &level : plan) {
         rewriter.setInsertionPoint(target);

@@ -161,6 +161,39 @@ func.func @max_pool(%x: tensor<1x17x17x32xf32>, %init: tensor<1x8x8x32xf32>) -> 
 
 // -----
 
+// Two max pools whose -inf fill CSE merged: each takes the fill into its
+// own tiles (a -inf vector written into the tile before the window loops),
+// so no whole buffer is filled, nor copied for the second pool.
+// CHECK-LABEL: func @max_pools_shared_fill
+// CHECK-NOT: linalg.fill
+// CHECK: %[[NINF:.+]] = arith.constant dense<0xFF800000> : vector<1x1x8x32xf32>
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<1x8x8x32xf32>
+// CHECK: scf.forall (%{{.+}}) in (8) shared_outs(%[[O:.+]] = %[[E]])
+// CHECK: %[[T:.+]] = tensor.extract_slice %[[O]]
+// CHECK: %[[F:.+]] = vector.transfer_write %[[NINF]], %[[T]]
+// CHECK: %[[FS:.+]] = tensor.extract_slice %[[F]]
+// CHECK: %[[ACC:.+]] = vector.transfer_read %[[FS]]
+// CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ACC]])
+// CHECK: scf.for
+// CHECK: arith.maximumf {{.*}} : vector<1x1x32xf32>
+// CHECK: scf.forall (%{{.+}}) in (8) shared_outs(%[[O2:.+]] = %[[E]])
+// CHECK: %[[T2:.+]] = tensor.extract_slice %[[O2]]
+// CHECK: vector.transfer_write %[[NINF]], %[[T2]]
+// CHECK-NOT: linalg.fill
+func.func @max_pools_shared_fill(%x: tensor<1x18x18x32xf32>, %y: tensor<1x18x18x32xf32>) -> (tensor<1x8x8x32xf32>, tensor<1x8x8x32xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x8x8x32xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  %k = tensor.empty() : tensor<3x3xf32>
+  %p = linalg.pooling_nhwc_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x, %k : tensor<1x18x18x32xf32>, tensor<3x3xf32>) outs(%f : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  %q = linalg.pooling_nhwc_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%y, %k : tensor<1x18x18x32xf32>, tensor<3x3xf32>) outs(%f : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  return %p, %q : tensor<1x8x8x32xf32>, tensor<1x8x8x32xf32>
+}
+
+// -----
+
 // A convolution's fusion group: the bias broadcast that initializes it and
 // the ReLU that finishes it are computed tile by tile with it, in one loop
 // nest. Each tile of 8 pixels x 32 filters reads the bias as its initial
