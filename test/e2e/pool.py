@@ -2,8 +2,8 @@
 # padding, dilation, ceil_mode, including a ceil window that PyTorch keeps
 # and one it drops), AvgPool2d (ceil_mode, count_include_pad both ways,
 # padding), AdaptiveAvgPool2d (divisible and non-divisible, shrinking and
-# growing), global average and global max pooling, and max pools of an input
-# with NaNs (which they propagate).
+# growing), global average and global max pooling, max pools of an input
+# with NaNs (which they propagate) and of ReLU outputs (padded with 0).
 # Tolerance: max|ours - torch| <= 1e-4 * max(1, max|torch|) in f32, per case.
 #
 # REQUIRES: torch
@@ -28,6 +28,14 @@ x4[0, 0, 0, 0] = float("nan")
 x4[0, 5, 4, 7] = float("nan")
 x4[0, 31, 8, 13] = float("nan")
 x4[0, 17, 2, 3:6] = float("nan")
+x5 = harness.seeded_input((1, 32, 9, 14), seed=5)   # for ReLU outputs
+
+
+def pool_of_concat(x):
+    """An Inception block's branch pool: a padded max pool of the block's
+    output (ReLUs joined by a concat), which the next layers also read."""
+    joined = torch.cat([F.relu(x), F.relu6(x - 0.5)], 1)
+    return F.max_pool2d(joined, 3, stride=1, padding=1) + joined
 
 cases = [
     # MaxPool2d
@@ -86,6 +94,11 @@ cases = [
     ("max_k3_s2_nan", On(4, nn.MaxPool2d(3, stride=2))),
     ("max_k2_nan", On(4, nn.MaxPool2d(2))),
     ("global_max_nan", On(4, nn.AdaptiveMaxPool2d(1))),
+    # Padded max pools of an input that is at least 0 (padded with 0)
+    ("max_relu_k3_s1_p1", On(5, lambda x: F.max_pool2d(F.relu(x), 3, stride=1, padding=1))),
+    ("max_relu_k3_s2_p1_ceil", On(5, lambda x: F.max_pool2d(F.relu(x), 3, stride=2, padding=1,
+                                                            ceil_mode=True))),
+    ("max_of_concat_k3_s1_p1", On(5, pool_of_concat)),
 ]
 
-harness.check("pool", cases, (x0, x1, x2, x3, x4), expected=43)
+harness.check("pool", cases, (x0, x1, x2, x3, x4, x5), expected=46)

@@ -1,7 +1,8 @@
 //===- Pool.cpp - lower pooling ops to linalg -----------------------------===//
 //
 // Max and average pooling pad their input (with -inf or 0, plus what
-// ceil_mode's last window needs) and become linalg's NHWC pooling ops
+// ceil_mode's last window needs; a max pool of an input that is at least 0
+// pads with 0) and become linalg's NHWC pooling ops
 // between transposes (channels in the vector lanes); the
 // average divides by a per-position divisor computed at compile time with
 // PyTorch's rule for count_include_pad. Global pooling reduces height and
@@ -66,6 +67,26 @@ Value poolNhwc(OpBuilder &b, Location loc, Value input, const PoolPadding &pad,
   return transpose(b, loc, out, kNhwcToNchw);
 }
 
+/// Whether every element of `value` is at least 0 (or NaN): the result of a
+/// ReLU, of a clip from 0 or more, or a concatenation, max pool or average
+/// pool of such values. Looks through at most `depth` ops.
+bool isNonNegative(Value value, int depth = 8) {
+  Operation *op = value.getDefiningOp();
+  if (!op || depth == 0)
+    return false;
+  if (isa<ReluOp>(op))
+    return true;
+  if (auto clip = dyn_cast<ClipOp>(op))
+    return clip.getMin().convertToFloat() >= 0.0f;
+  if (isa<ConcatOp>(op))
+    return llvm::all_of(op->getOperands(), [&](Value input) {
+      return isNonNegative(input, depth - 1);
+    });
+  if (isa<MaxPool2DOp, AvgPool2DOp>(op))
+    return isNonNegative(op->getOperand(0), depth - 1);
+  return false;
+}
+
 struct MaxPoolPattern final : OpConversionPattern<MaxPool2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -78,10 +99,17 @@ struct MaxPoolPattern final : OpConversionPattern<MaxPool2DOp> {
     PoolPadding pad =
         poolPadding(inType.getShape(), type.getShape(), op.getKernel(),
                     op.getStride(), op.getPadding(), op.getDilation());
+    // Padding never wins: -inf, or 0 for an input known to be at least 0
+    // (every window holds an element of the input, PyTorch's rule), which
+    // lets the producer of an input that other layers read too (an
+    // Inception block's output) write into the padded buffer
+    // (cnn-decompose-pads), instead of a copy into a buffer filled with
+    // -inf.
+    double padValue = isNonNegative(op.getInput()) ? 0.0 : -INFINITY;
     rewriter.replaceOp(op, poolNhwc<linalg::PoolingNhwcMaxOp>(
-                               rewriter, loc, adaptor.getInput(), pad,
-                               -INFINITY, -INFINITY, type, op.getKernel(),
-                               op.getStride(), op.getDilation()));
+                               rewriter, loc, adaptor.getInput(), pad, padValue,
+                               -INFINITY, type, op.getKernel(), op.getStride(),
+                               op.getDilation()));
     return success();
   }
 };

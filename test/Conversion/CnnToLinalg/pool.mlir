@@ -1,4 +1,5 @@
 // RUN: cnn-opt %s --convert-cnn-to-linalg --split-input-file | FileCheck %s
+// RUN: cnn-opt %s --convert-cnn-to-linalg --split-input-file --canonicalize --cse | FileCheck %s --check-prefix=PAD
 
 // ceil_mode's last window needs one more row and column of -inf padding.
 // CHECK-LABEL: func @max_pool_ceil
@@ -64,4 +65,34 @@ func.func @global_max(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x1x1xf32> {
 func.func @adaptive_uneven(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32> {
   %0 = cnn.adaptive_avg_pool2d %x output_size [3, 3] : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// A max pool of ReLU outputs (here joined by a concat and pooled once
+// before) pads with 0: every window holds an input element, which is at
+// least 0, so the padding never wins either way. Its first pool, of the
+// raw input, pads with -inf.
+// PAD-LABEL: func @max_pool_non_negative
+// PAD-DAG: %[[NINF:.+]] = arith.constant 0xFF800000 : f32
+// PAD-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// PAD: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// PAD-NEXT: ^bb0
+// PAD-NEXT: tensor.yield %[[NINF]] : f32
+// PAD-NEXT: } : tensor<1x4x4x2xf32> to tensor<1x6x6x2xf32>
+// PAD: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// PAD-NEXT: ^bb0
+// PAD-NEXT: tensor.yield %[[ZERO]] : f32
+// PAD-NEXT: } : tensor<1x4x4x2xf32> to tensor<1x6x6x2xf32>
+// PAD: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// PAD-NEXT: ^bb0
+// PAD-NEXT: tensor.yield %[[ZERO]] : f32
+// PAD-NEXT: } : tensor<1x4x4x4xf32> to tensor<1x6x6x4xf32>
+func.func @max_pool_non_negative(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>) {
+  %p = cnn.max_pool2d %x kernel [3, 3] stride [1, 1] padding [1, 1, 1, 1] : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %r = cnn.relu %x : tensor<1x2x4x4xf32>
+  %m = cnn.max_pool2d %r kernel [3, 3] stride [1, 1] padding [1, 1, 1, 1] : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %c = cnn.concat %m, %r axis 1 : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %0 = cnn.max_pool2d %c kernel [3, 3] stride [1, 1] padding [1, 1, 1, 1] : tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return %p, %0 : tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>
 }
