@@ -193,7 +193,12 @@ def TileAndVectorizePass
     width into two parts whose tiles are as wide as the fewest tiles that
     cover a row allow, one pixel apart (17 columns: tiles of 9 and 8 with
     14-pixel tiles); a bias broadcast that initializes it is split with it,
-    so that each part fuses its own slice. A convolution in a four-vector filter block of
+    so that each part fuses its own slice, and a fill is replaced by a fill
+    of each part, the parts joined in an empty tensor. A pool takes its
+    fill (-inf or 0) into its tiles, ahead of the window loops, so each
+    tile starts from the constant in registers; an elementwise op that
+    finishes a pool (an average's division) updates its result in place.
+    A convolution in a four-vector filter block of
     `cnn-block-weights` (a 1x1 convolution, or input pixels a multiple of
     4 KiB apart, which all map to one set of the L1) takes tiles of 7
     pixels x 4 vectors instead of 14 x 2: 14 pixels in one 8-way set evict

@@ -194,6 +194,46 @@ func.func @max_pools_shared_fill(%x: tensor<1x18x18x32xf32>, %y: tensor<1x18x18x
 
 // -----
 
+// An average pool's sum at a ragged width (17: parts of 12 and 5 pixels)
+// whose 0 fill CSE shared with the division: each part gets a fill of its
+// own, taken into its tiles; the parts are joined in an empty tensor, and
+// the division updates the joined sums in place.
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#hw = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
+// CHECK-LABEL: func @avg_pool_split
+// CHECK-NOT: linalg.fill
+// CHECK-DAG: %[[Z5:.+]] = arith.constant dense<0.000000e+00> : vector<1x1x5x32xf32>
+// CHECK-DAG: %[[Z6:.+]] = arith.constant dense<0.000000e+00> : vector<1x1x6x32xf32>
+// CHECK: %[[E12:.+]] = tensor.empty() : tensor<1x17x12x32xf32>
+// CHECK: %[[HEAD:.+]] = scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[E12]])
+// CHECK: vector.transfer_write %[[Z6]]
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<1x17x17x32xf32>
+// CHECK: %[[J:.+]] = tensor.insert_slice %[[HEAD]] into %[[E]][0, 0, 0, 0] [1, 17, 12, 32]
+// CHECK: %[[E5:.+]] = tensor.empty() : tensor<1x17x5x32xf32>
+// CHECK: %[[TAIL:.+]] = scf.forall (%{{.+}}) in (17) shared_outs(%{{.+}} = %[[E5]])
+// CHECK: vector.transfer_write %[[Z5]]
+// CHECK: %[[SUM:.+]] = tensor.insert_slice %[[TAIL]] into %[[J]][0, 0, 12, 0] [1, 17, 5, 32]
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (17, 17) shared_outs(%{{.+}} = %[[SUM]])
+// CHECK: arith.divf
+// CHECK-NOT: linalg.fill
+func.func @avg_pool_split(%x: tensor<1x19x19x32xf32>, %div: tensor<17x17xf32>) -> tensor<1x17x17x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x17x17x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32>
+  %k = tensor.empty() : tensor<3x3xf32>
+  %s = linalg.pooling_nhwc_sum {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %k : tensor<1x19x19x32xf32>, tensor<3x3xf32>) outs(%f : tensor<1x17x17x32xf32>) -> tensor<1x17x17x32xf32>
+  %a = linalg.generic {indexing_maps = [#id, #hw, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%s, %div : tensor<1x17x17x32xf32>, tensor<17x17xf32>) outs(%e : tensor<1x17x17x32xf32>) {
+  ^bb0(%in: f32, %d: f32, %out: f32):
+    %q = arith.divf %in, %d : f32
+    linalg.yield %q : f32
+  } -> tensor<1x17x17x32xf32>
+  return %a : tensor<1x17x17x32xf32>
+}
+
+// -----
+
 // A convolution's fusion group: the bias broadcast that initializes it and
 // the ReLU that finishes it are computed tile by tile with it, in one loop
 // nest. Each tile of 8 pixels x 32 filters reads the bias as its initial

@@ -29,6 +29,7 @@ x4[0, 5, 4, 7] = float("nan")
 x4[0, 31, 8, 13] = float("nan")
 x4[0, 17, 2, 3:6] = float("nan")
 x5 = harness.seeded_input((1, 32, 9, 14), seed=5)   # for ReLU outputs
+x6 = harness.seeded_input((1, 32, 17, 17), seed=6)  # width 17: pools split in two parts
 
 
 def pool_of_concat(x):
@@ -99,6 +100,10 @@ cases = [
     ("max_relu_k3_s2_p1_ceil", On(5, lambda x: F.max_pool2d(F.relu(x), 3, stride=2, padding=1,
                                                             ceil_mode=True))),
     ("max_of_concat_k3_s1_p1", On(5, pool_of_concat)),
+    # Width 17, split into parts of 12 and 5 pixels, each with its own fill
+    ("avg_w17_k3_s1_p1_incl", On(6, nn.AvgPool2d(3, stride=1, padding=1))),
+    ("avg_w17_k3_s1_p1_excl", On(6, nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False))),
+    ("max_w17_k3_s1_p1", On(6, nn.MaxPool2d(3, stride=1, padding=1))),
 ]
 
-harness.check("pool", cases, (x0, x1, x2, x3, x4, x5), expected=46)
+harness.check("pool", cases, (x0, x1, x2, x3, x4, x5, x6), expected=49)
