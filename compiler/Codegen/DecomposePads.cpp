@@ -11,6 +11,7 @@
 
 #include "compiler/Codegen/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -67,6 +68,14 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     };
     SmallVector<OpFoldResult> ones(rank, rewriter.getIndexAttr(1));
 
+    // The border is filled before the source's first part is computed (see
+    // firstPartOf), with a constant of its own there.
+    TypedAttr padAttr;
+    if (!matchPattern(padValue, m_Constant(&padAttr)))
+      return rewriter.notifyMatchFailure(pad, "padding value not a constant");
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(firstPartOf(pad));
+    padValue = arith::ConstantOp::create(rewriter, loc, padAttr);
     Value dest = tensor::EmptyOp::create(rewriter, loc, outer,
                                          type.getElementType());
     for (int64_t d = 0; d < rank; ++d) {
@@ -90,9 +99,60 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
                                              ones);
       }
     }
+    // A concatenation into an empty tensor is built in the interior.
+    if (tensor::InsertSliceOp base = concatBase(source)) {
+      Value interior = tensor::ExtractSliceOp::create(
+          rewriter, loc, dest, indices(low), indices(inner), ones);
+      rewriter.modifyOpInPlace(base,
+                               [&] { base.getDestMutable().set(interior); });
+    }
+    rewriter.setInsertionPoint(pad);
     rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
         pad, source, dest, indices(low), indices(inner), ones);
     return success();
+  }
+
+  /// The first insert_slice of the concatenation `value` (a chain of
+  /// insert_slices, each into the last) when it inserts into an empty
+  /// tensor, or null. (Other users of that empty tensor, which CSE may have
+  /// merged with others of its shape, keep it: it has no values to share.)
+  static tensor::InsertSliceOp concatBase(Value value) {
+    tensor::InsertSliceOp base;
+    while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
+      if (!insert->hasOneUse() && base)
+        return {};
+      base = insert;
+      value = insert.getDest();
+    }
+    if (!base || !value.getDefiningOp<tensor::EmptyOp>())
+      return {};
+    return base;
+  }
+
+  /// The op before which `pad`'s border is filled: the first, in `pad`'s
+  /// block, of the ops that compute its source, the parts of a
+  /// concatenation (a chain of insert_slices) included, or `pad` itself.
+  /// eliminate-empty-tensors can then compute every part into the padded
+  /// buffer: it places a part there only where the padded buffer already
+  /// exists, and with the border filled at the pad, a concatenation's first
+  /// part (computed before the others) went into the concatenation's own
+  /// buffer and was copied (an Inception block's first branch: seven copies
+  /// in GoogLeNet).
+  static Operation *firstPartOf(tensor::PadOp pad) {
+    Operation *first = pad;
+    auto consider = [&](Value part) {
+      Operation *def = part.getDefiningOp();
+      if (def && !isa<tensor::EmptyOp>(def) &&
+          def->getBlock() == pad->getBlock() && def->isBeforeInBlock(first))
+        first = def;
+    };
+    Value value = pad.getSource();
+    while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
+      consider(insert.getSource());
+      value = insert.getDest();
+    }
+    consider(value);
+    return first;
   }
 };
 

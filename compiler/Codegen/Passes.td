@@ -133,6 +133,13 @@ def DecomposePadsPass
     pool's -inf): only zero fills become memsets, and the scalar loops of
     the others, unrolled by LLVM, doubled GoogLeNet's compile time.
 
+    The border is filled before the first op that computes the source,
+    and a source that is a concatenation (insert_slices into an empty
+    tensor) is built in the padded buffer's interior: otherwise
+    `eliminate-empty-tensors`, which places each part of the concatenation
+    where the padded buffer already exists, put the first part into the
+    concatenation's own buffer, and it was copied.
+
     ```mlir
     %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero }
            : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>

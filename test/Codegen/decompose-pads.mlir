@@ -2,11 +2,11 @@
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-decompose-pads),eliminate-empty-tensors)' | FileCheck %s --check-prefix=INPLACE
 
 // The pad becomes fills of its border (rows above and below, then columns
-// left and right of the interior rows: each padding element once) and an
-// insert_slice of the source into the interior.
+// left and right of the interior rows: each padding element once), ahead
+// of the source's producer, and an insert_slice of the source into the
+// interior.
 // CHECK-LABEL: func.func @relu_then_pad
 // CHECK-NOT:     tensor.pad
-// CHECK:         %[[R:.+]] = linalg.generic
 // CHECK:         %[[E:.+]] = tensor.empty() : tensor<1x10x10x16xf32>
 // CHECK:         %[[F0:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x10x16xf32>)
 // CHECK:         %[[I0:.+]] = tensor.insert_slice %[[F0]] into %[[E]][0, 0, 0, 0] [1, 1, 10, 16]
@@ -16,6 +16,7 @@
 // CHECK:         %[[I2:.+]] = tensor.insert_slice %[[F2]] into %[[I1]][0, 1, 0, 0] [1, 8, 1, 16]
 // CHECK:         %[[F3:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x1x16xf32>)
 // CHECK:         %[[I3:.+]] = tensor.insert_slice %[[F3]] into %[[I2]][0, 1, 9, 0] [1, 8, 1, 16]
+// CHECK:         %[[R:.+]] = linalg.generic
 // CHECK:         tensor.insert_slice %[[R]] into %[[I3]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 
 // After eliminate-empty-tensors the relu computes into the padded tensor's
@@ -139,4 +140,65 @@ func.func @relu_padded_with_inf_and_added(%x: tensor<1x8x8x16xf32>)
     tensor.yield %inf : f32
   } : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
   return %p, %a : tensor<1x10x10x16xf32>, tensor<1x8x8x16xf32>
+}
+
+// A concatenation (insert_slices into an empty tensor) padded with zeros,
+// which another op also reads (an Inception block's output): the border is
+// filled before the first part is computed, and the concatenation is built
+// in the padded tensor's interior. After eliminate-empty-tensors both parts
+// are computed there (the first one too: it used to go into the
+// concatenation's own buffer and be copied).
+// CHECK-LABEL: func.func @concat_then_pad
+// CHECK:         %[[E:.+]] = tensor.empty() : tensor<1x10x10x32xf32>
+// CHECK:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 32]
+// CHECK:         %[[IN:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
+// CHECK:         %[[R1:.+]] = linalg.generic
+// CHECK:         %[[R2:.+]] = linalg.generic
+// CHECK:         %[[C1:.+]] = tensor.insert_slice %[[R1]] into %[[IN]][0, 0, 0, 0] [1, 8, 8, 16]
+// CHECK:         %[[C2:.+]] = tensor.insert_slice %[[R2]] into %[[C1]][0, 0, 0, 16] [1, 8, 8, 16]
+// CHECK:         %[[P:.+]] = tensor.insert_slice %[[C2]] into %[[B]][0, 1, 1, 0] [1, 8, 8, 32]
+// CHECK:         %[[N:.+]] = linalg.generic {{.*}} ins(%[[C2]] :
+// CHECK:         return %[[P]], %[[N]]
+// INPLACE-LABEL: func.func @concat_then_pad
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 32]
+// INPLACE:         %[[IN:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
+// INPLACE:         %[[S1:.+]] = tensor.extract_slice %[[IN]][0, 0, 0, 0] [1, 8, 8, 16]
+// INPLACE:         %[[R1:.+]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<1x8x8x16xf32>)
+// INPLACE:         %[[C1:.+]] = tensor.insert_slice %[[R1]] into %[[IN]][0, 0, 0, 0] [1, 8, 8, 16]
+// INPLACE:         %[[S2:.+]] = tensor.extract_slice %[[C1]][0, 0, 0, 16] [1, 8, 8, 16]
+// INPLACE:         %[[R2:.+]] = linalg.generic {{.*}} outs(%[[S2]] : tensor<1x8x8x16xf32>)
+func.func @concat_then_pad(%x: tensor<1x8x8x16xf32>, %y: tensor<1x8x8x16xf32>)
+    -> (tensor<1x10x10x32xf32>, tensor<1x8x8x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r1 = linalg.generic {indexing_maps = [#id, #id],
+                        iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %r2 = linalg.generic {indexing_maps = [#id, #id],
+                        iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %ec = tensor.empty() : tensor<1x8x8x32xf32>
+  %c1 = tensor.insert_slice %r1 into %ec[0, 0, 0, 0] [1, 8, 8, 16] [1, 1, 1, 1] : tensor<1x8x8x16xf32> into tensor<1x8x8x32xf32>
+  %c2 = tensor.insert_slice %r2 into %c1[0, 0, 0, 16] [1, 8, 8, 16] [1, 1, 1, 1] : tensor<1x8x8x16xf32> into tensor<1x8x8x32xf32>
+  %p = tensor.pad %c2 low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x32xf32> to tensor<1x10x10x32xf32>
+  %e3 = tensor.empty() : tensor<1x8x8x32xf32>
+  %n = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c2 : tensor<1x8x8x32xf32>) outs(%e3 : tensor<1x8x8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x32xf32>
+  return %p, %n : tensor<1x10x10x32xf32>, tensor<1x8x8x32xf32>
 }
