@@ -556,13 +556,31 @@ FailureOr<scf::SCFTilingResult> tileForVectors(RewriterBase &rewriter,
   return tiled;
 }
 
+/// Tiles `target` by `sizes` with `level`'s loop order and loop type,
+/// fusing into the tiles the producers that `control` accepts.
+FailureOr<scf::SCFTileAndFuseResult>
+tileAndFuseLevel(RewriterBase &rewriter, Operation *target,
+                 const TileLevel &level, ArrayRef<int64_t> sizes,
+                 scf::SCFTileAndFuseOptions::ControlFnTy control) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  tiling.setInterchange(level.interchange);
+  if (level.threads)
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  options.setFusionControlFn(std::move(control));
+  rewriter.setInsertionPoint(target);
+  return scf::tileConsumerAndFuseProducersUsingSCF(
+      rewriter, cast<TilingInterface>(target), options);
+}
+
 /// Tiles the fusion group of `op` (see fusionGroupPlan) by tiling its
 /// epilogue, or `op` itself when it has none, and fusing `op` and its
 /// initial value into each tile. Marks the tiles for vectorization.
 LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
                               const TilePlan &plan,
                               ArrayRef<int64_t> reductionSizes) {
-  MLIRContext *context = rewriter.getContext();
   Operation *init = op.getDpsInits()[0].getDefiningOp();
   if (!cnn::isElementwiseInit(init) || !init->hasOneUse())
     init = nullptr;
@@ -592,18 +610,8 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   for (const TileLevel &level : plan) {
     SmallVector<int64_t> sizes = level.sizes;
     sizes.resize(cast<linalg::LinalgOp>(target).getNumLoops(), 0);
-    scf::SCFTilingOptions tiling;
-    tiling.setTileSizes(getAsIndexOpFoldResult(context, sizes));
-    tiling.setInterchange(level.interchange);
-    if (level.threads)
-      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    scf::SCFTileAndFuseOptions options;
-    options.setTilingOptions(tiling);
-    options.setFusionControlFn(control);
-    rewriter.setInsertionPoint(target);
     FailureOr<scf::SCFTileAndFuseResult> fused =
-        scf::tileConsumerAndFuseProducersUsingSCF(
-            rewriter, cast<TilingInterface>(target), options);
+        tileAndFuseLevel(rewriter, target, level, sizes, control);
     if (failed(fused))
       return failure();
     for (LoopLikeOpInterface loop : fused->loops)
@@ -683,7 +691,6 @@ linalg::FillOp poolFill(RewriterBase &rewriter, linalg::LinalgOp op) {
 /// where two pools shared it). Marks both tiles for vectorization.
 LogicalResult tilePoolWithFill(RewriterBase &rewriter, linalg::LinalgOp op,
                                linalg::FillOp fill, const TilePlan &plan) {
-  MLIRContext *context = rewriter.getContext();
   Operation *target = op, *init = fill;
   SetVector<Operation *> tiles;
   // The window's loops are tiled last, without the fill: fused into them,
@@ -695,24 +702,14 @@ LogicalResult tilePoolWithFill(RewriterBase &rewriter, linalg::LinalgOp op,
     for (auto [d, iterator] : llvm::enumerate(iterators))
       if (linalg::isReductionIterator(iterator) && sizes[d] != 0)
         window[d] = std::exchange(sizes[d], 0);
-    scf::SCFTilingOptions tiling;
-    tiling.setTileSizes(getAsIndexOpFoldResult(context, sizes));
-    tiling.setInterchange(level.interchange);
-    if (level.threads)
-      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    scf::SCFTileAndFuseOptions options;
-    options.setTilingOptions(tiling);
-    options.setFusionControlFn(
+    FailureOr<scf::SCFTileAndFuseResult> fused = tileAndFuseLevel(
+        rewriter, target, level, sizes,
         [&](tensor::ExtractSliceOp, OpResult producer, bool)
             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
           if (producer.getOwner() == init)
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           return std::nullopt;
         });
-    rewriter.setInsertionPoint(target);
-    FailureOr<scf::SCFTileAndFuseResult> fused =
-        scf::tileConsumerAndFuseProducersUsingSCF(
-            rewriter, cast<TilingInterface>(target), options);
     if (failed(fused))
       return failure();
     for (OpResult result : target->getResults())
