@@ -201,10 +201,11 @@ def TileAndVectorizePass
     cover a row allow, one pixel apart (17 columns: tiles of 9 and 8 with
     14-pixel tiles); a bias broadcast that initializes it is split with it,
     so that each part fuses its own slice, and a fill is replaced by a fill
-    of each part, the parts joined in an empty tensor. A pool takes its
-    fill (-inf or 0) into its tiles, ahead of the window loops, so each
-    tile starts from the constant in registers; an elementwise op that
-    finishes a pool (an average's division) updates its result in place.
+    of each part, the parts joined in an empty tensor. A pool is tiled as
+    a fusion group like a convolution (below): its fill (-inf or 0) goes
+    into its tiles, ahead of the window loops, so each tile starts from the
+    constant in registers, and an elementwise op that finishes it (an
+    average's division) updates its result in place, tile by tile.
     A convolution in a four-vector filter block of
     `cnn-block-weights` (a 1x1 convolution, or input pixels a multiple of
     4 KiB apart, which all map to one set of the L1) takes tiles of 7

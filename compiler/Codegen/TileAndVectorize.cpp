@@ -226,11 +226,11 @@ void splitInit(IRRewriter &rewriter, linalg::LinalgOp init,
 /// dimension by linalg::splitOp: `head`, then `tail`) a fill of its own, and
 /// the parts' results an empty tensor to be inserted into: the parts cover
 /// the op, so nothing reads the whole fill any more. Each part's fill is
-/// then taken into its tiles (a convolution's fusion group, or a pool's,
-/// see tilePoolWithFill), and the empty tensor can become a slice of a
-/// concatenation (eliminate-empty-tensors). Otherwise the whole fill is a
-/// pass of its own, and copied where CSE merged it with another op's
-/// (Inception-v3's 17x17 average pools: 6 MB per inference).
+/// then taken into its tiles (its fusion group, see tileFusionGroup), and the
+/// empty tensor can become a slice of a concatenation
+/// (eliminate-empty-tensors). Otherwise the whole fill is a pass of its own,
+/// and copied where CSE merged it with another op's (Inception-v3's 17x17
+/// average pools: 6 MB per inference).
 void splitFill(RewriterBase &rewriter, linalg::FillOp fill,
                TilingInterface head, TilingInterface tail) {
   Location loc = fill.getLoc();
@@ -389,13 +389,6 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   // over their outer dimensions.
   bool threads = !op->getParentOfType<scf::ForallOp>();
   TilePlan plan;
-  if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op)) {
-    int64_t tc = laneTile(sizes[3], width);
-    if (threads)
-      plan.push_back({{1, 1, 0, 0, 0, 0}, {}, true});
-    plan.push_back({{1, 1, rowTile(sizes[2], tc), tc, 1, 1}});
-    return plan;
-  }
   if (isa<linalg::MatmulOp>(op)) {
     int64_t tn = laneTile(sizes[1], width);
     if (threads)
@@ -501,13 +494,14 @@ bool depthwiseChannelsOuter(linalg::LinalgOp op) {
              kChannelsOuterMaxDepthwiseInputBytes;
 }
 
-/// The fusion group of a convolution or depthwise convolution: its register
-/// tiles computed whole, the initial value (a fill or broadcast bias) written
-/// into the accumulators, every input channel and window position
-/// accumulated, and the epilogue (activation, residual add) applied while
-/// the tile is in L1. Returns the tiling of the group's parallel
-/// (n, oh, ow, channel) loops, outer levels first, and sets `reduction` to
-/// the tile sizes of the op's window loops; an empty plan for other ops.
+/// The fusion group of a convolution, depthwise convolution or pool: its
+/// register tiles computed whole, the initial value (a fill or broadcast
+/// bias) written into the accumulators, every input channel and window
+/// position accumulated, and the epilogue (activation, residual add, an
+/// average pool's division) applied while the tile is in L1. Returns the tiling
+/// of the group's parallel (n, oh, ow, channel) loops, outer levels first, and
+/// sets `reduction` to the tile sizes of the op's window loops; an empty plan
+/// for other ops.
 ///
 /// A convolution in a filter block (cnn-block-weights) runs its block's
 /// register tiles, filters outermost; other ops first get threads over
@@ -518,7 +512,8 @@ bool depthwiseChannelsOuter(linalg::LinalgOp op) {
 /// faster, and only it lets the epilogue act on finished sums.
 TilePlan fusionGroupPlan(linalg::LinalgOp op, int64_t width,
                          SmallVector<int64_t> &reduction) {
-  if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op) ||
+  if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+           linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op) ||
       !op.hasPureTensorSemantics() || op.hasDynamicShape())
     return {};
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
@@ -631,8 +626,8 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
     root = target = tiles.front();
     windowOp = init = nullptr;
     for (Operation *tile : tiles) {
-      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(
-              tile))
+      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+              linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(tile))
         windowOp = tile;
       else if (tile != target)
         init = tile;
@@ -666,72 +661,23 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   return loopUnrollFull(cast<scf::ForOp>(split->loops.front().getOperation()));
 }
 
-/// The fill that initializes pool `op` (-inf for a max pool, 0 for a sum),
-/// made `op`'s alone (cloned, with its empty tensor, where CSE merged the
-/// fills of two pools of one shape), or null.
-linalg::FillOp poolFill(RewriterBase &rewriter, linalg::LinalgOp op) {
-  if (!isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
-    return {};
+/// Makes the fill that initializes `op` (a pool's -inf or 0, a convolution's
+/// 0) `op`'s alone, cloned with its empty tensor where CSE merged the fills
+/// of two ops of one shape, so that `op`'s fusion group can take it into its
+/// tiles (a pool's tiles then start from the constant in registers, instead
+/// of reading a whole filled buffer, written in a pass of its own and copied
+/// where two pools shared it).
+void unshareFill(RewriterBase &rewriter, linalg::LinalgOp op) {
   OpOperand &init = op.getDpsInitsMutable()[0];
   auto fill = init.get().getDefiningOp<linalg::FillOp>();
   if (!fill || fill->hasOneUse())
-    return fill;
+    return;
   rewriter.setInsertionPoint(op);
   IRMapping mapping;
   if (Operation *empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
     mapping.map(empty->getResult(0), rewriter.clone(*empty)->getResult(0));
-  auto clone = cast<linalg::FillOp>(rewriter.clone(*fill, mapping));
-  rewriter.modifyOpInPlace(op, [&] { init.set(clone.getResult(0)); });
-  return clone;
-}
-
-/// Tiles pool `op` by `plan`, fusing `fill`, its initial value, into each
-/// tile: the tile starts from the fill's constant in registers instead of
-/// reading a whole filled buffer (written in a pass of its own, and copied
-/// where two pools shared it). Marks both tiles for vectorization.
-LogicalResult tilePoolWithFill(RewriterBase &rewriter, linalg::LinalgOp op,
-                               linalg::FillOp fill, const TilePlan &plan) {
-  Operation *target = op, *init = fill;
-  SetVector<Operation *> tiles;
-  // The window's loops are tiled last, without the fill: fused into them,
-  // it would start the tile again at every window position.
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  SmallVector<int64_t> window(iterators.size(), 0);
-  for (const TileLevel &level : plan) {
-    SmallVector<int64_t> sizes = level.sizes;
-    for (auto [d, iterator] : llvm::enumerate(iterators))
-      if (linalg::isReductionIterator(iterator) && sizes[d] != 0)
-        window[d] = std::exchange(sizes[d], 0);
-    FailureOr<scf::SCFTileAndFuseResult> fused = tileAndFuseLevel(
-        rewriter, target, level, sizes,
-        [&](tensor::ExtractSliceOp, OpResult producer, bool)
-            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-          if (producer.getOwner() == init)
-            return scf::SCFTileAndFuseOptions::ControlFnResult{};
-          return std::nullopt;
-        });
-    if (failed(fused))
-      return failure();
-    for (OpResult result : target->getResults())
-      rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
-    rewriter.eraseOp(target);
-    if (init->use_empty())
-      rewriter.eraseOp(init);
-    tiles = fused->tiledAndFusedOps;
-    target = tiles.front();
-    init = nullptr;
-    for (Operation *tile : tiles)
-      if (isa<linalg::FillOp>(tile))
-        init = tile;
-    if (!init)
-      return failure();
-  }
-  init->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
-  if (llvm::all_of(window, [](int64_t size) { return size == 0; })) {
-    target->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
-    return success();
-  }
-  return tileForVectors(rewriter, target, window);
+  Operation *clone = rewriter.clone(*fill, mapping);
+  rewriter.modifyOpInPlace(op, [&] { init.set(clone->getResult(0)); });
 }
 
 /// Makes each elementwise op that finishes a pool (an average pool's
@@ -779,11 +725,13 @@ struct TileAndVectorizePass final
       if (!plan.empty())
         groups.emplace_back(op, std::move(plan), std::move(reduction));
     });
-    for (auto &[op, plan, reduction] : groups)
+    for (auto &[op, plan, reduction] : groups) {
+      unshareFill(rewriter, op);
       if (failed(tileFusionGroup(rewriter, op, plan, reduction))) {
         op->emitError("cnn-cpu-tile-and-vectorize: tiling failed");
         return signalPassFailure();
       }
+    }
     // 3. Other ops: their own tiles.
     std::vector<std::pair<linalg::LinalgOp, TilePlan>> work;
     func.walk([&](linalg::LinalgOp op) {
@@ -794,13 +742,6 @@ struct TileAndVectorizePass final
         work.emplace_back(op, std::move(plan));
     });
     for (auto &[op, plan] : work) {
-      if (linalg::FillOp fill = poolFill(rewriter, op)) {
-        if (failed(tilePoolWithFill(rewriter, op, fill, plan))) {
-          op->emitError("cnn-cpu-tile-and-vectorize: tiling failed");
-          return signalPassFailure();
-        }
-        continue;
-      }
       Operation *target = op;
       for (const TileLevel &level : plan) {
         rewriter.setInsertionPoint(target);
