@@ -56,7 +56,8 @@ const char *const kTileAndVectorize =
 /// layouts at the function boundary, results turned into caller-provided
 /// output buffers, the model's temporaries placed in one arena by liveness,
 /// the rest freed by the ownership-based deallocation
-/// pipeline; outermost parallel loops on the runtime's threads. lowerModule
+/// pipeline; the next filter block prefetched where blocks are streamed;
+/// outermost parallel loops on the runtime's threads. lowerModule
 /// makes the returned tensors distinct just before it (canonicalization
 /// would fold the copies that takes).
 const char *const kBufferizeToLlvm =
@@ -67,7 +68,8 @@ const char *const kBufferizeToLlvm =
     "cse,canonicalize,cnn-plan-memory,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
-    "func.func(cnn-cpu-lower-vectors,convert-linalg-to-loops),"
+    "func.func(cnn-cpu-lower-vectors,cnn-prefetch-weights,"
+    "convert-linalg-to-loops),"
     "cnn-cpu-parallel-loops,func.func(scf-forall-to-for),"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"

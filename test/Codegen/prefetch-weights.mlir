@@ -1,0 +1,161 @@
+// RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-prefetch-weights))' | FileCheck %s
+// RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-prefetch-weights{max-reuse=3}))' | FileCheck %s --check-prefix=LOW
+
+// A 1x1 convolution's filter blocks, one per iteration of the parallel
+// loop: each filter vector (two cache lines) feeds two FMAs, in each of two
+// passes over the block (output rows): reuse 4. Beside the load, both lines
+// of the same vector in the next block are prefetched into L2; the last
+// block prefetches its own.
+
+// CHECK-LABEL: func.func @filter_blocks
+// CHECK-SAME: (%[[W:.+]]: memref<16x512x32xf32>,
+// CHECK: scf.forall (%[[B:.+]]) in (16)
+// CHECK: %[[B1:.+]] = arith.addi %[[B]], %{{.+}} : index
+// CHECK: %[[C15:.+]] = arith.constant 15 : index
+// CHECK: %[[NEXT:.+]] = arith.minsi %[[B1]], %[[C15]]
+// CHECK: %[[C16:.+]] = arith.constant 16 : index
+// CHECK: scf.for
+// CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK: %[[AT16:.+]] = arith.addi %{{.+}}, %[[C16]]
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %[[AT16]]], read, locality<2>, data
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.load %[[W]][%[[B]], %[[C]], %{{.+}}]
+// With max-reuse=3, its 4 multiply-adds per value are too many.
+// LOW-LABEL: func.func @filter_blocks
+// LOW-NOT: memref.prefetch
+// LOW: return
+func.func @filter_blocks(%w: memref<16x512x32xf32>, %x: memref<2x2x512xf32>,
+                         %y: memref<2x2x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c512 = arith.constant 512 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  scf.forall (%b) in (16) {
+    %f = arith.muli %b, %c32 : index
+    scf.for %r = %c0 to %c2 step %c1 {
+      %s:2 = scf.for %c = %c0 to %c512 step %c1
+          iter_args(%a0 = %zero, %a1 = %zero) -> (vector<32xf32>, vector<32xf32>) {
+        %x0 = memref.load %x[%r, %c0, %c] : memref<2x2x512xf32>
+        %x1 = memref.load %x[%r, %c1, %c] : memref<2x2x512xf32>
+        %v0 = vector.broadcast %x0 : f32 to vector<32xf32>
+        %v1 = vector.broadcast %x1 : f32 to vector<32xf32>
+        %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+        %n0 = vector.fma %v0, %wv, %a0 : vector<32xf32>
+        %n1 = vector.fma %v1, %wv, %a1 : vector<32xf32>
+        scf.yield %n0, %n1 : vector<32xf32>, vector<32xf32>
+      }
+      vector.store %s#0, %y[%r, %c0, %f] : memref<2x2x512xf32>, vector<32xf32>
+      vector.store %s#1, %y[%r, %c1, %f] : memref<2x2x512xf32>, vector<32xf32>
+    }
+  }
+  return
+}
+
+// Winograd's products: one filter block per (position, block) pair. The
+// next pair is the next block at the same position, or the first block of
+// the next position after the last one; the position is clamped to stay in
+// bounds.
+
+// CHECK-LABEL: func.func @position_blocks
+// CHECK-SAME: (%[[U:.+]]: memref<4x8x64x16xf32>,
+// CHECK: scf.forall (%[[P:.+]], %[[B:.+]]) in (4, 8)
+// CHECK: %[[B1:.+]] = arith.addi %[[B]], %[[ONE:.+]] : index
+// CHECK: %[[C8:.+]] = arith.constant 8 : index
+// CHECK: %[[WRAP:.+]] = arith.cmpi eq, %[[B1]], %[[C8]]
+// CHECK: %[[BNEXT:.+]] = arith.select %[[WRAP]], %{{.+}}, %[[B1]]
+// CHECK: %[[P1:.+]] = arith.addi %[[P]], %[[ONE]]
+// CHECK: %[[C3:.+]] = arith.constant 3 : index
+// CHECK: %[[PSTEP:.+]] = arith.minsi %[[P1]], %[[C3]]
+// CHECK: %[[PNEXT:.+]] = arith.select %[[WRAP]], %[[PSTEP]], %[[P]]
+// CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: memref.prefetch %[[U]][%[[PNEXT]], %[[BNEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.load %[[U]][%[[P]], %[[B]], %[[C]], %{{.+}}]
+// LOW-LABEL: func.func @position_blocks
+// LOW: memref.prefetch
+func.func @position_blocks(%u: memref<4x8x64x16xf32>, %x: memref<4x64xf32>,
+                           %y: memref<4x128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  scf.forall (%p, %b) in (4, 8) {
+    %f = arith.muli %b, %c16 : index
+    %s = scf.for %c = %c0 to %c64 step %c1 iter_args(%a = %zero) -> (vector<16xf32>) {
+      %x0 = memref.load %x[%p, %c] : memref<4x64xf32>
+      %v0 = vector.broadcast %x0 : f32 to vector<16xf32>
+      %uv = vector.load %u[%p, %b, %c, %c0] : memref<4x8x64x16xf32>, vector<16xf32>
+      %n = vector.fma %v0, %uv, %a : vector<16xf32>
+      scf.yield %n : vector<16xf32>
+    }
+    vector.store %s, %y[%p, %f] : memref<4x128xf32>, vector<16xf32>
+  }
+  return
+}
+
+// Blocks left alone: each value read feeds 8 x 16 multiply-adds (a block
+// whose reads mostly come from L2: more than max-reuse); a memref the loop
+// writes; a block larger than 1 MiB (streamed once, where a second stream
+// only slowed it down); a load whose first index is not the loop's.
+
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+// LOW-LABEL: func.func @left_alone
+// LOW-NOT: memref.prefetch
+// LOW: return
+func.func @left_alone(%w: memref<16x512x32xf32>, %big: memref<4x16384x32xf32>,
+                      %out: memref<16x512x32xf32>, %y: memref<16x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c512 = arith.constant 512 : index
+  %c16384 = arith.constant 16384 : index
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %one = arith.constant dense<1.0> : vector<32xf32>
+  scf.forall (%b) in (16) {
+    // Reused: 8 FMAs per load, 16 passes.
+    scf.for %r = %c0 to %c16 step %c1 {
+      %s = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
+        %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+        %n0 = vector.fma %one, %wv, %a : vector<32xf32>
+        %n1 = vector.fma %one, %wv, %n0 : vector<32xf32>
+        %n2 = vector.fma %one, %wv, %n1 : vector<32xf32>
+        %n3 = vector.fma %one, %wv, %n2 : vector<32xf32>
+        %n4 = vector.fma %one, %wv, %n3 : vector<32xf32>
+        %n5 = vector.fma %one, %wv, %n4 : vector<32xf32>
+        %n6 = vector.fma %one, %wv, %n5 : vector<32xf32>
+        %n7 = vector.fma %one, %wv, %n6 : vector<32xf32>
+        scf.yield %n7 : vector<32xf32>
+      }
+      vector.store %s, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
+    }
+    // Written in the loop.
+    scf.for %c = %c0 to %c512 step %c1 {
+      %o = vector.load %out[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+      %d = arith.addf %o, %one : vector<32xf32>
+      vector.store %d, %out[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+    }
+  }
+  scf.forall (%b) in (4) {
+    // 2 MiB per block.
+    %s = scf.for %c = %c0 to %c16384 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
+      %wv = vector.load %big[%b, %c, %c0] : memref<4x16384x32xf32>, vector<32xf32>
+      %n = vector.fma %one, %wv, %a : vector<32xf32>
+      scf.yield %n : vector<32xf32>
+    }
+    vector.store %s, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
+    // Not indexed by the block.
+    %t = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
+      %wv = vector.load %w[%c0, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+      %n = vector.fma %one, %wv, %a : vector<32xf32>
+      scf.yield %n : vector<32xf32>
+    }
+    vector.store %t, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
+  }
+  return
+}
