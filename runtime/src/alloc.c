@@ -1,9 +1,36 @@
 /* Aligned allocation for generated code (tensors want 64-byte alignment so
  * that vector loads never split cache lines). */
+#define _DEFAULT_SOURCE /* madvise */
 #include "internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+
+/* Buffers of at least HUGE_MIN_BYTES (weights, arenas) start on a 2 MiB
+ * boundary and ask for transparent huge pages (Linux; honoured when
+ * /sys/kernel/mm/transparent_hugepage/enabled is "madvise" or "always").
+ * At batch 1 the weights stream from memory once per inference: with 4 KiB
+ * pages ResNet-50's 100 MB span 25,000 pages, far beyond the TLB. Paired
+ * runs at batch 1 (four processes each, huge pages for the weights / none):
+ * ResNet-50 0.98-1.00, GoogLeNet 0.94-0.99, MobileNet-v2 0.96-0.98; for the
+ * arena too / the weights only: 0.97-1.00 on one thread, 0.97-1.03 on two. */
+#define HUGE_PAGE_BYTES ((size_t)2 << 20)
+#define HUGE_MIN_BYTES ((size_t)4 << 20)
+
+/* posix_memalign, with huge pages for large buffers (above). */
+static int allocate(void **p, size_t alignment, size_t bytes) {
+  int huge = bytes >= HUGE_MIN_BYTES;
+  if (huge && alignment < HUGE_PAGE_BYTES)
+    alignment = HUGE_PAGE_BYTES;
+  int rc = posix_memalign(p, alignment, bytes);
+#ifdef MADV_HUGEPAGE
+  /* Only whole huge pages of the buffer; a failure leaves 4 KiB pages. */
+  if (rc == 0 && huge)
+    (void)madvise(*p, bytes & ~(HUGE_PAGE_BYTES - 1), MADV_HUGEPAGE);
+#endif
+  return rc;
+}
 
 void *cnnrt_alloc(size_t bytes, size_t alignment) {
   if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
@@ -23,9 +50,17 @@ void *cnnrt_alloc(size_t bytes, size_t alignment) {
     return NULL;
   }
   void *p = NULL;
+  int huge = bytes >= HUGE_MIN_BYTES;
+  if (huge && alignment < HUGE_PAGE_BYTES)
+    alignment = HUGE_PAGE_BYTES;
   /* A zero-byte request still yields a unique pointer, so that NULL always
    * means failure. */
   int rc = posix_memalign(&p, alignment, bytes ? bytes : 1);
+  /* Only whole huge pages of the buffer; a failure leaves 4 KiB pages. */
+#ifdef MADV_HUGEPAGE
+  if (rc == 0 && huge)
+    (void)madvise(p, bytes & ~(HUGE_PAGE_BYTES - 1), MADV_HUGEPAGE);
+#endif
   if (rc != 0) {
     char why[128];
     cnnrt_set_error("cnnrt_alloc: cannot allocate %zu bytes (alignment %zu): "
@@ -87,7 +122,7 @@ static void *block_alloc(size_t bytes) {
     }
     pthread_mutex_unlock(&cache_lock);
   }
-  if (!base && posix_memalign(&base, BLOCK_HEADER, size + BLOCK_HEADER) != 0)
+  if (!base && allocate(&base, BLOCK_HEADER, size + BLOCK_HEADER) != 0)
     return NULL;
   memcpy(base, &size, sizeof size);
   return (char *)base + BLOCK_HEADER;

@@ -22,6 +22,17 @@ TEST(Alloc, HonoursAlignment) {
     }
 }
 
+TEST(Alloc, LargeBuffersStartOnAHugePage) {
+  // 4 MiB and more (weights, arenas) may be backed by 2 MiB pages.
+  for (size_t bytes : {4ul << 20, (5ul << 20) + 3}) {
+    void *p = cnnrt_alloc(bytes, 64);
+    ASSERT_NE(p, nullptr) << cnnrt_last_error();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (2ul << 20), 0u) << bytes;
+    std::memset(p, 0xCD, bytes);
+    cnnrt_free(p);
+  }
+}
+
 TEST(Alloc, SmallAlignmentsAreRaisedToPointerSize) {
   for (size_t alignment : {1ul, 2ul, 4ul}) {
     void *p = cnnrt_alloc(10, alignment);
