@@ -41,7 +41,9 @@ constexpr int64_t kMaxBlockBytes = 1 << 20;
 /// should not evict the current one's L1 lines.
 constexpr uint32_t kL2Locality = 2;
 
-/// The memrefs that `op`'s region writes (directly, by their own value).
+/// The memrefs that `op`'s region writes (directly, by their own value). A
+/// prefetch never changes what a program computes: a memref written through
+/// another view only gets a useless prefetch.
 llvm::DenseSet<Value> writtenIn(Operation *op) {
   llvm::DenseSet<Value> written;
   op->walk([&](Operation *inner) {
@@ -125,6 +127,7 @@ struct PrefetchWeightsPass final
       if (type.getRank() <= rank || load.getVectorType().getRank() != 1 ||
           !type.areTrailingDimsContiguous(1) ||
           !type.getElementType().isIntOrFloat() ||
+          type.getElementTypeBitWidth() % 8 != 0 ||
           written.contains(load.getBase()))
         return;
       for (int64_t d = 0; d < rank; ++d)
@@ -144,7 +147,8 @@ struct PrefetchWeightsPass final
     OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
     Location loc = forall.getLoc();
     // The next iteration: the innermost index plus one, carried outwards
-    // while an index wraps around; the last iteration again at the end.
+    // while an index wraps around; the outermost index stays at its last
+    // value, so that the last iterations prefetch within the memref.
     SmallVector<Value> next(ivs.begin(), ivs.end());
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     Value carry; // Null: true.
