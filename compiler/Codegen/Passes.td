@@ -318,8 +318,8 @@ def PrefetchWeightsPass
     a Winograd position's filter block), from a memref the loop does not
     write. Beside each it puts a `memref.prefetch` (into L2: `prefetcht1`
     on x86) of each cache line of the same vector in the next iteration's
-    block (the iterations in row-major order; the outermost index clamped
-    at its last value). The runtime gives each thread a contiguous range of
+    block (the iterations linearized in row-major order; the last one
+    prefetches its own). The runtime gives each thread a contiguous range of
     iterations, so the next block is usually the same thread's.
 
     Only blocks of at most 1 MiB, and only where each loaded value feeds at
@@ -352,7 +352,8 @@ def PrefetchWeightsPass
            "Prefetch only blocks whose loaded values each feed at most this "
            "many multiply-adds">,
   ];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
 }
 

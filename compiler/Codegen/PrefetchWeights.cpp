@@ -14,12 +14,14 @@
 
 #include "compiler/Codegen/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 
 namespace mlir::cnn {
@@ -41,20 +43,17 @@ constexpr int64_t kMaxBlockBytes = 1 << 20;
 /// should not evict the current one's L1 lines.
 constexpr uint32_t kL2Locality = 2;
 
-/// The memrefs that `op`'s region writes (directly, by their own value). A
-/// prefetch never changes what a program computes: a memref written through
-/// another view only gets a useless prefetch.
+/// The memrefs that the ops in `op`'s region write (the values their write
+/// effects name). A prefetch never changes what a program computes: a
+/// memref written through another view only gets a useless prefetch.
 llvm::DenseSet<Value> writtenIn(Operation *op) {
   llvm::DenseSet<Value> written;
-  op->walk([&](Operation *inner) {
-    if (auto store = dyn_cast<vector::StoreOp>(inner))
-      written.insert(store.getBase());
-    else if (auto store = dyn_cast<memref::StoreOp>(inner))
-      written.insert(store.getMemRef());
-    else if (auto store = dyn_cast<vector::MaskedStoreOp>(inner))
-      written.insert(store.getBase());
-    else if (auto write = dyn_cast<vector::TransferWriteOp>(inner))
-      written.insert(write.getBase());
+  op->walk([&](MemoryEffectOpInterface inner) {
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    inner.getEffects(effects);
+    for (const MemoryEffects::EffectInstance &effect : effects)
+      if (isa<MemoryEffects::Write>(effect.getEffect()) && effect.getValue())
+        written.insert(effect.getValue());
   });
   return written;
 }
@@ -146,30 +145,17 @@ struct PrefetchWeightsPass final
       return;
     OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
     Location loc = forall.getLoc();
-    // The next iteration: the innermost index plus one, carried outwards
-    // while an index wraps around; the outermost index stays at its last
-    // value, so that the last iterations prefetch within the memref.
-    SmallVector<Value> next(ivs.begin(), ivs.end());
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value carry; // Null: true.
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      Value bumped = arith::AddIOp::create(b, loc, ivs[d], one);
-      if (d == 0) {
-        Value last = arith::ConstantIndexOp::create(b, loc, upper[d] - 1);
-        next[d] = arith::MinSIOp::create(b, loc, bumped, last);
-      } else {
-        Value end = arith::ConstantIndexOp::create(b, loc, upper[d]);
-        Value wraps = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                            bumped, end);
-        next[d] = arith::SelectOp::create(
-            b, loc, wraps, arith::ConstantIndexOp::create(b, loc, 0), bumped);
-        if (carry)
-          next[d] = arith::SelectOp::create(b, loc, carry, next[d], ivs[d]);
-        carry = carry ? arith::AndIOp::create(b, loc, carry, wraps) : wraps;
-      }
-      if (d == 0 && carry)
-        next[d] = arith::SelectOp::create(b, loc, carry, next[d], ivs[d]);
-    }
+    // The next iteration in row-major order, or the last one again.
+    Value linear = affine::AffineLinearizeIndexOp::create(b, loc, ivs, upper,
+                                                          /*disjoint=*/true);
+    Value bumped = arith::AddIOp::create(
+        b, loc, linear, arith::ConstantIndexOp::create(b, loc, 1));
+    Value clamped = arith::MinSIOp::create(
+        b, loc, bumped,
+        arith::ConstantIndexOp::create(b, loc, computeProduct(upper) - 1));
+    ValueRange next =
+        affine::AffineDelinearizeIndexOp::create(b, loc, clamped, upper)
+            .getResults();
     // Line offsets within a vector, as constants at the top of the body.
     auto offsetConstant = [&, top = b.saveInsertionPoint()](int64_t at) {
       OpBuilder::InsertionGuard guard(b);

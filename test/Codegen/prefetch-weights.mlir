@@ -1,5 +1,6 @@
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-prefetch-weights))' | FileCheck %s
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-prefetch-weights{max-reuse=3}))' | FileCheck %s --check-prefix=LOW
+// RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-prefetch-weights),lower-affine)' | FileCheck %s --check-prefix=LOWERED
 
 // A 1x1 convolution's filter blocks, one per iteration of the parallel
 // loop: each filter vector (two cache lines) feeds two FMAs, in each of two
@@ -10,9 +11,11 @@
 // CHECK-LABEL: func.func @filter_blocks
 // CHECK-SAME: (%[[W:.+]]: memref<16x512x32xf32>,
 // CHECK: scf.forall (%[[B:.+]]) in (16)
-// CHECK: %[[B1:.+]] = arith.addi %[[B]], %{{.+}} : index
+// CHECK: %[[LIN:.+]] = affine.linearize_index disjoint [%[[B]]] by (16)
+// CHECK: %[[B1:.+]] = arith.addi %[[LIN]], %{{.+}} : index
 // CHECK: %[[C15:.+]] = arith.constant 15 : index
-// CHECK: %[[NEXT:.+]] = arith.minsi %[[B1]], %[[C15]]
+// CHECK: %[[CLAMPED:.+]] = arith.minsi %[[B1]], %[[C15]]
+// CHECK: %[[NEXT:.+]] = affine.delinearize_index %[[CLAMPED]] into (16)
 // CHECK: %[[C16:.+]] = arith.constant 16 : index
 // CHECK: scf.for
 // CHECK: scf.for %[[C:[a-z0-9_]+]] =
@@ -56,26 +59,26 @@ func.func @filter_blocks(%w: memref<16x512x32xf32>, %x: memref<2x2x512xf32>,
 
 // Winograd's products: one filter block per (position, block) pair. The
 // next pair is the next block at the same position, or the first block of
-// the next position after the last one; the position is clamped to stay in
-// bounds.
+// the next position after the last one; the last pair prefetches its own.
+// lower-affine (later in the pipeline) expands the index arithmetic.
 
 // CHECK-LABEL: func.func @position_blocks
 // CHECK-SAME: (%[[U:.+]]: memref<4x8x64x16xf32>,
 // CHECK: scf.forall (%[[P:.+]], %[[B:.+]]) in (4, 8)
-// CHECK: %[[B1:.+]] = arith.addi %[[B]], %[[ONE:.+]] : index
-// CHECK: %[[C8:.+]] = arith.constant 8 : index
-// CHECK: %[[WRAP:.+]] = arith.cmpi eq, %[[B1]], %[[C8]]
-// CHECK: %[[BNEXT:.+]] = arith.select %[[WRAP]], %{{.+}}, %[[B1]]
-// CHECK: %[[P1:.+]] = arith.addi %[[P]], %[[ONE]]
-// CHECK: %[[C3:.+]] = arith.constant 3 : index
-// CHECK: %[[PSTEP:.+]] = arith.minsi %[[P1]], %[[C3]]
-// CHECK: %[[PNEXT:.+]] = arith.select %[[WRAP]], %[[PSTEP]], %[[P]]
+// CHECK: %[[LIN:.+]] = affine.linearize_index disjoint [%[[P]], %[[B]]] by (4, 8)
+// CHECK: %[[L1:.+]] = arith.addi %[[LIN]], %{{.+}} : index
+// CHECK: %[[C31:.+]] = arith.constant 31 : index
+// CHECK: %[[CLAMPED:.+]] = arith.minsi %[[L1]], %[[C31]]
+// CHECK: %[[NEXT:.+]]:2 = affine.delinearize_index %[[CLAMPED]] into (4, 8)
 // CHECK: scf.for %[[C:[a-z0-9_]+]] =
-// CHECK: memref.prefetch %[[U]][%[[PNEXT]], %[[BNEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK: memref.prefetch %[[U]][%[[NEXT]]#0, %[[NEXT]]#1, %[[C]], %{{.+}}], read, locality<2>, data
 // CHECK-NOT: memref.prefetch
 // CHECK: vector.load %[[U]][%[[P]], %[[B]], %[[C]], %{{.+}}]
 // LOW-LABEL: func.func @position_blocks
 // LOW: memref.prefetch
+// LOWERED-LABEL: func.func @position_blocks
+// LOWERED-NOT: affine.
+// LOWERED: memref.prefetch
 func.func @position_blocks(%u: memref<4x8x64x16xf32>, %x: memref<4x64xf32>,
                            %y: memref<4x128xf32>) {
   %c0 = arith.constant 0 : index
