@@ -5,10 +5,12 @@
 // block per iteration of a parallel loop; each block's register tiles read
 // the block once per pass over the output (rows, pixel tiles), from L2,
 // except the first time: then it comes from memory (at batch 1 a model's
-// weights are not in the caches), and the tile waits on it. Where a block is
-// used by few multiply-adds, this pass prefetches the next iteration's block
-// into L2 beside every load of the current one, so that the memory traffic
-// overlaps the current block's FMAs.
+// weights are not in the caches), and the tile waits on it. This pass
+// prefetches the next iteration's block into L2 beside the loads of the
+// current one, so that the memory traffic overlaps the current block's FMAs:
+// on every pass where a block is used by few multiply-adds, on the first
+// pass only (a version of the pass loop's body) where it is used by many
+// and the prefetches on the other passes would only cost time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,8 +23,11 @@
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::cnn {
 #define GEN_PASS_DEF_PREFETCHWEIGHTSPASS
@@ -61,8 +66,10 @@ llvm::DenseSet<Value> writtenIn(Operation *op) {
 /// How many multiply-adds use each value `load` reads: its users (the
 /// register tile's FMAs) times the trip counts of the loops between it and
 /// `forall` that it does not depend on (the passes over the block: output
-/// rows, pixel tiles). 0 where a trip count is not static.
-int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall) {
+/// rows, pixel tiles), which it adds to `passes`. 0 where a trip count is
+/// not static.
+int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall,
+                llvm::SetVector<Operation *> &passes) {
   int64_t reuse =
       std::distance(load->getUsers().begin(), load->getUsers().end());
   // The loops whose induction variables the indices use, through index
@@ -85,6 +92,7 @@ int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall) {
     if (!trips)
       return 0;
     reuse *= trips->getSExtValue();
+    passes.insert(loop);
   }
   return reuse;
 }
@@ -113,7 +121,11 @@ struct PrefetchWeightsPass final
       return;
     SmallVector<Value> ivs(forall.getInductionVars());
     llvm::DenseSet<Value> written = writtenIn(forall);
-    SmallVector<vector::LoadOp> loads;
+    // Loads prefetched on every pass, and those prefetched on the first pass
+    // only, by the innermost pass loop (see innermostPass).
+    SmallVector<vector::LoadOp> everyPass;
+    llvm::MapVector<scf::ForOp, SmallVector<vector::LoadOp>> firstPass;
+    llvm::DenseMap<Operation *, llvm::SetVector<Operation *>> passesOf;
     forall.walk([&](vector::LoadOp load) {
       MemRefType type = load.getMemRefType();
       // A filter vector: multiplied as it is, in FMAs (an input pixel is
@@ -136,12 +148,23 @@ struct PrefetchWeightsPass final
                            type.getElementTypeBitWidth() / 8;
       if (blockBytes > kMaxBlockBytes)
         return;
-      int64_t reuse = reuseOf(load, forall);
-      if (reuse < 1 || reuse > maxReuse)
+      llvm::SetVector<Operation *> passes;
+      int64_t reuse = reuseOf(load, forall, passes);
+      if (reuse < 1)
         return;
-      loads.push_back(load);
+      if (reuse <= maxReuse) {
+        everyPass.push_back(load);
+        return;
+      }
+      scf::ForOp loop = innermostPass(load, passes);
+      if (!loop || loop.getNumRegionIterArgs() != 0)
+        return;
+      auto [it, added] = passesOf.try_emplace(loop, passes);
+      if (!added && it->second != passes)
+        return;
+      firstPass[loop].push_back(load);
     });
-    if (loads.empty())
+    if (everyPass.empty() && firstPass.empty())
       return;
     OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
     Location loc = forall.getLoc();
@@ -162,7 +185,8 @@ struct PrefetchWeightsPass final
       b.restoreInsertionPoint(top);
       return arith::ConstantIndexOp::create(b, loc, at);
     };
-    for (vector::LoadOp load : loads) {
+    // Prefetches each line of `load`'s vector in the next block.
+    auto prefetchNext = [&](vector::LoadOp load) {
       int64_t elementBytes = load.getMemRefType().getElementTypeBitWidth() / 8;
       int64_t lanes = load.getVectorType().getNumElements();
       int64_t perLine = std::max<int64_t>(1, kLineBytes / elementBytes);
@@ -178,7 +202,47 @@ struct PrefetchWeightsPass final
                                    /*isWrite=*/false, kL2Locality,
                                    /*isDataCache=*/true);
       }
+    };
+    for (vector::LoadOp load : everyPass)
+      prefetchNext(load);
+    for (auto &[loop, loads] : firstPass) {
+      // The pass's body becomes
+      //   if (every pass at its first iteration) { the body, prefetching }
+      //   else { the body }
+      // (whole, so that a register tile's accumulators live in one branch).
+      Block *body = loop.getBody();
+      b.setInsertionPointToStart(body);
+      Value first;
+      for (Operation *pass : passesOf.lookup(loop)) {
+        auto outer = cast<scf::ForOp>(pass);
+        Value at = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         outer.getInductionVar(),
+                                         outer.getLowerBound());
+        first = first ? arith::AndIOp::create(b, loc, first, at) : at;
+      }
+      auto versions = scf::IfOp::create(b, loc, TypeRange{}, first,
+                                        /*withElseRegion=*/true);
+      Block *otherwise = versions.elseBlock();
+      otherwise->getOperations().splice(
+          otherwise->begin(), body->getOperations(),
+          std::next(Block::iterator(versions)), std::prev(body->end()));
+      b.setInsertionPointToStart(versions.thenBlock());
+      IRMapping mapping;
+      for (Operation &op : otherwise->without_terminator())
+        b.clone(op, mapping);
+      for (vector::LoadOp load : loads)
+        prefetchNext(cast<vector::LoadOp>(mapping.lookup(load.getOperation())));
     }
+  }
+
+  /// The innermost of `passes` (loops around `load`).
+  static scf::ForOp innermostPass(vector::LoadOp load,
+                                  const llvm::SetVector<Operation *> &passes) {
+    for (Operation *parent = load->getParentOp(); parent;
+         parent = parent->getParentOp())
+      if (passes.contains(parent))
+        return dyn_cast<scf::ForOp>(parent);
+    return {};
   }
 };
 

@@ -24,8 +24,14 @@
 // CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %[[AT16]]], read, locality<2>, data
 // CHECK-NOT: memref.prefetch
 // CHECK: vector.load %[[W]][%[[B]], %[[C]], %{{.+}}]
-// With max-reuse=3, its 4 multiply-adds per value are too many.
+// With max-reuse=3, its 4 multiply-adds per value are too many: only the
+// first pass (output row 0) prefetches (see @first_pass).
 // LOW-LABEL: func.func @filter_blocks
+// LOW: %[[FIRST:.+]] = arith.cmpi eq
+// LOW: scf.if %[[FIRST]] {
+// LOW: memref.prefetch
+// LOW: memref.prefetch
+// LOW: } else {
 // LOW-NOT: memref.prefetch
 // LOW: return
 func.func @filter_blocks(%w: memref<16x512x32xf32>, %x: memref<2x2x512xf32>,
@@ -100,10 +106,9 @@ func.func @position_blocks(%u: memref<4x8x64x16xf32>, %x: memref<4x64xf32>,
   return
 }
 
-// Blocks left alone: each value read feeds 8 x 16 multiply-adds (a block
-// whose reads mostly come from L2: more than max-reuse); a memref the loop
-// writes; a block larger than 1 MiB (streamed once, where a second stream
-// only slowed it down); a load whose first index is not the loop's.
+// Blocks left alone: a memref the loop writes; a block larger than 1 MiB
+// (streamed once, where a second stream only slowed it down); a load whose
+// first index is not the loop's.
 
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: memref.prefetch
@@ -115,28 +120,11 @@ func.func @left_alone(%w: memref<16x512x32xf32>, %big: memref<4x16384x32xf32>,
                       %out: memref<16x512x32xf32>, %y: memref<16x32xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c16 = arith.constant 16 : index
   %c512 = arith.constant 512 : index
   %c16384 = arith.constant 16384 : index
   %zero = arith.constant dense<0.0> : vector<32xf32>
   %one = arith.constant dense<1.0> : vector<32xf32>
   scf.forall (%b) in (16) {
-    // Reused: 8 FMAs per load, 16 passes.
-    scf.for %r = %c0 to %c16 step %c1 {
-      %s = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
-        %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
-        %n0 = vector.fma %one, %wv, %a : vector<32xf32>
-        %n1 = vector.fma %one, %wv, %n0 : vector<32xf32>
-        %n2 = vector.fma %one, %wv, %n1 : vector<32xf32>
-        %n3 = vector.fma %one, %wv, %n2 : vector<32xf32>
-        %n4 = vector.fma %one, %wv, %n3 : vector<32xf32>
-        %n5 = vector.fma %one, %wv, %n4 : vector<32xf32>
-        %n6 = vector.fma %one, %wv, %n5 : vector<32xf32>
-        %n7 = vector.fma %one, %wv, %n6 : vector<32xf32>
-        scf.yield %n7 : vector<32xf32>
-      }
-      vector.store %s, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
-    }
     // Written in the loop.
     scf.for %c = %c0 to %c512 step %c1 {
       %o = vector.load %out[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
@@ -159,6 +147,65 @@ func.func @left_alone(%w: memref<16x512x32xf32>, %big: memref<4x16384x32xf32>,
       scf.yield %n : vector<32xf32>
     }
     vector.store %t, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
+  }
+  return
+}
+
+// A block reused more: each value read feeds 8 FMAs in each of 4 x 4 passes
+// (pixel tiles of output rows), 128 in all, more than max-reuse. Most of
+// its reads come from L2, and only the first pass, which reads it from
+// memory, prefetches the next block: the passes' body is versioned on
+// whether every pass loop is at its first iteration (the whole body, so
+// that the register tile's accumulators live in one branch).
+
+// CHECK-LABEL: func.func @first_pass
+// CHECK-SAME: (%[[W:.+]]: memref<16x512x32xf32>,
+// CHECK: scf.forall (%[[B:.+]]) in (16)
+// CHECK: %[[NEXT:.+]] = affine.delinearize_index
+// CHECK: scf.for %[[R:[a-z0-9_]+]] = %[[C0:[a-z0-9_]+]] to
+// CHECK: scf.for %[[T:[a-z0-9_]+]] = %[[C0]] to
+// CHECK-DAG: %[[T0:.+]] = arith.cmpi eq, %[[T]], %[[C0]]
+// CHECK-DAG: %[[R0:.+]] = arith.cmpi eq, %[[R]], %[[C0]]
+// CHECK: %[[FIRST:.+]] = arith.andi
+// CHECK: scf.if %[[FIRST]] {
+// CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK: vector.load %[[W]][%[[B]], %[[C]], %{{.+}}]
+// CHECK: vector.store
+// CHECK: } else {
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.load %[[W]][%[[B]],
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.store
+// CHECK-NEXT: }
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @first_pass(%w: memref<16x512x32xf32>, %y: memref<16x4x4x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c512 = arith.constant 512 : index
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %one = arith.constant dense<1.0> : vector<32xf32>
+  scf.forall (%b) in (16) {
+    scf.for %r = %c0 to %c4 step %c1 {
+      scf.for %t = %c0 to %c4 step %c1 {
+        %s = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
+          %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+          %n0 = vector.fma %one, %wv, %a : vector<32xf32>
+          %n1 = vector.fma %one, %wv, %n0 : vector<32xf32>
+          %n2 = vector.fma %one, %wv, %n1 : vector<32xf32>
+          %n3 = vector.fma %one, %wv, %n2 : vector<32xf32>
+          %n4 = vector.fma %one, %wv, %n3 : vector<32xf32>
+          %n5 = vector.fma %one, %wv, %n4 : vector<32xf32>
+          %n6 = vector.fma %one, %wv, %n5 : vector<32xf32>
+          %n7 = vector.fma %one, %wv, %n6 : vector<32xf32>
+          scf.yield %n7 : vector<32xf32>
+        }
+        vector.store %s, %y[%b, %r, %t, %c0] : memref<16x4x4x32xf32>, vector<32xf32>
+      }
+    }
   }
   return
 }
