@@ -325,17 +325,27 @@ def PrefetchWeightsPass
     Only blocks of at most 1 MiB are prefetched. Where each loaded value
     feeds at most `max-reuse` multiply-adds (its FMAs times the trip counts
     of the loops around it that it does not depend on: the passes over the
-    block), the prefetches sit beside the loads on every pass. At batch 1,
-    ResNet-50's last Winograd layers (16 blocks of output per filter value)
-    went from 2.7 to 1.75 ms. A block reused more is read from L2 on all
-    but its first pass, and prefetches on every pass only cost time
-    (ResNet-50's 1x1 layers of 14x14 pixels, 196 per filter value, ran
-    10-20% slower with them): there the body of the innermost pass loop is
-    versioned on whether every pass loop is at its first iteration, and
-    only that version prefetches. The whole body is versioned, not the loop
-    of the loads, so that a register tile's accumulators live in one
-    branch (with the inner loop versioned, LLVM spilled a second
-    accumulator of ResNet-50's 7 x 64 tiles).
+    block), the prefetches sit beside the loads on every pass, spread over
+    the passes: on pass p of P, where the load reads row q of the block's R
+    rows (its dimensions between the loop's and the vector's), they fetch
+    row p R / 2^s + q / 2^s of the next block (2^s <= P the largest power of
+    two; later passes clamp to the last row), so that the passes fetch the
+    block once, evenly, instead of all of it on the first pass, as fast as
+    that runs. At batch 1, ResNet-50's last Winograd layers (one pass, 16
+    blocks of output per filter value) went from 2.7 to 1.75 ms, its
+    layer-4 1x1 layers (seven passes) 0.88-0.92 of their time with the same
+    row on every pass.
+
+    A block reused more is read from L2 on all but its first pass, and
+    prefetches on every pass only cost time (ResNet-50's 1x1 layers of
+    14x14 pixels, 196 per filter value, ran 10-20% slower with them): there
+    the body of the innermost pass loop is versioned on whether every pass
+    loop is at its first iteration, and only that version prefetches, the
+    same row as the load's. The whole body is versioned, not the loop of
+    the loads, so that a register tile's accumulators live in one branch
+    (with the inner loop versioned, LLVM spilled a second accumulator of
+    ResNet-50's 7 x 64 tiles). Left alone: a pass loop that yields values,
+    loads in one body with different passes, and bodies that would nest.
 
     ```mlir
     scf.forall (%b) in (16) {
@@ -355,9 +365,9 @@ def PrefetchWeightsPass
   }];
   let options = [
     Option<"maxReuse", "max-reuse", "int64_t", /*default=*/"64",
-           "Prefetch on every pass over blocks whose loaded values each feed "
-           "at most this many multiply-adds, on the first pass only over "
-           "the others">,
+           "Prefetch spread over every pass for blocks whose loaded values "
+           "each feed at most this many multiply-adds, on the first pass "
+           "only for the others">,
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect",

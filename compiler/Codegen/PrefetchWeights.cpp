@@ -21,6 +21,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -66,10 +67,10 @@ llvm::DenseSet<Value> writtenIn(Operation *op) {
 /// How many multiply-adds use each value `load` reads: its users (the
 /// register tile's FMAs) times the trip counts of the loops between it and
 /// `forall` that it does not depend on (the passes over the block: output
-/// rows, pixel tiles), which it adds to `passes`. 0 where a trip count is
-/// not static.
+/// rows, pixel tiles), which it appends to `passes`, innermost first. 0
+/// where a trip count is not static.
 int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall,
-                llvm::SetVector<Operation *> &passes) {
+                SmallVectorImpl<scf::ForOp> &passes) {
   int64_t reuse =
       std::distance(load->getUsers().begin(), load->getUsers().end());
   // The loops whose induction variables the indices use, through index
@@ -92,10 +93,173 @@ int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall,
     if (!trips)
       return 0;
     reuse *= trips->getSExtValue();
-    passes.insert(loop);
+    passes.push_back(loop);
   }
   return reuse;
 }
+
+/// A filter load and the loops of its passes over the block (see reuseOf).
+struct FilterLoad {
+  vector::LoadOp load;
+  SmallVector<scf::ForOp> passes;
+};
+
+/// The loads whose next block is prefetched on the first pass only, by the
+/// innermost loop of their passes (the same passes for all of them).
+struct FirstPassGroup {
+  SmallVector<scf::ForOp> passes;
+  SmallVector<vector::LoadOp> loads;
+};
+
+/// The prefetches of the next iteration's block in one parallel loop.
+class NextBlock {
+public:
+  explicit NextBlock(scf::ForallOp forall)
+      : b(OpBuilder::atBlockBegin(forall.getBody())), loc(forall.getLoc()),
+        rank(forall.getRank()) {
+    ArrayRef<int64_t> upper = forall.getStaticUpperBound();
+    // The next iteration in row-major order, or the last one again.
+    Value linear = affine::AffineLinearizeIndexOp::create(
+        b, loc, forall.getInductionVars(), upper, /*disjoint=*/true);
+    Value bumped = arith::AddIOp::create(
+        b, loc, linear, arith::ConstantIndexOp::create(b, loc, 1));
+    Value clamped = arith::MinSIOp::create(
+        b, loc, bumped,
+        arith::ConstantIndexOp::create(b, loc, computeProduct(upper) - 1));
+    llvm::append_range(
+        next, affine::AffineDelinearizeIndexOp::create(b, loc, clamped, upper)
+                  .getResults());
+    top = b.saveInsertionPoint();
+  }
+
+  /// Beside `load`, the same vector in the next block.
+  void sameRow(vector::LoadOp load) {
+    b.setInsertionPoint(load);
+    row(load, load.getIndices().drop_front(rank).drop_back());
+  }
+
+  /// Beside `filter`'s load, its vector in the next block, spread over the
+  /// passes: on pass p of P (the pass loops' iterations linearized), where
+  /// the load reads row q of the block's R rows (its dimensions between the
+  /// loop's and the vector's), row p R / 2^s + q / 2^s, 2^s <= P the
+  /// largest power of two (the passes from 2^s on clamp to the last row).
+  /// The passes together prefetch the block once, evenly over most of its
+  /// run: the same row on every pass asks for all of it on the first pass,
+  /// as fast as that runs, and only hits L2 after. (A shift, where a
+  /// division by P made LLVM shuffle a register tile's accumulators between
+  /// registers on every input channel.)
+  void spread(const FilterLoad &filter) {
+    vector::LoadOp load = filter.load;
+    ArrayRef<int64_t> rowShape =
+        load.getMemRefType().getShape().drop_front(rank).drop_back();
+    int64_t passCount = 1;
+    for (scf::ForOp pass : filter.passes)
+      passCount *= pass.getStaticTripCount()->getSExtValue();
+    if (passCount == 1 || rowShape.empty())
+      return sameRow(load);
+    Location at = load.getLoc();
+    b.setInsertionPoint(load);
+    // The pass index p, outer loops first.
+    Value p;
+    for (scf::ForOp pass : llvm::reverse(filter.passes)) {
+      int64_t lower = *getConstantIntValue(pass.getLowerBound());
+      int64_t step = *getConstantIntValue(pass.getStep());
+      Value index = pass.getInductionVar();
+      if (lower != 0)
+        index = arith::SubIOp::create(b, at, index, constant(lower));
+      if (step != 1)
+        index = arith::DivUIOp::create(b, at, index, constant(step));
+      if (p)
+        index = arith::AddIOp::create(
+            b, at,
+            arith::MulIOp::create(
+                b, at, p, constant(pass.getStaticTripCount()->getSExtValue())),
+            index);
+      p = index;
+    }
+    Value q = affine::AffineLinearizeIndexOp::create(
+        b, at, load.getIndices().drop_front(rank).drop_back(), rowShape,
+        /*disjoint=*/true);
+    int64_t shift = llvm::Log2_64(passCount);
+    int64_t rows = computeProduct(rowShape);
+    int64_t band = llvm::divideCeil(rows, int64_t(1) << shift);
+    Value spread = arith::MinUIOp::create(
+        b, at,
+        arith::AddIOp::create(
+            b, at, arith::MulIOp::create(b, at, p, constant(band)),
+            arith::ShRUIOp::create(b, at, q, constant(shift))),
+        constant(rows - 1));
+    row(load, affine::AffineDelinearizeIndexOp::create(b, at, spread, rowShape)
+                  .getResults());
+  }
+
+  /// Versions the body of `loop`, the innermost of `group`'s passes:
+  ///   if (every pass at its first iteration) { the body, prefetching }
+  ///   else { the body }
+  /// where the body's copy of each of `group`'s loads prefetches the same
+  /// vector in the next block. The whole body, so that a register tile's
+  /// accumulators live in one branch.
+  void onFirstPass(scf::ForOp loop, const FirstPassGroup &group) {
+    Location at = loop.getLoc();
+    Block *body = loop.getBody();
+    b.setInsertionPointToStart(body);
+    Value first;
+    for (scf::ForOp pass : group.passes) {
+      Value start =
+          arith::CmpIOp::create(b, at, arith::CmpIPredicate::eq,
+                                pass.getInductionVar(), pass.getLowerBound());
+      first = first ? arith::AndIOp::create(b, at, first, start) : start;
+    }
+    auto versions = scf::IfOp::create(b, at, TypeRange{}, first,
+                                      /*withElseRegion=*/true);
+    Block *otherwise = versions.elseBlock();
+    otherwise->getOperations().splice(otherwise->begin(), body->getOperations(),
+                                      std::next(Block::iterator(versions)),
+                                      std::prev(body->end()));
+    b.setInsertionPointToStart(versions.thenBlock());
+    IRMapping mapping;
+    for (Operation &inner : otherwise->without_terminator())
+      b.clone(inner, mapping);
+    for (vector::LoadOp load : group.loads)
+      sameRow(cast<vector::LoadOp>(mapping.lookup(load.getOperation())));
+  }
+
+private:
+  /// An index constant at the top of the loop's body.
+  Value constant(int64_t value) {
+    OpBuilder::InsertionGuard guard(b);
+    b.restoreInsertionPoint(top);
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+
+  /// At the insertion point, prefetches each line of `load`'s vector at
+  /// the block's row `rowIndices` of the next block.
+  void row(vector::LoadOp load, ValueRange rowIndices) {
+    int64_t elementBytes = load.getMemRefType().getElementTypeBitWidth() / 8;
+    int64_t lanes = load.getVectorType().getNumElements();
+    int64_t perLine = std::max<int64_t>(1, kLineBytes / elementBytes);
+    SmallVector<Value> indices(next);
+    llvm::append_range(indices, rowIndices);
+    Value first = load.getIndices().back();
+    indices.push_back(first);
+    for (int64_t at = 0; at < lanes; at += perLine) {
+      if (at > 0)
+        indices.back() =
+            arith::AddIOp::create(b, load.getLoc(), first, constant(at));
+      memref::PrefetchOp::create(b, load.getLoc(), load.getBase(), indices,
+                                 /*isWrite=*/false, kL2Locality,
+                                 /*isDataCache=*/true);
+    }
+  }
+
+  OpBuilder b;
+  Location loc;
+  int64_t rank;
+  /// The next iteration's induction variables.
+  SmallVector<Value> next;
+  /// The top of the loop's body, after `next`.
+  OpBuilder::InsertPoint top;
+};
 
 struct PrefetchWeightsPass final
     : cnn::impl::PrefetchWeightsPassBase<PrefetchWeightsPass> {
@@ -105,10 +269,12 @@ struct PrefetchWeightsPass final
     getOperation().walk([&](scf::ForallOp forall) { prefetch(forall); });
   }
 
-  /// Prefetches, for each load in `forall` of a read-only memref indexed
-  /// first by the loop's induction variables, in order, over all of its
-  /// leading dimensions, the same data one iteration ahead (in the order of
-  /// the iterations linearized, row-major).
+  /// Prefetches, for each filter load in `forall` of a read-only memref
+  /// indexed first by the loop's induction variables, in order, over all of
+  /// its leading dimensions, the same vector one iteration ahead (in the
+  /// order of the iterations linearized, row-major): spread over the passes
+  /// where each loaded value feeds at most max-reuse multiply-adds, on the
+  /// first pass only (a version of the passes' body) where it feeds more.
   void prefetch(scf::ForallOp forall) {
     ArrayRef<int64_t> lower = forall.getStaticLowerBound();
     ArrayRef<int64_t> upper = forall.getStaticUpperBound();
@@ -121,11 +287,8 @@ struct PrefetchWeightsPass final
       return;
     SmallVector<Value> ivs(forall.getInductionVars());
     llvm::DenseSet<Value> written = writtenIn(forall);
-    // Loads prefetched on every pass, and those prefetched on the first pass
-    // only, by the innermost pass loop (see innermostPass).
-    SmallVector<vector::LoadOp> everyPass;
-    llvm::MapVector<scf::ForOp, SmallVector<vector::LoadOp>> firstPass;
-    llvm::DenseMap<Operation *, llvm::SetVector<Operation *>> passesOf;
+    SmallVector<FilterLoad> everyPass;
+    llvm::MapVector<Operation *, FirstPassGroup> firstPass;
     forall.walk([&](vector::LoadOp load) {
       MemRefType type = load.getMemRefType();
       // A filter vector: multiplied as it is, in FMAs (an input pixel is
@@ -148,101 +311,44 @@ struct PrefetchWeightsPass final
                            type.getElementTypeBitWidth() / 8;
       if (blockBytes > kMaxBlockBytes)
         return;
-      llvm::SetVector<Operation *> passes;
-      int64_t reuse = reuseOf(load, forall, passes);
+      FilterLoad filter{load, {}};
+      int64_t reuse = reuseOf(load, forall, filter.passes);
       if (reuse < 1)
         return;
-      if (reuse <= maxReuse) {
-        everyPass.push_back(load);
+      // A block read on one pass only is prefetched on it in any case.
+      if (reuse <= maxReuse || filter.passes.empty()) {
+        everyPass.push_back(std::move(filter));
         return;
       }
-      scf::ForOp loop = innermostPass(load, passes);
-      if (!loop || loop.getNumRegionIterArgs() != 0)
+      // The innermost pass's body is versioned: it must yield nothing, and
+      // its loads must all have the same passes.
+      scf::ForOp innermost = filter.passes.front();
+      if (innermost.getNumRegionIterArgs() != 0)
         return;
-      auto [it, added] = passesOf.try_emplace(loop, passes);
-      if (!added && it->second != passes)
+      auto [it, added] = firstPass.try_emplace(innermost);
+      if (added)
+        it->second.passes = filter.passes;
+      else if (it->second.passes != filter.passes)
         return;
-      firstPass[loop].push_back(load);
+      it->second.loads.push_back(load);
     });
+    // A versioned body holding (or inside) another one would clone that one
+    // whole into its first-pass version: left alone.
+    SmallVector<Operation *> nested;
+    for (auto &[loop, group] : firstPass)
+      for (auto &[other, otherGroup] : firstPass)
+        if (loop != other && loop->isAncestor(other))
+          nested.append({loop, other});
+    for (Operation *loop : nested)
+      firstPass.remove_if([&](auto &entry) { return entry.first == loop; });
     if (everyPass.empty() && firstPass.empty())
       return;
-    OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
-    Location loc = forall.getLoc();
-    // The next iteration in row-major order, or the last one again.
-    Value linear = affine::AffineLinearizeIndexOp::create(b, loc, ivs, upper,
-                                                          /*disjoint=*/true);
-    Value bumped = arith::AddIOp::create(
-        b, loc, linear, arith::ConstantIndexOp::create(b, loc, 1));
-    Value clamped = arith::MinSIOp::create(
-        b, loc, bumped,
-        arith::ConstantIndexOp::create(b, loc, computeProduct(upper) - 1));
-    ValueRange next =
-        affine::AffineDelinearizeIndexOp::create(b, loc, clamped, upper)
-            .getResults();
-    // Line offsets within a vector, as constants at the top of the body.
-    auto offsetConstant = [&, top = b.saveInsertionPoint()](int64_t at) {
-      OpBuilder::InsertionGuard guard(b);
-      b.restoreInsertionPoint(top);
-      return arith::ConstantIndexOp::create(b, loc, at);
-    };
-    // Prefetches each line of `load`'s vector in the next block.
-    auto prefetchNext = [&](vector::LoadOp load) {
-      int64_t elementBytes = load.getMemRefType().getElementTypeBitWidth() / 8;
-      int64_t lanes = load.getVectorType().getNumElements();
-      int64_t perLine = std::max<int64_t>(1, kLineBytes / elementBytes);
-      b.setInsertionPoint(load);
-      SmallVector<Value> indices(load.getIndices());
-      llvm::copy(next, indices.begin());
-      Value innermost = indices.back();
-      for (int64_t at = 0; at < lanes; at += perLine) {
-        if (at > 0)
-          indices.back() =
-              arith::AddIOp::create(b, loc, innermost, offsetConstant(at));
-        memref::PrefetchOp::create(b, load.getLoc(), load.getBase(), indices,
-                                   /*isWrite=*/false, kL2Locality,
-                                   /*isDataCache=*/true);
-      }
-    };
-    for (vector::LoadOp load : everyPass)
-      prefetchNext(load);
-    for (auto &[loop, loads] : firstPass) {
-      // The pass's body becomes
-      //   if (every pass at its first iteration) { the body, prefetching }
-      //   else { the body }
-      // (whole, so that a register tile's accumulators live in one branch).
-      Block *body = loop.getBody();
-      b.setInsertionPointToStart(body);
-      Value first;
-      for (Operation *pass : passesOf.lookup(loop)) {
-        auto outer = cast<scf::ForOp>(pass);
-        Value at = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         outer.getInductionVar(),
-                                         outer.getLowerBound());
-        first = first ? arith::AndIOp::create(b, loc, first, at) : at;
-      }
-      auto versions = scf::IfOp::create(b, loc, TypeRange{}, first,
-                                        /*withElseRegion=*/true);
-      Block *otherwise = versions.elseBlock();
-      otherwise->getOperations().splice(
-          otherwise->begin(), body->getOperations(),
-          std::next(Block::iterator(versions)), std::prev(body->end()));
-      b.setInsertionPointToStart(versions.thenBlock());
-      IRMapping mapping;
-      for (Operation &op : otherwise->without_terminator())
-        b.clone(op, mapping);
-      for (vector::LoadOp load : loads)
-        prefetchNext(cast<vector::LoadOp>(mapping.lookup(load.getOperation())));
-    }
-  }
 
-  /// The innermost of `passes` (loops around `load`).
-  static scf::ForOp innermostPass(vector::LoadOp load,
-                                  const llvm::SetVector<Operation *> &passes) {
-    for (Operation *parent = load->getParentOp(); parent;
-         parent = parent->getParentOp())
-      if (passes.contains(parent))
-        return dyn_cast<scf::ForOp>(parent);
-    return {};
+    NextBlock nextBlock(forall);
+    for (FilterLoad &filter : everyPass)
+      nextBlock.spread(filter);
+    for (auto &[loop, group] : firstPass)
+      nextBlock.onFirstPass(cast<scf::ForOp>(loop), group);
   }
 };
 

@@ -5,8 +5,10 @@
 // A 1x1 convolution's filter blocks, one per iteration of the parallel
 // loop: each filter vector (two cache lines) feeds two FMAs, in each of two
 // passes over the block (output rows): reuse 4. Beside the load, both lines
-// of the same vector in the next block are prefetched into L2; the last
-// block prefetches its own.
+// of a vector of the next block are prefetched into L2 (the last block
+// prefetches its own), spread over the passes: pass r, reading input
+// channel c, prefetches row 256 r + c / 2 of the next block, so that each
+// pass fetches half of it.
 
 // CHECK-LABEL: func.func @filter_blocks
 // CHECK-SAME: (%[[W:.+]]: memref<16x512x32xf32>,
@@ -16,12 +18,21 @@
 // CHECK: %[[C15:.+]] = arith.constant 15 : index
 // CHECK: %[[CLAMPED:.+]] = arith.minsi %[[B1]], %[[C15]]
 // CHECK: %[[NEXT:.+]] = affine.delinearize_index %[[CLAMPED]] into (16)
-// CHECK: %[[C16:.+]] = arith.constant 16 : index
-// CHECK: scf.for
+// CHECK-DAG: %[[C256:.+]] = arith.constant 256 : index
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : index
+// CHECK-DAG: %[[C511:.+]] = arith.constant 511 : index
+// CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
+// CHECK: scf.for %[[R:[a-z0-9_]+]] =
 // CHECK: scf.for %[[C:[a-z0-9_]+]] =
-// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK: %[[Q:.+]] = affine.linearize_index disjoint [%[[C]]] by (512)
+// CHECK: %[[BAND:.+]] = arith.muli %[[R]], %[[C256]]
+// CHECK: %[[HALF:.+]] = arith.shrui %[[Q]], %[[ONE]]
+// CHECK: %[[SUM:.+]] = arith.addi %[[BAND]], %[[HALF]]
+// CHECK: %[[ROW:.+]] = arith.minui %[[SUM]], %[[C511]]
+// CHECK: %[[ROWI:.+]] = affine.delinearize_index %[[ROW]] into (512)
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[ROWI]], %{{.+}}], read, locality<2>, data
 // CHECK: %[[AT16:.+]] = arith.addi %{{.+}}, %[[C16]]
-// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %[[AT16]]], read, locality<2>, data
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[ROWI]], %[[AT16]]], read, locality<2>, data
 // CHECK-NOT: memref.prefetch
 // CHECK: vector.load %[[W]][%[[B]], %[[C]], %{{.+}}]
 // With max-reuse=3, its 4 multiply-adds per value are too many: only the
@@ -164,20 +175,23 @@ func.func @left_alone(%w: memref<16x512x32xf32>, %big: memref<4x16384x32xf32>,
 // CHECK: %[[NEXT:.+]] = affine.delinearize_index
 // CHECK: scf.for %[[R:[a-z0-9_]+]] = %[[C0:[a-z0-9_]+]] to
 // CHECK: scf.for %[[T:[a-z0-9_]+]] = %[[C0]] to
-// CHECK-DAG: %[[T0:.+]] = arith.cmpi eq, %[[T]], %[[C0]]
-// CHECK-DAG: %[[R0:.+]] = arith.cmpi eq, %[[R]], %[[C0]]
-// CHECK: %[[FIRST:.+]] = arith.andi
+// CHECK: %[[T0:.+]] = arith.cmpi eq, %[[T]], %[[C0]]
+// CHECK: %[[R0:.+]] = arith.cmpi eq, %[[R]], %[[C0]]
+// CHECK: %[[FIRST:.+]] = arith.andi %[[T0]], %[[R0]]
 // CHECK: scf.if %[[FIRST]] {
-// CHECK: scf.for %[[C:[a-z0-9_]+]] =
-// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
+// CHECK-NEXT: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK-NEXT: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
 // CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[C]], %{{.+}}], read, locality<2>, data
 // CHECK: vector.load %[[W]][%[[B]], %[[C]], %{{.+}}]
 // CHECK: vector.store
-// CHECK: } else {
+// CHECK-NEXT: } else {
+// CHECK-NEXT: scf.for
 // CHECK-NOT: memref.prefetch
 // CHECK: vector.load %[[W]][%[[B]],
 // CHECK-NOT: memref.prefetch
 // CHECK: vector.store
+// CHECK-NEXT: }
+// CHECK-NEXT: }
 // CHECK-NEXT: }
 // CHECK-NOT: memref.prefetch
 // CHECK: return
@@ -204,6 +218,72 @@ func.func @first_pass(%w: memref<16x512x32xf32>, %y: memref<16x4x4x32xf32>) {
           scf.yield %n7 : vector<32xf32>
         }
         vector.store %s, %y[%b, %r, %t, %c0] : memref<16x4x4x32xf32>, vector<32xf32>
+      }
+    }
+  }
+  return
+}
+
+// Reused blocks left alone: a pass loop that yields values (its body is not
+// versioned), and two groups of loads whose versioned bodies would nest (the
+// outer one's first-pass version would hold a copy of the inner loop).
+
+// CHECK-LABEL: func.func @first_pass_left_alone
+// CHECK-NOT: memref.prefetch
+// CHECK-NOT: scf.if
+// CHECK: return
+func.func @first_pass_left_alone(%w: memref<16x512x32xf32>,
+                                 %y: memref<16x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c512 = arith.constant 512 : index
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %one = arith.constant dense<1.0> : vector<32xf32>
+  scf.forall (%b) in (16) {
+    // 8 FMAs per load, 16 passes, summed across them.
+    %sum = scf.for %r = %c0 to %c16 step %c1 iter_args(%acc = %zero) -> (vector<32xf32>) {
+      %s = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+        %n0 = vector.fma %one, %wv, %a : vector<32xf32>
+        %n1 = vector.fma %one, %wv, %n0 : vector<32xf32>
+        %n2 = vector.fma %one, %wv, %n1 : vector<32xf32>
+        %n3 = vector.fma %one, %wv, %n2 : vector<32xf32>
+        %n4 = vector.fma %one, %wv, %n3 : vector<32xf32>
+        %n5 = vector.fma %one, %wv, %n4 : vector<32xf32>
+        %n6 = vector.fma %one, %wv, %n5 : vector<32xf32>
+        %n7 = vector.fma %one, %wv, %n6 : vector<32xf32>
+        scf.yield %n7 : vector<32xf32>
+      }
+      scf.yield %s : vector<32xf32>
+    }
+    vector.store %sum, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
+  }
+  scf.forall (%b) in (16) {
+    // Outer group: passes (r); inner group: passes (t, r).
+    scf.for %r = %c0 to %c16 step %c1 {
+      %s = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
+        %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+        %n0 = vector.fma %one, %wv, %a : vector<32xf32>
+        %n1 = vector.fma %one, %wv, %n0 : vector<32xf32>
+        %n2 = vector.fma %one, %wv, %n1 : vector<32xf32>
+        %n3 = vector.fma %one, %wv, %n2 : vector<32xf32>
+        %n4 = vector.fma %one, %wv, %n3 : vector<32xf32>
+        %n5 = vector.fma %one, %wv, %n4 : vector<32xf32>
+        %n6 = vector.fma %one, %wv, %n5 : vector<32xf32>
+        %n7 = vector.fma %one, %wv, %n6 : vector<32xf32>
+        scf.yield %n7 : vector<32xf32>
+      }
+      vector.store %s, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
+      scf.for %t = %c0 to %c4 step %c1 {
+        %u = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<32xf32>) {
+          %wv = vector.load %w[%b, %c, %c0] : memref<16x512x32xf32>, vector<32xf32>
+          %n0 = vector.fma %one, %wv, %a : vector<32xf32>
+          %n1 = vector.fma %one, %wv, %n0 : vector<32xf32>
+          scf.yield %n1 : vector<32xf32>
+        }
+        vector.store %u, %y[%b, %c0] : memref<16x32xf32>, vector<32xf32>
       }
     }
   }
