@@ -328,13 +328,13 @@ def PrefetchWeightsPass
     block), the prefetches sit beside the loads on every pass, spread over
     the passes: on pass p of P, where the load reads row q of the block's R
     rows (its dimensions between the loop's and the vector's), they fetch
-    row p R / 2^s + q / 2^s of the next block (2^s <= P the largest power of
-    two; later passes clamp to the last row), so that the passes fetch the
-    block once, evenly, instead of all of it on the first pass, as fast as
-    that runs. At batch 1, ResNet-50's last Winograd layers (one pass, 16
-    blocks of output per filter value) went from 2.7 to 1.75 ms, its
-    layer-4 1x1 layers (seven passes) 0.88-0.92 of their time with the same
-    row on every pass.
+    row p ceil(R / 2^s) + q / 2^s of the next block (2^s <= P the largest
+    power of two; later passes clamp to the last row), so that the passes
+    fetch the block once, evenly, instead of all of it on the first pass,
+    as fast as that runs. At batch 1, ResNet-50's last Winograd layers (one
+    pass, 16 blocks of output per filter value) went from 2.7 to 1.75 ms,
+    its layer-4 1x1 layers (seven passes) 0.88-0.92 of their time with the
+    same row on every pass.
 
     A block reused more is read from L2 on all but its first pass, and
     prefetches on every pass only cost time (ResNet-50's 1x1 layers of

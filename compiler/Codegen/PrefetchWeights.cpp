@@ -8,9 +8,9 @@
 // weights are not in the caches), and the tile waits on it. This pass
 // prefetches the next iteration's block into L2 beside the loads of the
 // current one, so that the memory traffic overlaps the current block's FMAs:
-// on every pass where a block is used by few multiply-adds, on the first
-// pass only (a version of the pass loop's body) where it is used by many
-// and the prefetches on the other passes would only cost time.
+// spread over the passes where a block is used by few multiply-adds, on the
+// first pass only (a version of the pass loop's body) where it is used by
+// many and prefetches on the other passes would only cost time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,7 +28,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
-#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::cnn {
 #define GEN_PASS_DEF_PREFETCHWEIGHTSPASS
@@ -90,7 +90,7 @@ int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall,
     if (used.contains(loop.getInductionVar()))
       continue;
     std::optional<APInt> trips = loop.getStaticTripCount();
-    if (!trips)
+    if (!trips || !loop.getInductionVar().getType().isIndex())
       return 0;
     reuse *= trips->getSExtValue();
     passes.push_back(loop);
@@ -141,7 +141,7 @@ public:
   /// Beside `filter`'s load, its vector in the next block, spread over the
   /// passes: on pass p of P (the pass loops' iterations linearized), where
   /// the load reads row q of the block's R rows (its dimensions between the
-  /// loop's and the vector's), row p R / 2^s + q / 2^s, 2^s <= P the
+  /// loop's and the vector's), row p ceil(R / 2^s) + q / 2^s, 2^s <= P the
   /// largest power of two (the passes from 2^s on clamp to the last row).
   /// The passes together prefetch the block once, evenly over most of its
   /// run: the same row on every pass asks for all of it on the first pass,
@@ -155,42 +155,40 @@ public:
     int64_t passCount = 1;
     for (scf::ForOp pass : filter.passes)
       passCount *= pass.getStaticTripCount()->getSExtValue();
-    if (passCount == 1 || rowShape.empty())
-      return sameRow(load);
-    Location at = load.getLoc();
+    if (passCount == 1 || rowShape.empty()) {
+      sameRow(load);
+      return;
+    }
+    Location here = load.getLoc();
     b.setInsertionPoint(load);
-    // The pass index p, outer loops first.
+    // The pass index p, outer loops first: (iv - lb) / step of each.
     Value p;
     for (scf::ForOp pass : llvm::reverse(filter.passes)) {
-      int64_t lower = *getConstantIntValue(pass.getLowerBound());
-      int64_t step = *getConstantIntValue(pass.getStep());
       Value index = pass.getInductionVar();
-      if (lower != 0)
-        index = arith::SubIOp::create(b, at, index, constant(lower));
-      if (step != 1)
-        index = arith::DivUIOp::create(b, at, index, constant(step));
-      if (p)
-        index = arith::AddIOp::create(
-            b, at,
-            arith::MulIOp::create(
-                b, at, p, constant(pass.getStaticTripCount()->getSExtValue())),
-            index);
+      if (!isConstantIntValue(pass.getLowerBound(), 0))
+        index = arith::SubIOp::create(b, here, index, pass.getLowerBound());
+      if (!isConstantIntValue(pass.getStep(), 1))
+        index = arith::DivUIOp::create(b, here, index, pass.getStep());
+      if (p) {
+        Value outer = arith::MulIOp::create(
+            b, here, p, constant(pass.getStaticTripCount()->getSExtValue()));
+        index = arith::AddIOp::create(b, here, outer, index);
+      }
       p = index;
     }
     Value q = affine::AffineLinearizeIndexOp::create(
-        b, at, load.getIndices().drop_front(rank).drop_back(), rowShape,
+        b, here, load.getIndices().drop_front(rank).drop_back(), rowShape,
         /*disjoint=*/true);
     int64_t shift = llvm::Log2_64(passCount);
     int64_t rows = computeProduct(rowShape);
-    int64_t band = llvm::divideCeil(rows, int64_t(1) << shift);
-    Value spread = arith::MinUIOp::create(
-        b, at,
-        arith::AddIOp::create(
-            b, at, arith::MulIOp::create(b, at, p, constant(band)),
-            arith::ShRUIOp::create(b, at, q, constant(shift))),
-        constant(rows - 1));
-    row(load, affine::AffineDelinearizeIndexOp::create(b, at, spread, rowShape)
-                  .getResults());
+    int64_t bandRows = llvm::divideCeil(rows, int64_t(1) << shift);
+    Value band = arith::MulIOp::create(b, here, p, constant(bandRows));
+    Value inBand = arith::ShRUIOp::create(b, here, q, constant(shift));
+    Value sum = arith::AddIOp::create(b, here, band, inBand);
+    Value clamped = arith::MinUIOp::create(b, here, sum, constant(rows - 1));
+    row(load,
+        affine::AffineDelinearizeIndexOp::create(b, here, clamped, rowShape)
+            .getResults());
   }
 
   /// Versions the body of `loop`, the innermost of `group`'s passes:
@@ -200,17 +198,17 @@ public:
   /// vector in the next block. The whole body, so that a register tile's
   /// accumulators live in one branch.
   void onFirstPass(scf::ForOp loop, const FirstPassGroup &group) {
-    Location at = loop.getLoc();
+    Location here = loop.getLoc();
     Block *body = loop.getBody();
     b.setInsertionPointToStart(body);
     Value first;
     for (scf::ForOp pass : group.passes) {
       Value start =
-          arith::CmpIOp::create(b, at, arith::CmpIPredicate::eq,
+          arith::CmpIOp::create(b, here, arith::CmpIPredicate::eq,
                                 pass.getInductionVar(), pass.getLowerBound());
-      first = first ? arith::AndIOp::create(b, at, first, start) : start;
+      first = first ? arith::AndIOp::create(b, here, first, start) : start;
     }
-    auto versions = scf::IfOp::create(b, at, TypeRange{}, first,
+    auto versions = scf::IfOp::create(b, here, TypeRange{}, first,
                                       /*withElseRegion=*/true);
     Block *otherwise = versions.elseBlock();
     otherwise->getOperations().splice(otherwise->begin(), body->getOperations(),
@@ -288,7 +286,7 @@ struct PrefetchWeightsPass final
     SmallVector<Value> ivs(forall.getInductionVars());
     llvm::DenseSet<Value> written = writtenIn(forall);
     SmallVector<FilterLoad> everyPass;
-    llvm::MapVector<Operation *, FirstPassGroup> firstPass;
+    llvm::MapVector<scf::ForOp, FirstPassGroup> firstPass;
     forall.walk([&](vector::LoadOp load) {
       MemRefType type = load.getMemRefType();
       // A filter vector: multiplied as it is, in FMAs (an input pixel is
@@ -298,7 +296,8 @@ struct PrefetchWeightsPass final
             return isa<vector::FMAOp>(user);
           }))
         return;
-      if (type.getRank() <= rank || load.getVectorType().getRank() != 1 ||
+      if (type.getRank() <= rank || !type.hasStaticShape() ||
+          load.getVectorType().getRank() != 1 ||
           !type.areTrailingDimsContiguous(1) ||
           !type.getElementType().isIntOrFloat() ||
           type.getElementTypeBitWidth() % 8 != 0 ||
@@ -316,7 +315,10 @@ struct PrefetchWeightsPass final
       if (reuse < 1)
         return;
       // A block read on one pass only is prefetched on it in any case.
-      if (reuse <= maxReuse || filter.passes.empty()) {
+      int64_t passCount = 1;
+      for (scf::ForOp pass : filter.passes)
+        passCount *= pass.getStaticTripCount()->getSExtValue();
+      if (reuse <= maxReuse || passCount == 1) {
         everyPass.push_back(std::move(filter));
         return;
       }
@@ -334,13 +336,13 @@ struct PrefetchWeightsPass final
     });
     // A versioned body holding (or inside) another one would clone that one
     // whole into its first-pass version: left alone.
-    SmallVector<Operation *> nested;
+    llvm::SmallPtrSet<Operation *, 4> nested;
     for (auto &[loop, group] : firstPass)
       for (auto &[other, otherGroup] : firstPass)
         if (loop != other && loop->isAncestor(other))
-          nested.append({loop, other});
-    for (Operation *loop : nested)
-      firstPass.remove_if([&](auto &entry) { return entry.first == loop; });
+          nested.insert({loop, other});
+    firstPass.remove_if(
+        [&](auto &entry) { return nested.contains(entry.first); });
     if (everyPass.empty() && firstPass.empty())
       return;
 
@@ -348,7 +350,7 @@ struct PrefetchWeightsPass final
     for (FilterLoad &filter : everyPass)
       nextBlock.spread(filter);
     for (auto &[loop, group] : firstPass)
-      nextBlock.onFirstPass(cast<scf::ForOp>(loop), group);
+      nextBlock.onFirstPass(loop, group);
   }
 };
 

@@ -289,3 +289,93 @@ func.func @first_pass_left_alone(%w: memref<16x512x32xf32>,
   }
   return
 }
+
+// Rows of two dimensions (a 3-tap filter's taps and input channels: R = 3 x
+// 64) over passes of two loops, one from 2 by 2: pass p = 3 r + (t - 2) / 2
+// of P = 6. The largest power of two within 6 is 4, so bands of
+// ceil(192 / 4) = 48 rows: row 48 p + q / 4, clamped to 191 (passes 4 and
+// 5 prefetch the last row).
+
+// CHECK-LABEL: func.func @spread_rows
+// CHECK-SAME: (%[[W:.+]]: memref<8x3x64x16xf32>,
+// CHECK: scf.forall (%[[B:.+]]) in (8)
+// CHECK: %[[NEXT:.+]] = affine.delinearize_index
+// CHECK-DAG: %[[C3:.+]] = arith.constant 3 : index
+// CHECK-DAG: %[[C48:.+]] = arith.constant 48 : index
+// CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+// CHECK-DAG: %[[C191:.+]] = arith.constant 191 : index
+// CHECK: scf.for %[[R:[a-z0-9_]+]] =
+// CHECK: scf.for %[[T:[a-z0-9_]+]] = %[[LB:[a-z0-9_]+]] to %{{.+}} step %[[STEP:[a-z0-9_]+]]
+// CHECK: scf.for %[[KH:[a-z0-9_]+]] =
+// CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: %[[T1:.+]] = arith.subi %[[T]], %[[LB]]
+// CHECK: %[[T2:.+]] = arith.divui %[[T1]], %[[STEP]]
+// CHECK: %[[R3:.+]] = arith.muli %[[R]], %[[C3]]
+// CHECK: %[[P:.+]] = arith.addi %[[R3]], %[[T2]]
+// CHECK: %[[Q:.+]] = affine.linearize_index disjoint [%[[KH]], %[[C]]] by (3, 64)
+// CHECK: %[[BAND:.+]] = arith.muli %[[P]], %[[C48]]
+// CHECK: %[[IN:.+]] = arith.shrui %[[Q]], %[[C2]]
+// CHECK: %[[SUM:.+]] = arith.addi %[[BAND]], %[[IN]]
+// CHECK: %[[ROW:.+]] = arith.minui %[[SUM]], %[[C191]]
+// CHECK: %[[ROWI:.+]]:2 = affine.delinearize_index %[[ROW]] into (3, 64)
+// CHECK: memref.prefetch %[[W]][%[[NEXT]], %[[ROWI]]#0, %[[ROWI]]#1, %{{.+}}], read, locality<2>, data
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.load %[[W]][%[[B]], %[[KH]], %[[C]], %{{.+}}]
+func.func @spread_rows(%w: memref<8x3x64x16xf32>, %x: memref<64xf32>,
+                       %y: memref<8x2x8x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  scf.forall (%b) in (8) {
+    scf.for %r = %c0 to %c2 step %c1 {
+      scf.for %t = %c2 to %c8 step %c2 {
+        %s = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a = %zero) -> (vector<16xf32>) {
+          %s2 = scf.for %c = %c0 to %c64 step %c1 iter_args(%a2 = %a) -> (vector<16xf32>) {
+            %x0 = memref.load %x[%c] : memref<64xf32>
+            %v0 = vector.broadcast %x0 : f32 to vector<16xf32>
+            %wv = vector.load %w[%b, %kh, %c, %c0] : memref<8x3x64x16xf32>, vector<16xf32>
+            %n0 = vector.fma %v0, %wv, %a2 : vector<16xf32>
+            %n1 = vector.fma %v0, %wv, %n0 : vector<16xf32>
+            scf.yield %n1 : vector<16xf32>
+          }
+          scf.yield %s2 : vector<16xf32>
+        }
+        vector.store %s, %y[%b, %r, %t, %c0] : memref<8x2x8x16xf32>, vector<16xf32>
+      }
+    }
+  }
+  return
+}
+
+// A block read on one pass only, whose values feed more multiply-adds than
+// max-reuse (4 against 3 in the LOW run): prefetched on that pass, with no
+// version.
+
+// LOW-LABEL: func.func @one_pass
+// LOW-NOT: scf.if
+// LOW: memref.prefetch
+// LOW-NOT: scf.if
+// LOW: return
+func.func @one_pass(%w: memref<16x512x16xf32>, %y: memref<16x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c512 = arith.constant 512 : index
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  %one = arith.constant dense<1.0> : vector<16xf32>
+  scf.forall (%b) in (16) {
+    %s = scf.for %c = %c0 to %c512 step %c1 iter_args(%a = %zero) -> (vector<16xf32>) {
+      %wv = vector.load %w[%b, %c, %c0] : memref<16x512x16xf32>, vector<16xf32>
+      %n0 = vector.fma %one, %wv, %a : vector<16xf32>
+      %n1 = vector.fma %one, %wv, %n0 : vector<16xf32>
+      %n2 = vector.fma %one, %wv, %n1 : vector<16xf32>
+      %n3 = vector.fma %one, %wv, %n2 : vector<16xf32>
+      scf.yield %n3 : vector<16xf32>
+    }
+    vector.store %s, %y[%b, %c0] : memref<16x16xf32>, vector<16xf32>
+  }
+  return
+}
