@@ -98,6 +98,14 @@ int64_t reuseOf(vector::LoadOp load, scf::ForallOp forall,
   return reuse;
 }
 
+/// The passes over a block: the product of its pass loops' trip counts.
+int64_t passCountOf(ArrayRef<scf::ForOp> passes) {
+  int64_t count = 1;
+  for (scf::ForOp pass : passes)
+    count *= pass.getStaticTripCount()->getSExtValue();
+  return count;
+}
+
 /// A filter load and the loops of its passes over the block (see reuseOf).
 struct FilterLoad {
   vector::LoadOp load;
@@ -152,9 +160,7 @@ public:
     vector::LoadOp load = filter.load;
     ArrayRef<int64_t> rowShape =
         load.getMemRefType().getShape().drop_front(rank).drop_back();
-    int64_t passCount = 1;
-    for (scf::ForOp pass : filter.passes)
-      passCount *= pass.getStaticTripCount()->getSExtValue();
+    int64_t passCount = passCountOf(filter.passes);
     if (passCount == 1 || rowShape.empty()) {
       sameRow(load);
       return;
@@ -315,10 +321,7 @@ struct PrefetchWeightsPass final
       if (reuse < 1)
         return;
       // A block read on one pass only is prefetched on it in any case.
-      int64_t passCount = 1;
-      for (scf::ForOp pass : filter.passes)
-        passCount *= pass.getStaticTripCount()->getSExtValue();
-      if (reuse <= maxReuse || passCount == 1) {
+      if (reuse <= maxReuse || passCountOf(filter.passes) == 1) {
         everyPass.push_back(std::move(filter));
         return;
       }

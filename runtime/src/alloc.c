@@ -50,17 +50,9 @@ void *cnnrt_alloc(size_t bytes, size_t alignment) {
     return NULL;
   }
   void *p = NULL;
-  int huge = bytes >= HUGE_MIN_BYTES;
-  if (huge && alignment < HUGE_PAGE_BYTES)
-    alignment = HUGE_PAGE_BYTES;
   /* A zero-byte request still yields a unique pointer, so that NULL always
    * means failure. */
-  int rc = posix_memalign(&p, alignment, bytes ? bytes : 1);
-  /* Only whole huge pages of the buffer; a failure leaves 4 KiB pages. */
-#ifdef MADV_HUGEPAGE
-  if (rc == 0 && huge)
-    (void)madvise(p, bytes & ~(HUGE_PAGE_BYTES - 1), MADV_HUGEPAGE);
-#endif
+  int rc = allocate(&p, alignment, bytes ? bytes : 1);
   if (rc != 0) {
     char why[128];
     cnnrt_set_error("cnnrt_alloc: cannot allocate %zu bytes (alignment %zu): "
