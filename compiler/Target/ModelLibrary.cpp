@@ -267,7 +267,8 @@ std::string mlir::cnn::generateHeader(const ModelInterface &m) {
      << "/** Why the last call on this thread failed. */\n"
      << "const char *cnnrt_last_error(void);\n\n"
      << "/** Threads an inference uses (for every model in the process): n, or "
-        "with n <= 0\n    CNNC_NUM_THREADS if set, else one per CPU. */\n"
+        "with n <= 0\n    CNNC_NUM_THREADS if set, else one per CPU the "
+        "process may run on. */\n"
      << "void cnnrt_set_num_threads(int n);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h;

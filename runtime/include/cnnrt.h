@@ -157,11 +157,12 @@ int cnnrt_save_weights(const char *path, const cnnrt_weight_entry *table,
 
 /* Threads the runtime should use: the count given to cnnrt_set_num_threads,
  * else CNNC_NUM_THREADS if it is set to a positive integer, else the number
- * of online CPUs (at least 1). */
+ * of CPUs the process may run on (its affinity mask, as `taskset` or a
+ * container's cpuset sets it; counted at the first call; at least 1). */
 int cnnrt_num_threads(void);
 
 /* Sets the thread count for every model in the process; n <= 0 returns to
- * the default (CNNC_NUM_THREADS or the CPU count). */
+ * the default (CNNC_NUM_THREADS or the count of usable CPUs). */
 void cnnrt_set_num_threads(int n);
 
 /* One parallel loop of generated code: calls fn(ctx, begin, end) on

@@ -3,6 +3,7 @@
 // first; nested and concurrent calls; cnnrt_set_num_threads and its
 // interplay with CNNC_NUM_THREADS.
 #include "cnnrt.h"
+#include "TestUtil.h"
 
 #include <gtest/gtest.h>
 
@@ -34,9 +35,7 @@ protected:
       oldValue = old;
     unsetenv("CNNC_NUM_THREADS");
     cnnrt_set_num_threads(0);
-    cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-    if (cpus < 1)
-      cpus = 1;
+    cpus = cnnrt_test::usableCpus();
   }
   void TearDown() override {
     cnnrt_set_num_threads(0);

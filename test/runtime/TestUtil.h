@@ -1,5 +1,5 @@
-// Helpers shared by the runtime unit tests: a per-test scratch directory and
-// whole-file read/write.
+// Helpers shared by the runtime unit tests: a per-test scratch directory,
+// whole-file read/write, and the CPUs the test may run on.
 #ifndef CNNRT_TEST_UTIL_H
 #define CNNRT_TEST_UTIL_H
 
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
+#include <sched.h>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -18,6 +19,15 @@
 #include <vector>
 
 namespace cnnrt_test {
+
+// The CPUs this process may run on (its affinity mask), at least 1: the
+// runtime's default thread count.
+inline int usableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0)
+    return 1;
+  return std::max(CPU_COUNT(&set), 1);
+}
 
 // Creates a fresh directory for each test and removes it (flat) afterwards.
 class ScratchDir : public ::testing::Test {

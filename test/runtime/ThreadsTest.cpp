@@ -1,6 +1,8 @@
-// cnnrt_num_threads: CNNC_NUM_THREADS overrides the CPU count when valid.
+// cnnrt_num_threads: CNNC_NUM_THREADS overrides the count of usable CPUs
+// (the affinity mask) when valid.
 // cnnrt_run_samples: every sample runs once, samples that run at the same
 // time never share an arena, and a caller's arena serves every sample.
+#include "TestUtil.h"
 #include "cnnrt.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <sched.h>
 #include <set>
 #include <string>
 #include <thread>
@@ -28,9 +31,7 @@ protected:
     if (old)
       oldValue = old;
     unsetenv("CNNC_NUM_THREADS");
-    cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-    if (cpus < 1)
-      cpus = 1;
+    cpus = cnnrt_test::usableCpus();
   }
   void TearDown() override {
     if (hadOld)
@@ -43,9 +44,37 @@ protected:
   int cpus = 1;
 };
 
-TEST_F(NumThreads, DefaultsToOnlineCpus) {
+TEST_F(NumThreads, DefaultsToUsableCpus) {
   EXPECT_EQ(cnnrt_num_threads(), cpus);
   EXPECT_GE(cnnrt_num_threads(), 1);
+}
+
+// Restricts this process to one of its CPUs and exits with 0 if the
+// runtime's default is then one thread.
+[[noreturn]] void exitZeroIfOneCpuMeansOneThread() {
+  cpu_set_t mask;
+  if (sched_getaffinity(0, sizeof mask, &mask) != 0)
+    _exit(2);
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &mask))
+    ++cpu;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0)
+    _exit(3);
+  _exit(cnnrt_num_threads() == 1 ? 0 : 1);
+}
+
+// Restricted to one CPU (`taskset -c N`, a container's cpuset), the
+// default is one thread, not one per online CPU: two threads on one CPU
+// ran each parallel loop 14 times slower, each waiting for the other to be
+// scheduled. The runtime counts the CPUs once, so this runs in a fresh
+// process (a death test in the "threadsafe" style re-executes the binary).
+TEST_F(NumThreads, DefaultFollowsTheAffinityMask) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(exitZeroIfOneCpuMeansOneThread(), ::testing::ExitedWithCode(0),
+              "");
 }
 
 TEST_F(NumThreads, EnvironmentOverrides) {
