@@ -590,7 +590,10 @@ def BlockWeightsPass
     one block. Each row of input is then read once for all blocks while the
     filter stays in L2, where the blocks-outside loop reads the whole input
     once per block (a 1x1 convolution of 64 to 256 channels at 56x56: eight
-    times, from memory at batch 8).
+    times, from memory at batch 8). A 1x1 convolution whose filter is at
+    most 256 KiB does so whatever its input's size: its threads then split
+    the rows as the layers' before and after do, and each reads the rows it
+    wrote.
 
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,

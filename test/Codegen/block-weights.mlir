@@ -211,6 +211,50 @@ func.func @large_filter_blocks_outer(%x: tensor<1x32x32x512xf32>, %w: tensor<1x1
 
 // -----
 
+// A 1x1 filter of at most 256 KiB (64 x 128 floats, 32 KiB) loops over the
+// output rows outside its blocks even though its input (4 x 4 x 64 floats)
+// is smaller: the threads then split the rows, as in the layers around it.
+// CHECK-LABEL: func @small_pointwise_rows_outer
+// CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 4, 4)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x4x64xf32>, tensor<1x1x64x32xf32>) outs(%{{.+}} : tensor<1x1x4x32xf32>)
+func.func @small_pointwise_rows_outer(%x: tensor<1x4x4x64xf32>, %w: tensor<1x1x64x128xf32>,
+                                      %acc: tensor<1x4x4x128xf32>) -> tensor<1x4x4x128xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x4x4x64xf32>, tensor<1x1x64x128xf32>) outs(%acc : tensor<1x4x4x128xf32>) -> tensor<1x4x4x128xf32>
+  return %0 : tensor<1x4x4x128xf32>
+}
+
+// -----
+
+// The same with a 3x3 filter (3 x 3 x 16 x 128 floats, larger than the
+// 6 x 6 x 16 input): its blocks stay outermost.
+// CHECK-LABEL: func @small_filter_blocks_outer
+// CHECK: scf.forall (%{{.+}}) in (4)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x6x6x16xf32>, tensor<3x3x16x32xf32>) outs(%{{.+}} : tensor<1x4x4x32xf32>)
+func.func @small_filter_blocks_outer(%x: tensor<1x6x6x16xf32>, %w: tensor<3x3x16x128xf32>,
+                                     %acc: tensor<1x4x4x128xf32>) -> tensor<1x4x4x128xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x6x6x16xf32>, tensor<3x3x16x128xf32>) outs(%acc : tensor<1x4x4x128xf32>) -> tensor<1x4x4x128xf32>
+  return %0 : tensor<1x4x4x128xf32>
+}
+
+// -----
+
+// A 1x1 filter over 256 KiB (512 x 256 floats, 512 KiB) and larger than
+// its 7 x 7 x 512 input keeps its blocks (four of 64: 7-pixel tiles)
+// outermost.
+// CHECK-LABEL: func @pointwise_blocks_outer
+// CHECK: scf.forall (%{{.+}}) in (4)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x7x7x512xf32>, tensor<1x1x512x64xf32>) outs(%{{.+}} : tensor<1x7x7x64xf32>)
+func.func @pointwise_blocks_outer(%x: tensor<1x7x7x512xf32>, %w: tensor<1x1x512x256xf32>,
+                                  %acc: tensor<1x7x7x256xf32>) -> tensor<1x7x7x256xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x7x7x512xf32>, tensor<1x1x512x256xf32>) outs(%acc : tensor<1x7x7x256xf32>) -> tensor<1x7x7x256xf32>
+  return %0 : tensor<1x7x7x256xf32>
+}
+
+// -----
+
 // A single block (32 filters) is not blocked, but its grouped bias is still
 // rebuilt in the convolution's shape, so that cnn-cpu-tile-and-vectorize can
 // fuse it into the register tiles.
@@ -291,11 +335,12 @@ func.func @wide_blocks(%x: tensor<1x7x7x1024xf32>, %w: tensor<1x1x1024x256xf32>,
 // -----
 
 // A 1x1 convolution takes blocks of 64 filters for its 7-pixel tiles even
-// where its pixels do not alias (256 input channels, 1 KiB apart); a 3x3
-// one whose pixels do not alias keeps blocks of 32 for tiles of 14 pixels.
+// where its pixels do not alias (256 input channels, 1 KiB apart; its
+// filter, 256 KiB, loops over rows outside the blocks); a 3x3 one whose
+// pixels do not alias keeps blocks of 32 for tiles of 14 pixels.
 // CHECK-LABEL: func @wide_blocks_pointwise
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x256x4x64xf32>) outs(%{{.+}} : tensor<4x1x1x256x64xf32>)
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x14x14x64xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x1x14x64xf32>)
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<3x3x256x8x32xf32>)
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x14x14x32xf32>)
 func.func @wide_blocks_pointwise(%x: tensor<1x14x14x256xf32>, %w: tensor<1x1x256x256xf32>,
