@@ -49,6 +49,11 @@ cases = [
     # ConvTranspose2d
     ("convT_k3", nn.ConvTranspose2d(C, 6, 3)),
     ("convT_k2_s2", nn.ConvTranspose2d(C, 6, 2, stride=2)),
+    # A kernel the size of its stride: one 1x1 convolution per output phase.
+    ("convT_k2_s2_32_nobias", nn.ConvTranspose2d(C, 32, 2, stride=2, bias=False)),
+    ("convT_k(3,1)_s(3,1)", nn.ConvTranspose2d(C, 5, (3, 1), stride=(3, 1))),
+    ("convT_k2_s2_relu_conv", nn.Sequential(nn.ConvTranspose2d(C, 16, 2, stride=2), nn.ReLU(),
+                                            nn.Conv2d(16, 4, 3, padding=1))),
     ("convT_k3_s2_p1", nn.ConvTranspose2d(C, 5, 3, stride=2, padding=1)),
     ("convT_k3_s2_p1_op1", nn.ConvTranspose2d(C, 5, 3, stride=2, padding=1, output_padding=1)),
     ("convT_k4_s2_p1_nobias", nn.ConvTranspose2d(C, 4, 4, stride=2, padding=1, bias=False)),
@@ -68,7 +73,7 @@ cases = [
                                              nn.Linear(C, 1, bias=False))),
 ]
 
-harness.check("conv", cases, x, expected=43)
+harness.check("conv", cases, x, expected=46)
 
 # Output widths without a divisor near the register tile (19 and 9 here)
 # are split into whole tiles and a narrower tail. 24 filters (a vector and a

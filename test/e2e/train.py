@@ -140,6 +140,11 @@ def cases():
         nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1),
         nn.BatchNorm2d(3), nn.Sigmoid()),
         (2, 2, 8, 8), "mse", {"name": "sgd-momentum", "lr": 0.3, "momentum": 0.5})
+    # U-Net's upsampling: a kernel the size of its stride, computed by phases.
+    yield ("adam_conv_transpose_k2_s2_mse", nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(4, 3, 2, stride=2), nn.Sigmoid()),
+        (2, 2, 6, 5), "mse", {"name": "adam", "lr": 0.01})
 
 
 def resnet18_cases():

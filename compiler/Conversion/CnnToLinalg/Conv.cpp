@@ -10,7 +10,8 @@
 // filter transposes are weight-only work done once at load time. The bias
 // initialises the accumulator. conv_transpose2d becomes a
 // stride-1 convolution of the zero-dilated input with the flipped, transposed
-// filter. dense is a matmul with the weight transposed.
+// filter, or, where its kernel is its stride, one 1x1 convolution per phase
+// of the output. dense is a matmul with the weight transposed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -179,6 +180,89 @@ struct Conv2DPattern final : OpConversionPattern<Conv2DOp> {
   }
 };
 
+/// A transposed convolution whose kernel is its stride (s0 x s1, U-Net's
+/// 2x2 of stride 2) computed in NHWC, or null for any other. Output row
+/// s0 * i + a and column s1 * j + b take only input pixel (i, j) and tap
+/// (a, b), so each of the s0 * s1 phases of the output is a 1x1
+/// convolution of the input with w[:, :, a, b], written into a strided
+/// slice of the output (viewed as [N, H, s0, W, s1, F]). That does the
+/// transposed convolution's own multiply-adds, where a convolution of the
+/// zero-dilated input does s0 * s1 times as many, three quarters of them
+/// on zeros.
+Value convolvePhases(OpBuilder &b, Location loc, Value input, Value filter,
+                     Value bias, RankedTensorType resultType,
+                     ConvTranspose2DOp op) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto wType = cast<RankedTensorType>(filter.getType());
+  ArrayRef<int64_t> x = inType.getShape(), w = wType.getShape(),
+                    s = op.getStride();
+  auto zero = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t e) { return e == 0; });
+  };
+  if (op.getGroups() != 1 || w[2] != s[0] || w[3] != s[1] ||
+      !zero(op.getPadding()) || !zero(op.getOutputPadding()) ||
+      !llvm::all_of(op.getDilation(), [](int64_t e) { return e == 1; }))
+    return nullptr;
+  MLIRContext *context = b.getContext();
+  Type elem = resultType.getElementType();
+  int64_t n = x[0], c = x[1], h = x[2], wd = x[3], f = w[1];
+  Value xNhwc = transpose(b, loc, input, kNchwToNhwc);
+  Value out = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{n, h, s[0], wd, s[1], f}, elem);
+  auto phaseType = RankedTensorType::get({n, h, wd, f}, elem);
+  auto tapType = RankedTensorType::get({c, f}, elem);
+  auto hwcfType = RankedTensorType::get({1, 1, c, f}, elem);
+  auto indices = [&](ArrayRef<int64_t> v) {
+    return getAsIndexOpFoldResult(context, v);
+  };
+  for (int64_t a = 0; a < s[0]; ++a) {
+    for (int64_t bb = 0; bb < s[1]; ++bb) {
+      // Filter [C, F, s0, s1]: tap (a, b) is [C, F], as HWCF [1, 1, C, F].
+      Value tap = tensor::ExtractSliceOp::create(
+          b, loc, tapType, filter, indices({0, 0, a, bb}),
+          indices({c, f, 1, 1}), indices({1, 1, 1, 1}));
+      Value hwcf = tensor::ExpandShapeOp::create(
+          b, loc, hwcfType, tap,
+          SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+      Value init = accumulator(b, loc, phaseType, bias, /*channelDim=*/3);
+      Value phase = linalg::Conv2DNhwcHwcfOp::create(
+                        b, loc, TypeRange{phaseType}, ValueRange{xNhwc, hwcf},
+                        ValueRange{init}, b.getI64VectorAttr({1, 1}),
+                        b.getI64VectorAttr({1, 1}))
+                        .getResult(0);
+      out = tensor::InsertSliceOp::create(
+          b, loc, phase, out, indices({0, 0, a, 0, bb, 0}),
+          indices({n, h, 1, wd, 1, f}), indices({1, 1, 1, 1, 1, 1}));
+    }
+  }
+  auto nhwcType = RankedTensorType::get({n, h * s[0], wd * s[1], f}, elem);
+  Value y = tensor::CollapseShapeOp::create(
+      b, loc, nhwcType, out,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3, 4}, {5}});
+  return transpose(b, loc, y, kNhwcToNchw);
+}
+
+/// Transposed convolutions whose kernel is their stride, by phases; this
+/// outranks ConvTransposeAsConvPattern (ConvGradients.cpp) and
+/// ConvTranspose2DPattern.
+struct ConvTransposeByPhasesPattern final
+    : OpConversionPattern<ConvTranspose2DOp> {
+  ConvTransposeByPhasesPattern(MLIRContext *context)
+      : OpConversionPattern(context, /*benefit=*/3) {}
+
+  LogicalResult
+  matchAndRewrite(ConvTranspose2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value phases = convolvePhases(rewriter, op.getLoc(), adaptor.getInput(),
+                                  adaptor.getFilter(), adaptor.getBias(),
+                                  cast<RankedTensorType>(op.getType()), op);
+    if (!phases)
+      return failure();
+    rewriter.replaceOp(op, phases);
+    return success();
+  }
+};
+
 struct ConvTranspose2DPattern final : OpConversionPattern<ConvTranspose2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -262,6 +346,6 @@ struct DensePattern final : OpConversionPattern<DenseOp> {
 } // namespace
 
 void mlir::cnn::populateConvToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2DPattern, ConvTranspose2DPattern, DensePattern>(
-      patterns.getContext());
+  patterns.add<Conv2DPattern, ConvTransposeByPhasesPattern,
+               ConvTranspose2DPattern, DensePattern>(patterns.getContext());
 }

@@ -13,7 +13,9 @@
 //   forward stride its dilation and the forward dilation its stride.
 //
 // Both need groups == 1; other configurations keep their direct lowering
-// (Conv.cpp, Training.cpp), which these patterns outrank.
+// (Conv.cpp, Training.cpp), which these patterns outrank. A transposed
+// convolution whose kernel is its stride is computed by phases instead
+// (ConvTransposeByPhasesPattern in Conv.cpp, which outranks this one).
 //
 //===----------------------------------------------------------------------===//
 

@@ -65,6 +65,43 @@ func.func @conv_transpose(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> t
 
 // -----
 
+// A transposed convolution whose kernel is its stride (2 x 3 here) runs by
+// phases: output row 2i + a, column 3j + b takes input pixel (i, j) and tap
+// (a, b) only, so each of the six phases is a 1x1 convolution of the NHWC
+// input with w[:, :, a, b] (no zero-dilated input, no flipped filter), its
+// bias broadcast as its init, inserted at [0, 0, a, 0, b, 0] of the output
+// viewed as [N, H, 2, W, 3, F]. The view collapses to NHWC and is
+// transposed back to NCHW.
+// CHECK-LABEL: func @conv_transpose_phases
+// CHECK-SAME: (%[[X:.+]]: tensor<1x4x3x5xf32>, %[[W:.+]]: tensor<4x6x2x3xf32>, %[[B:.+]]: tensor<6xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[XT:.+]] = linalg.transpose ins(%[[X]] : tensor<1x4x3x5xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[OUT:.+]] = tensor.empty() : tensor<1x3x2x5x3x6xf32>
+// CHECK: %[[T00:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
+// CHECK: %[[F00:.+]] = tensor.expand_shape %[[T00]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 4, 6]
+// CHECK: %[[I00:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: %[[C00:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F00]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I00]] : tensor<1x3x5x6xf32>)
+// CHECK: %[[P00:.+]] = tensor.insert_slice %[[C00]] into %[[OUT]][0, 0, 0, 0, 0, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[W]][0, 0, 0, 1] [4, 6, 1, 1]
+// CHECK: %[[P01:.+]] = tensor.insert_slice %{{.+}} into %[[P00]][0, 0, 0, 0, 1, 0]
+// CHECK: tensor.extract_slice %[[W]][0, 0, 0, 2] [4, 6, 1, 1]
+// CHECK: %[[P02:.+]] = tensor.insert_slice %{{.+}} into %[[P01]][0, 0, 0, 0, 2, 0]
+// CHECK: tensor.extract_slice %[[W]][0, 0, 1, 0] [4, 6, 1, 1]
+// CHECK: %[[P10:.+]] = tensor.insert_slice %{{.+}} into %[[P02]][0, 0, 1, 0, 0, 0]
+// CHECK: tensor.extract_slice %[[W]][0, 0, 1, 1] [4, 6, 1, 1]
+// CHECK: %[[P11:.+]] = tensor.insert_slice %{{.+}} into %[[P10]][0, 0, 1, 0, 1, 0]
+// CHECK: tensor.extract_slice %[[W]][0, 0, 1, 2] [4, 6, 1, 1]
+// CHECK: %[[P12:.+]] = tensor.insert_slice %{{.+}} into %[[P11]][0, 0, 1, 0, 2, 0]
+// CHECK: %[[Y:.+]] = tensor.collapse_shape %[[P12]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x3x2x5x3x6xf32> into tensor<1x6x15x6xf32>
+// CHECK: %[[R:.+]] = linalg.transpose ins(%[[Y]] : tensor<1x6x15x6xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK: return %[[R]]
+func.func @conv_transpose_phases(%x: tensor<1x4x3x5xf32>, %w: tensor<4x6x2x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x6x15xf32> {
+  %0 = cnn.conv_transpose2d %x, %w, %b stride [2, 3] : (tensor<1x4x3x5xf32>, tensor<4x6x2x3xf32>, tensor<6xf32>) -> tensor<1x6x6x15xf32>
+  return %0 : tensor<1x6x6x15xf32>
+}
+
+// -----
+
 // dense is a matmul with the weight transposed to [K, M], accumulating
 // into the broadcast bias.
 // CHECK-LABEL: func @dense
