@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -79,10 +80,87 @@ struct BlockWeightsPass final
       cnn::collapseGroupedInit(rewriter, op.getDpsInits()[0]);
   }
 
+  /// `value` with its last dimension padded with zeros to `size`.
+  static Value padLast(OpBuilder &b, Location loc, Value value, int64_t size) {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.back() = size;
+    Type elem = type.getElementType();
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+    return tensor::createPadHighOp(RankedTensorType::get(shape, elem), value,
+                                   zero, /*nofold=*/false, loc, b);
+  }
+
+  /// The initial value `init` of a convolution with its channels padded to
+  /// `size`: a fill or a bias broadcast (every input read along the channels
+  /// alone) is rebuilt in the padded shape, from padded biases, so that it
+  /// can still be fused into the blocks; any other value is padded.
+  static Value padInit(OpBuilder &b, Location loc, Value init, int64_t size) {
+    auto type = cast<RankedTensorType>(init.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.back() = size;
+    Operation *producer = init.getDefiningOp();
+    if (!producer || !cnn::isElementwiseInit(producer))
+      return padLast(b, loc, init, size);
+    Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+    if (auto fill = dyn_cast<linalg::FillOp>(producer))
+      return linalg::FillOp::create(b, loc, fill.getInputs(), empty)
+          .getResult(0);
+    auto generic = cast<linalg::GenericOp>(producer);
+    AffineMap channel = AffineMap::get(
+        shape.size(), 0, b.getAffineDimExpr(shape.size() - 1), b.getContext());
+    SmallVector<Value> inputs;
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      if (generic.getMatchingIndexingMap(input) != channel)
+        return padLast(b, loc, init, size);
+      inputs.push_back(padLast(b, loc, input->get(), size));
+    }
+    inputs.push_back(empty);
+    return mlir::clone(b, generic, TypeRange{empty.getType()}, inputs)
+        ->getResult(0);
+  }
+
+  /// A convolution of more filters than a vector's lanes but not whole
+  /// vectors of them (YOLO's heads: 255) has no block width that divides
+  /// them, and its register tiles would be odd vectors (17 lanes: 2.5
+  /// GFLOP/s). It is computed with zero filters added up to whole vectors,
+  /// and the extra channels sliced off its result. Returns the padded
+  /// convolution, or null where none is needed.
+  linalg::LinalgOp padFilters(IRRewriter &b, linalg::Conv2DNhwcHwcfOp conv) {
+    Value weight = conv.getDpsInputs()[1], init = conv.getDpsInits()[0];
+    auto outType = cast<RankedTensorType>(init.getType());
+    int64_t filters = outType.getShape().back();
+    if (filters <= vectorWidth || filters % vectorWidth == 0 ||
+        cnn::hasVectorAndHalfLanes(filters, vectorWidth))
+      return nullptr;
+    int64_t padded = llvm::alignTo(filters, vectorWidth);
+    Location loc = conv.getLoc();
+    b.setInsertionPoint(conv);
+    Value paddedInit = padInit(b, loc, init, padded);
+    Value paddedWeight = padLast(b, loc, weight, padded);
+    Operation *paddedConv = mlir::clone(
+        b, conv, TypeRange{paddedInit.getType()},
+        ValueRange{conv.getDpsInputs()[0], paddedWeight, paddedInit});
+    int64_t rank = outType.getRank();
+    Value sliced = tensor::ExtractSliceOp::create(
+        b, loc, outType, paddedConv->getResult(0),
+        SmallVector<OpFoldResult>(rank, b.getIndexAttr(0)),
+        getAsIndexOpFoldResult(b.getContext(), outType.getShape()),
+        SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+    b.replaceOp(conv, sliced);
+    if (Operation *oldInit = init.getDefiningOp();
+        oldInit && oldInit->use_empty())
+      b.eraseOp(oldInit);
+    return cast<linalg::LinalgOp>(paddedConv);
+  }
+
   /// Splits the output channels (the last dimension of both the weight,
   /// operand 1, and the result) into blocks of `tile`.
   void block(IRRewriter &b, linalg::LinalgOp op) {
     cnn::collapseGroupedInit(b, op.getDpsInits()[0]);
+    if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation()))
+      if (linalg::LinalgOp padded = padFilters(b, conv))
+        op = padded;
     Value weight = op.getDpsInputs()[1];
     Value init = op.getDpsInits()[0];
     auto weightType = cast<RankedTensorType>(weight.getType());

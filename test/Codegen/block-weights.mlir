@@ -20,12 +20,16 @@ func.func @blocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %acc: tens
 
 // -----
 
-// One block (32 filters), or a count no vector or half vector divides (20
-// is not a multiple of 8): left alone.
+// One block (32 filters) is left alone; so are 20 filters, which zero
+// filters pad to one block of 32 (see @pad_filters).
 // CHECK-LABEL: func @unblocked
+// CHECK-SAME: %[[W2:[a-z0-9]+]]: tensor<3x3x8x20xf32>, %[[ACC2:[a-z0-9]+]]: tensor<1x7x7x20xf32>
 // CHECK-NOT: scf.forall
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x32xf32>
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x20xf32>
+// CHECK: tensor.pad %[[ACC2]] low[0, 0, 0, 0] high[0, 0, 0, 12]
+// CHECK: %[[W20:.+]] = tensor.pad %[[W2]] low[0, 0, 0, 0] high[0, 0, 0, 12]
+// CHECK: %[[C20:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %[[W20]] : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%{{.+}} : tensor<1x7x7x32xf32>)
+// CHECK: tensor.extract_slice %[[C20]][0, 0, 0, 0] [1, 7, 7, 20] [1, 1, 1, 1]
 func.func @unblocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %acc: tensor<1x7x7x32xf32>,
                      %w2: tensor<3x3x8x20xf32>, %acc2: tensor<1x7x7x20xf32>) -> (tensor<1x7x7x32xf32>, tensor<1x7x7x20xf32>) {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
@@ -352,4 +356,63 @@ func.func @wide_blocks_pointwise(%x: tensor<1x14x14x256xf32>, %w: tensor<1x1x256
   %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x3, %w3 : tensor<1x16x16x256xf32>, tensor<3x3x256x256xf32>) outs(%acc : tensor<1x14x14x256xf32>) -> tensor<1x14x14x256xf32>
   return %0, %1 : tensor<1x14x14x256xf32>, tensor<1x14x14x256xf32>
+}
+
+// -----
+
+// 40 filters: more than a vector (16) but not whole vectors. The filter and
+// the bias get zero filters up to 48 (three blocks of 16), the bias
+// broadcast is rebuilt in the padded shape (and fused per block), and the
+// 40 channels are sliced off the result.
+// CHECK-LABEL: func @pad_filters
+// CHECK-SAME: (%[[X:.+]]: tensor<1x5x5x8xf32>, %[[W:.+]]: tensor<1x1x8x40xf32>, %[[BIAS:.+]]: tensor<40xf32>)
+// CHECK-NOT: tensor<1x5x5x40xf32>) {
+// CHECK: %[[PB:.+]] = tensor.pad %[[BIAS]] low[0] high[8]
+// CHECK: %[[PW:.+]] = tensor.pad %[[W]] low[0, 0, 0, 0] high[0, 0, 0, 8]
+// CHECK: tensor.expand_shape %[[PW]] {{.*}} into tensor<1x1x8x3x16xf32>
+// CHECK: %[[R:.+]] = scf.forall (%{{.+}}, %{{.+}}, %[[I:.+]]) in (1, 5, 3)
+// CHECK:   %[[PBS:.+]] = tensor.extract_slice %[[PB]][%{{.+}}] [16] [1] : tensor<48xf32> to tensor<16xf32>
+// CHECK:   %[[INIT:.+]] = linalg.generic {{.*}} ins(%[[PBS]] : tensor<16xf32>) outs(%{{.+}} : tensor<1x1x5x16xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x5x8xf32>, tensor<1x1x8x16xf32>) outs(%[[INIT]] : tensor<1x1x5x16xf32>)
+// CHECK: %[[S:.+]] = tensor.extract_slice %[[R]][0, 0, 0, 0] [1, 5, 5, 40] [1, 1, 1, 1] : tensor<1x5x5x48xf32> to tensor<1x5x5x40xf32>
+// CHECK: return %[[S]]
+#bias_p = affine_map<(n, h, w, c) -> (c)>
+#id_p = affine_map<(n, h, w, c) -> (n, h, w, c)>
+func.func @pad_filters(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x40xf32>, %bias: tensor<40xf32>) -> tensor<1x5x5x40xf32> {
+  %e = tensor.empty() : tensor<1x5x5x40xf32>
+  %init = linalg.generic {indexing_maps = [#bias_p, #id_p], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : tensor<40xf32>) outs(%e : tensor<1x5x5x40xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  } -> tensor<1x5x5x40xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x40xf32>) outs(%init : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
+  return %conv : tensor<1x5x5x40xf32>
+}
+
+// -----
+
+// The same with a zero fill as the initial value: the fill is rebuilt in
+// the padded shape. 12 filters (under a vector) are left as they are.
+// CHECK-LABEL: func @pad_filters_fill
+// CHECK-NOT: linalg.fill {{.*}} tensor<1x5x5x40xf32>
+// CHECK: tensor.pad %{{.+}} low[0, 0, 0, 0] high[0, 0, 0, 8]
+// CHECK: %[[R:.+]] = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 5, 3)
+// CHECK:   %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x5x16xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} outs(%[[F]] : tensor<1x1x5x16xf32>)
+// CHECK: tensor.extract_slice %[[R]][0, 0, 0, 0] [1, 5, 5, 40] [1, 1, 1, 1]
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x5x5x12xf32>)
+func.func @pad_filters_fill(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x40xf32>, %w12: tensor<1x1x8x12xf32>)
+    -> (tensor<1x5x5x40xf32>, tensor<1x5x5x12xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5x5x40xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x40xf32>) outs(%init : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
+  %e12 = tensor.empty() : tensor<1x5x5x12xf32>
+  %init12 = linalg.fill ins(%zero : f32) outs(%e12 : tensor<1x5x5x12xf32>) -> tensor<1x5x5x12xf32>
+  %conv12 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w12 : tensor<1x5x5x8xf32>, tensor<1x1x8x12xf32>) outs(%init12 : tensor<1x5x5x12xf32>) -> tensor<1x5x5x12xf32>
+  return %conv, %conv12 : tensor<1x5x5x40xf32>, tensor<1x5x5x12xf32>
 }
