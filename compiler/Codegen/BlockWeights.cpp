@@ -8,10 +8,12 @@
 // iteration per block, which is also the parallel dimension) over ops on tf
 // output channels; the blocking is weight-only work that
 // cnn-hoist-weight-packing moves to load time. A convolution with a small
-// filter and a larger input loops over output rows outside the blocks, so
-// that each row of input is read once for all blocks. The op's initial value
-// (bias) and its elementwise epilogue are fused into the same loop, block by
-// block.
+// filter and a larger input (or a small 1x1 filter) loops over output rows
+// outside the blocks, so that each row of input is read once for all
+// blocks. The op's initial value (bias) and its elementwise epilogue are
+// fused into the same loop, block by block. A convolution of nearly whole
+// vectors of filters (255) is first padded with zero filters to whole
+// vectors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,7 +102,10 @@ struct BlockWeightsPass final
     SmallVector<int64_t> shape(type.getShape());
     shape.back() = size;
     Operation *producer = init.getDefiningOp();
-    if (!producer || !cnn::isElementwiseInit(producer))
+    auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(producer);
+    if (!linalgOp || !cnn::isElementwiseInit(producer) ||
+        !linalgOp.getIndexingMapsArray().back().isIdentity() ||
+        linalgOp.payloadUsesValueFromOperand(linalgOp.getDpsInitOperand(0)))
       return padLast(b, loc, init, size);
     Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
     if (auto fill = dyn_cast<linalg::FillOp>(producer))
@@ -120,20 +125,23 @@ struct BlockWeightsPass final
         ->getResult(0);
   }
 
-  /// A convolution of more filters than a vector's lanes but not whole
-  /// vectors of them (YOLO's heads: 255) has no block width that divides
-  /// them, and its register tiles would be odd vectors (17 lanes: 2.5
-  /// GFLOP/s). It is computed with zero filters added up to whole vectors,
-  /// and the extra channels sliced off its result. Returns the padded
-  /// convolution, or null where none is needed.
+  /// A convolution of more filters than a vector's lanes, not whole vectors
+  /// of them but nearly (YOLO's heads: 255), has no block width that
+  /// divides them, and its register tiles would be odd vectors (17 lanes:
+  /// 2.5 GFLOP/s). It is computed with zero filters added up to whole
+  /// vectors, and the extra channels sliced off its result. The slice
+  /// keeps its epilogue (activation, residual add) out of its blocks, so
+  /// only counts within an eighth of whole vectors are padded: a few odd
+  /// lanes (20 filters: a vector and 4 lanes) cost no more FMAs than the
+  /// padded vector. Returns the padded convolution, or null.
   linalg::LinalgOp padFilters(IRRewriter &b, linalg::Conv2DNhwcHwcfOp conv) {
     Value weight = conv.getDpsInputs()[1], init = conv.getDpsInits()[0];
     auto outType = cast<RankedTensorType>(init.getType());
     int64_t filters = outType.getShape().back();
-    if (filters <= vectorWidth || filters % vectorWidth == 0 ||
-        cnn::hasVectorAndHalfLanes(filters, vectorWidth))
-      return nullptr;
     int64_t padded = llvm::alignTo(filters, vectorWidth);
+    if (filters <= vectorWidth || filters == padded ||
+        8 * (padded - filters) > padded)
+      return nullptr;
     Location loc = conv.getLoc();
     b.setInsertionPoint(conv);
     Value paddedInit = padInit(b, loc, init, padded);
@@ -220,7 +228,8 @@ struct BlockWeightsPass final
     auto tileWeightType = RankedTensorType::get(tileWeightShape, elem);
     auto tileOutType = RankedTensorType::get(tileOutShape, elem);
     // Which loop is outermost: the filter blocks, each streaming the whole
-    // input, or the output rows, each streaming the whole (blocked) filter.
+    // input, or the output rows, each streaming the whole (blocked) filter
+    // (see also kRowsOuterPointwiseFilterBytes).
     // A small filter stays in L2 while every row reuses it, and each row of
     // input is read once for all blocks instead of once per block: a 1x1
     // convolution of 64 to 256 channels at 56x56 otherwise reads its input

@@ -566,10 +566,11 @@ def BlockWeightsPass
     ops with a single block, or whose F none divides, are left alone, and
     so are convolutions of a vector and a half of filters (F = 24 with
     16-float vectors), which `cnn-cpu-tile-and-vectorize` tiles as one
-    vector and the last half. A convolution of more filters than a vector
-    but not whole vectors (YOLO's heads: 255) first gets zero filters (and
-    zero biases) up to whole vectors, and its result is sliced back to F
-    channels: its register tiles would otherwise be odd vectors. The
+    vector and the last half. A convolution of more filters than a vector,
+    not whole vectors but within an eighth of them (YOLO's heads: 255),
+    first gets zero filters (and zero biases) up to whole vectors, and its
+    result is sliced back to F channels: its register tiles would otherwise
+    be odd vectors. The
     forall's iterations are independent: they are the convolution's
     parallel dimension.
 

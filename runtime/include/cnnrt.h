@@ -157,8 +157,9 @@ int cnnrt_save_weights(const char *path, const cnnrt_weight_entry *table,
 
 /* Threads the runtime should use: the count given to cnnrt_set_num_threads,
  * else CNNC_NUM_THREADS if it is set to a positive integer, else the number
- * of CPUs the process may run on (its affinity mask, as `taskset` or a
- * container's cpuset sets it; counted at the first call; at least 1). */
+ * of CPUs the process may run on (the affinity mask, as `taskset` or a
+ * container's cpuset sets it, of the thread that first asks; counted once;
+ * at least 1). */
 int cnnrt_num_threads(void);
 
 /* Sets the thread count for every model in the process; n <= 0 returns to

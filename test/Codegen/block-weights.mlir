@@ -20,16 +20,13 @@ func.func @blocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x64xf32>, %acc: tens
 
 // -----
 
-// One block (32 filters) is left alone; so are 20 filters, which zero
-// filters pad to one block of 32 (see @pad_filters).
+// One block (32 filters), or a count no vector or half vector divides (20
+// is not a multiple of 8, and too far from 32 to pad): left alone.
 // CHECK-LABEL: func @unblocked
-// CHECK-SAME: %[[W2:[a-z0-9]+]]: tensor<3x3x8x20xf32>, %[[ACC2:[a-z0-9]+]]: tensor<1x7x7x20xf32>
 // CHECK-NOT: scf.forall
+// CHECK-NOT: tensor.pad
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x32xf32>
-// CHECK: tensor.pad %[[ACC2]] low[0, 0, 0, 0] high[0, 0, 0, 12]
-// CHECK: %[[W20:.+]] = tensor.pad %[[W2]] low[0, 0, 0, 0] high[0, 0, 0, 12]
-// CHECK: %[[C20:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %[[W20]] : tensor<1x9x9x8xf32>, tensor<3x3x8x32xf32>) outs(%{{.+}} : tensor<1x7x7x32xf32>)
-// CHECK: tensor.extract_slice %[[C20]][0, 0, 0, 0] [1, 7, 7, 20] [1, 1, 1, 1]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} tensor<3x3x8x20xf32>
 func.func @unblocked(%x: tensor<1x9x9x8xf32>, %w: tensor<3x3x8x32xf32>, %acc: tensor<1x7x7x32xf32>,
                      %w2: tensor<3x3x8x20xf32>, %acc2: tensor<1x7x7x20xf32>) -> (tensor<1x7x7x32xf32>, tensor<1x7x7x20xf32>) {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
@@ -359,60 +356,69 @@ func.func @wide_blocks_pointwise(%x: tensor<1x14x14x256xf32>, %w: tensor<1x1x256
 }
 
 // -----
-
-// 40 filters: more than a vector (16) but not whole vectors. The filter and
-// the bias get zero filters up to 48 (three blocks of 16), the bias
-// broadcast is rebuilt in the padded shape (and fused per block), and the
-// 40 channels are sliced off the result.
+// 120 filters: more than a vector (16), not whole vectors but within an
+// eighth of them. The filter and the bias get zero filters up to 128 (four
+// blocks of 32), the bias broadcast is rebuilt in the padded shape (and
+// fused per block), and the 120 channels are sliced off the result.
 // CHECK-LABEL: func @pad_filters
-// CHECK-SAME: (%[[X:.+]]: tensor<1x5x5x8xf32>, %[[W:.+]]: tensor<1x1x8x40xf32>, %[[BIAS:.+]]: tensor<40xf32>)
-// CHECK-NOT: tensor<1x5x5x40xf32>) {
+// CHECK-SAME: (%[[X:.+]]: tensor<1x5x5x8xf32>, %[[W:.+]]: tensor<1x1x8x120xf32>, %[[BIAS:.+]]: tensor<120xf32>)
+// CHECK-NOT: tensor<1x5x5x120xf32>) {
 // CHECK: %[[PB:.+]] = tensor.pad %[[BIAS]] low[0] high[8]
 // CHECK: %[[PW:.+]] = tensor.pad %[[W]] low[0, 0, 0, 0] high[0, 0, 0, 8]
-// CHECK: tensor.expand_shape %[[PW]] {{.*}} into tensor<1x1x8x3x16xf32>
-// CHECK: %[[R:.+]] = scf.forall (%{{.+}}, %{{.+}}, %[[I:.+]]) in (1, 5, 3)
-// CHECK:   %[[PBS:.+]] = tensor.extract_slice %[[PB]][%{{.+}}] [16] [1] : tensor<48xf32> to tensor<16xf32>
-// CHECK:   %[[INIT:.+]] = linalg.generic {{.*}} ins(%[[PBS]] : tensor<16xf32>) outs(%{{.+}} : tensor<1x1x5x16xf32>)
-// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x5x8xf32>, tensor<1x1x8x16xf32>) outs(%[[INIT]] : tensor<1x1x5x16xf32>)
-// CHECK: %[[S:.+]] = tensor.extract_slice %[[R]][0, 0, 0, 0] [1, 5, 5, 40] [1, 1, 1, 1] : tensor<1x5x5x48xf32> to tensor<1x5x5x40xf32>
+// CHECK: tensor.expand_shape %[[PW]] {{.*}} into tensor<1x1x8x4x32xf32>
+// CHECK: %[[R:.+]] = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 5, 4)
+// CHECK:   %[[PBS:.+]] = tensor.extract_slice %[[PB]][%{{.+}}] [32] [1] : tensor<128xf32> to tensor<32xf32>
+// CHECK:   %[[INIT:.+]] = linalg.generic {{.*}} ins(%[[PBS]] : tensor<32xf32>) outs(%{{.+}} : tensor<1x1x5x32xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x5x8xf32>, tensor<1x1x8x32xf32>) outs(%[[INIT]] : tensor<1x1x5x32xf32>)
+// CHECK: %[[S:.+]] = tensor.extract_slice %[[R]][0, 0, 0, 0] [1, 5, 5, 120] [1, 1, 1, 1] : tensor<1x5x5x128xf32> to tensor<1x5x5x120xf32>
 // CHECK: return %[[S]]
 #bias_p = affine_map<(n, h, w, c) -> (c)>
 #id_p = affine_map<(n, h, w, c) -> (n, h, w, c)>
-func.func @pad_filters(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x40xf32>, %bias: tensor<40xf32>) -> tensor<1x5x5x40xf32> {
-  %e = tensor.empty() : tensor<1x5x5x40xf32>
+func.func @pad_filters(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x120xf32>, %bias: tensor<120xf32>) -> tensor<1x5x5x120xf32> {
+  %e = tensor.empty() : tensor<1x5x5x120xf32>
   %init = linalg.generic {indexing_maps = [#bias_p, #id_p], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%bias : tensor<40xf32>) outs(%e : tensor<1x5x5x40xf32>) {
+      ins(%bias : tensor<120xf32>) outs(%e : tensor<1x5x5x120xf32>) {
   ^bb0(%b: f32, %o: f32):
     linalg.yield %b : f32
-  } -> tensor<1x5x5x40xf32>
+  } -> tensor<1x5x5x120xf32>
   %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x40xf32>) outs(%init : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
-  return %conv : tensor<1x5x5x40xf32>
+         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x120xf32>) outs(%init : tensor<1x5x5x120xf32>) -> tensor<1x5x5x120xf32>
+  return %conv : tensor<1x5x5x120xf32>
 }
 
 // -----
 
-// The same with a zero fill as the initial value: the fill is rebuilt in
-// the padded shape. 12 filters (under a vector) are left as they are.
-// CHECK-LABEL: func @pad_filters_fill
-// CHECK-NOT: linalg.fill {{.*}} tensor<1x5x5x40xf32>
+// A zero fill as the initial value is rebuilt in the padded shape; an
+// initial value that is neither a fill nor a bias broadcast (an argument
+// here) is padded. 40 filters (8 of 48 would be zero) are not padded: they
+// take five blocks of half a vector.
+// CHECK-LABEL: func @pad_filters_init
+// CHECK-SAME: %[[ACC:[a-z0-9]+]]: tensor<1x5x5x120xf32>
+// CHECK-NOT: linalg.fill {{.*}} tensor<1x5x5x120xf32>
 // CHECK: tensor.pad %{{.+}} low[0, 0, 0, 0] high[0, 0, 0, 8]
-// CHECK: %[[R:.+]] = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 5, 3)
-// CHECK:   %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x5x16xf32>)
-// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} outs(%[[F]] : tensor<1x1x5x16xf32>)
-// CHECK: tensor.extract_slice %[[R]][0, 0, 0, 0] [1, 5, 5, 40] [1, 1, 1, 1]
+// CHECK: %[[R:.+]] = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 5, 4)
+// CHECK:   %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x5x32xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} outs(%[[F]] : tensor<1x1x5x32xf32>)
+// CHECK: tensor.extract_slice %[[R]][0, 0, 0, 0] [1, 5, 5, 120] [1, 1, 1, 1]
+// CHECK: %[[PACC:.+]] = tensor.pad %[[ACC]] low[0, 0, 0, 0] high[0, 0, 0, 8]
+// CHECK: tensor.pad %{{.+}} low[0, 0, 0, 0] high[0, 0, 0, 8]
+// CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 5, 4) shared_outs(%{{.+}} = %[[PACC]])
+// CHECK: tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 5, 5, 120] [1, 1, 1, 1]
 // CHECK-NOT: tensor.pad
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x5x5x12xf32>)
-func.func @pad_filters_fill(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x40xf32>, %w12: tensor<1x1x8x12xf32>)
-    -> (tensor<1x5x5x40xf32>, tensor<1x5x5x12xf32>) {
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x8x5x8xf32>)
+func.func @pad_filters_init(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x120xf32>, %acc: tensor<1x5x5x120xf32>,
+                            %w40: tensor<1x1x8x40xf32>)
+    -> (tensor<1x5x5x120xf32>, tensor<1x5x5x120xf32>, tensor<1x5x5x40xf32>) {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x5x5x40xf32>
-  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
+  %e = tensor.empty() : tensor<1x5x5x120xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x5x120xf32>) -> tensor<1x5x5x120xf32>
   %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x40xf32>) outs(%init : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
-  %e12 = tensor.empty() : tensor<1x5x5x12xf32>
-  %init12 = linalg.fill ins(%zero : f32) outs(%e12 : tensor<1x5x5x12xf32>) -> tensor<1x5x5x12xf32>
-  %conv12 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
-         ins(%x, %w12 : tensor<1x5x5x8xf32>, tensor<1x1x8x12xf32>) outs(%init12 : tensor<1x5x5x12xf32>) -> tensor<1x5x5x12xf32>
-  return %conv, %conv12 : tensor<1x5x5x40xf32>, tensor<1x5x5x12xf32>
+         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x120xf32>) outs(%init : tensor<1x5x5x120xf32>) -> tensor<1x5x5x120xf32>
+  %conv2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x120xf32>) outs(%acc : tensor<1x5x5x120xf32>) -> tensor<1x5x5x120xf32>
+  %e40 = tensor.empty() : tensor<1x5x5x40xf32>
+  %init40 = linalg.fill ins(%zero : f32) outs(%e40 : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
+  %conv40 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w40 : tensor<1x5x5x8xf32>, tensor<1x1x8x40xf32>) outs(%init40 : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
+  return %conv, %conv2, %conv40 : tensor<1x5x5x120xf32>, tensor<1x5x5x120xf32>, tensor<1x5x5x40xf32>
 }

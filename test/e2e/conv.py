@@ -37,12 +37,15 @@ cases = [
     ("conv_zeropad_asym(1,2,0,3)", nn.Sequential(nn.ZeroPad2d((1, 2, 0, 3)), nn.Conv2d(C, 6, 3))),
     ("conv_zeropad_asym_s2(0,1,0,1)", nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)),
                                                     nn.Conv2d(C, 6, 3, stride=2))),
-    # More filters than a vector's lanes but not whole vectors: computed
-    # with zero filters up to whole vectors, the extra channels sliced off.
+    # Nearly whole vectors of filters (YOLO's heads: 255): computed with
+    # zero filters up to whole vectors, the extra channels sliced off.
+    ("conv1x1_255", nn.Conv2d(C, 255, 1)),
+    ("conv3x3_125_relu", nn.Sequential(nn.Conv2d(C, 125, 3, padding=1), nn.ReLU())),
+    ("conv3x3_s2_250_nobias_conv", nn.Sequential(nn.Conv2d(C, 250, 3, stride=2, bias=False),
+                                                 nn.Conv2d(250, 6, 1))),
+    # Odd counts further from whole vectors keep their odd tiles.
     ("conv1x1_37", nn.Conv2d(C, 37, 1)),
     ("conv3x3_20_relu", nn.Sequential(nn.Conv2d(C, 20, 3, padding=1), nn.ReLU())),
-    ("conv3x3_s2_19_nobias_conv", nn.Sequential(nn.Conv2d(C, 19, 3, stride=2, bias=False),
-                                                nn.Conv2d(19, 6, 1))),
     ("conv_groups2", nn.Conv2d(C, 6, 3, padding=1, groups=2)),
     ("conv_groups4_s2", nn.Conv2d(C, 8, 3, stride=2, padding=1, groups=4)),
     ("conv_depthwise", nn.Conv2d(C, C, 3, padding=1, groups=C)),
@@ -79,7 +82,7 @@ cases = [
                                              nn.Linear(C, 1, bias=False))),
 ]
 
-harness.check("conv", cases, x, expected=49)
+harness.check("conv", cases, x, expected=51)
 
 # Output widths without a divisor near the register tile (19 and 9 here)
 # are split into whole tiles and a narrower tail. 24 filters (a vector and a

@@ -20,13 +20,13 @@
 
 namespace cnnrt_test {
 
-// The CPUs this process may run on (its affinity mask), at least 1: the
-// runtime's default thread count.
+// The CPUs this process may run on (its affinity mask, else the online
+// CPUs), at least 1: the runtime's default thread count.
 inline int usableCpus() {
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0)
-    return 1;
-  return std::max(CPU_COUNT(&set), 1);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return CPU_COUNT(&set);
+  return static_cast<int>(std::max(sysconf(_SC_NPROCESSORS_ONLN), 1L));
 }
 
 // Creates a fresh directory for each test and removes it (flat) afterwards.

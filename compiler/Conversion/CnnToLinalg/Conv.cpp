@@ -187,8 +187,8 @@ struct Conv2DPattern final : OpConversionPattern<Conv2DOp> {
 /// convolution of the input with w[:, :, a, b], written into a strided
 /// slice of the output (viewed as [N, H, s0, W, s1, F]). That does the
 /// transposed convolution's own multiply-adds, where a convolution of the
-/// zero-dilated input does s0 * s1 times as many, three quarters of them
-/// on zeros.
+/// zero-dilated input does s0 * s1 times as many, all but 1 / (s0 * s1) of
+/// them on zeros.
 Value convolvePhases(OpBuilder &b, Location loc, Value input, Value filter,
                      Value bias, RankedTensorType resultType,
                      ConvTranspose2DOp op) {

@@ -74,7 +74,6 @@ func.func @conv_transpose(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> t
 // transposed back to NCHW.
 // CHECK-LABEL: func @conv_transpose_phases
 // CHECK-SAME: (%[[X:.+]]: tensor<1x4x3x5xf32>, %[[W:.+]]: tensor<4x6x2x3xf32>, %[[B:.+]]: tensor<6xf32>)
-// CHECK-NOT: linalg.fill
 // CHECK: %[[XT:.+]] = linalg.transpose ins(%[[X]] : tensor<1x4x3x5xf32>) {{.*}} permutation = [0, 2, 3, 1]
 // CHECK: %[[OUT:.+]] = tensor.empty() : tensor<1x3x2x5x3x6xf32>
 // CHECK: %[[T00:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
@@ -82,16 +81,31 @@ func.func @conv_transpose(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> t
 // CHECK: %[[I00:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
 // CHECK: %[[C00:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F00]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I00]] : tensor<1x3x5x6xf32>)
 // CHECK: %[[P00:.+]] = tensor.insert_slice %[[C00]] into %[[OUT]][0, 0, 0, 0, 0, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
-// CHECK: tensor.extract_slice %[[W]][0, 0, 0, 1] [4, 6, 1, 1]
-// CHECK: %[[P01:.+]] = tensor.insert_slice %{{.+}} into %[[P00]][0, 0, 0, 0, 1, 0]
-// CHECK: tensor.extract_slice %[[W]][0, 0, 0, 2] [4, 6, 1, 1]
-// CHECK: %[[P02:.+]] = tensor.insert_slice %{{.+}} into %[[P01]][0, 0, 0, 0, 2, 0]
-// CHECK: tensor.extract_slice %[[W]][0, 0, 1, 0] [4, 6, 1, 1]
-// CHECK: %[[P10:.+]] = tensor.insert_slice %{{.+}} into %[[P02]][0, 0, 1, 0, 0, 0]
-// CHECK: tensor.extract_slice %[[W]][0, 0, 1, 1] [4, 6, 1, 1]
-// CHECK: %[[P11:.+]] = tensor.insert_slice %{{.+}} into %[[P10]][0, 0, 1, 0, 1, 0]
-// CHECK: tensor.extract_slice %[[W]][0, 0, 1, 2] [4, 6, 1, 1]
-// CHECK: %[[P12:.+]] = tensor.insert_slice %{{.+}} into %[[P11]][0, 0, 1, 0, 2, 0]
+// CHECK: %[[T01:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 1] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
+// CHECK: %[[F01:.+]] = tensor.expand_shape %[[T01]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 4, 6]
+// CHECK: %[[I01:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: %[[C01:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F01]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I01]] : tensor<1x3x5x6xf32>)
+// CHECK: %[[P01:.+]] = tensor.insert_slice %[[C01]] into %[[P00]][0, 0, 0, 0, 1, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
+// CHECK: %[[T02:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 2] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
+// CHECK: %[[F02:.+]] = tensor.expand_shape %[[T02]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 4, 6]
+// CHECK: %[[I02:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: %[[C02:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F02]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I02]] : tensor<1x3x5x6xf32>)
+// CHECK: %[[P02:.+]] = tensor.insert_slice %[[C02]] into %[[P01]][0, 0, 0, 0, 2, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
+// CHECK: %[[T10:.+]] = tensor.extract_slice %[[W]][0, 0, 1, 0] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
+// CHECK: %[[F10:.+]] = tensor.expand_shape %[[T10]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 4, 6]
+// CHECK: %[[I10:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: %[[C10:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F10]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I10]] : tensor<1x3x5x6xf32>)
+// CHECK: %[[P10:.+]] = tensor.insert_slice %[[C10]] into %[[P02]][0, 0, 1, 0, 0, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
+// CHECK: %[[T11:.+]] = tensor.extract_slice %[[W]][0, 0, 1, 1] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
+// CHECK: %[[F11:.+]] = tensor.expand_shape %[[T11]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 4, 6]
+// CHECK: %[[I11:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: %[[C11:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F11]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I11]] : tensor<1x3x5x6xf32>)
+// CHECK: %[[P11:.+]] = tensor.insert_slice %[[C11]] into %[[P10]][0, 0, 1, 0, 1, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
+// CHECK: %[[T12:.+]] = tensor.extract_slice %[[W]][0, 0, 1, 2] [4, 6, 1, 1] [1, 1, 1, 1] : tensor<4x6x2x3xf32> to tensor<4x6xf32>
+// CHECK: %[[F12:.+]] = tensor.expand_shape %[[T12]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 4, 6]
+// CHECK: %[[I12:.+]] = linalg.generic {{.*}} ins(%[[B]] : tensor<6xf32>) outs(%{{.+}} : tensor<1x3x5x6xf32>)
+// CHECK: %[[C12:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %[[F12]] : tensor<1x3x5x4xf32>, tensor<1x1x4x6xf32>) outs(%[[I12]] : tensor<1x3x5x6xf32>)
+// CHECK: %[[P12:.+]] = tensor.insert_slice %[[C12]] into %[[P11]][0, 0, 1, 0, 2, 0] [1, 3, 1, 5, 1, 6] [1, 1, 1, 1, 1, 1]
 // CHECK: %[[Y:.+]] = tensor.collapse_shape %[[P12]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x3x2x5x3x6xf32> into tensor<1x6x15x6xf32>
 // CHECK: %[[R:.+]] = linalg.transpose ins(%[[Y]] : tensor<1x6x15x6xf32>) {{.*}} permutation = [0, 3, 1, 2]
 // CHECK: return %[[R]]
