@@ -1,4 +1,4 @@
-//===- FuseRowBands.cpp - expansion and depthwise layers by bands of rows -===//
+//===- FuseRowBands.cpp - layers around a depthwise one by bands of rows --===//
 //
 // A 1x1 convolution that expands an activation into many channels, followed
 // by a depthwise convolution of stride 2 or more of the result (MobileNet's
@@ -24,6 +24,15 @@
 // static slice of the original op (the 1x1 convolution, its bias and
 // activation; the depthwise convolution, its bias and activation), tiled
 // and vectorized later as the originals would have been.
+//
+// A depthwise convolution whose result, after an optional activation, only a
+// 1x1 convolution reads (MobileNet's projections) likewise writes a whole
+// activation that the next layer reads back: 1.8 MB at 56x56x144. Where the
+// pair above did not take it, the depthwise layer and the 1x1 convolution
+// (with its bias, and an elementwise op after it such as a residual add)
+// are computed by bands of rows too. A band needs no rows of another: its
+// depthwise rows, computed into one small buffer that every band reuses,
+// are the 1x1 convolution's input rows, read while they are in L1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +70,22 @@ struct Chain {
   Operation *last() {
     return depthwiseEpilogue ? depthwiseEpilogue.getOperation()
                              : depthwise.getOperation();
+  }
+};
+
+/// The ops of a depthwise convolution and the 1x1 convolution that reads
+/// its result, in program order.
+struct PointwiseChain {
+  linalg::LinalgOp depthwiseInit;
+  linalg::DepthwiseConv2DNhwcHwcOp depthwise;
+  linalg::GenericOp depthwiseEpilogue; // activation, or null
+  linalg::LinalgOp projectInit;
+  linalg::Conv2DNhwcHwcfOp project;  // 1x1, stride 1
+  linalg::GenericOp projectEpilogue; // residual add, activation, or null
+
+  Operation *last() {
+    return projectEpilogue ? projectEpilogue.getOperation()
+                           : project.getOperation();
   }
 };
 
@@ -102,6 +127,124 @@ SmallVector<int64_t> values(DenseIntElementsAttr attr) {
   return llvm::to_vector(attr.getValues<int64_t>());
 }
 
+/// Builds the ops of a band: static slices of 4-D tensors of one element
+/// type, and the layers' ops cloned onto them.
+struct BandBuilder {
+  BandBuilder(RewriterBase &b, Location loc, Type elem)
+      : b(b), loc(loc), elem(elem), ones(4, b.getIndexAttr(1)) {}
+
+  OpFoldResult index(int64_t v) { return b.getIndexAttr(v); }
+  Value constant(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  /// `v * scale + offset`.
+  Value affine(Value v, int64_t scale, int64_t offset) {
+    Value r = arith::MulIOp::create(b, loc, v, constant(scale));
+    return arith::AddIOp::create(b, loc, r, constant(offset));
+  }
+  RankedTensorType sliceType(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, elem);
+  }
+  Value extract(Value from, ArrayRef<OpFoldResult> offsets,
+                ArrayRef<int64_t> shape) {
+    return tensor::ExtractSliceOp::create(
+        b, loc, sliceType(shape), from, offsets,
+        getAsIndexOpFoldResult(b.getContext(), shape), ones);
+  }
+  Value insert(Value what, Value into, ArrayRef<OpFoldResult> offsets) {
+    auto shape = cast<RankedTensorType>(what.getType()).getShape();
+    return tensor::InsertSliceOp::create(
+        b, loc, what, into, offsets,
+        getAsIndexOpFoldResult(b.getContext(), shape), ones);
+  }
+  /// `op` on new operands, in the shape of its new init (the last).
+  Value cloneOn(Operation *op, ValueRange operands) {
+    Type type = operands.back().getType();
+    Operation *clone = mlir::clone(b, op, TypeRange{type}, operands);
+    clone->setLoc(op->getLoc());
+    return clone->getResult(0);
+  }
+  /// The initial value `init` (a bias) computed into `dest`.
+  Value bias(linalg::LinalgOp init, Value dest) {
+    SmallVector<Value> operands = init.getDpsInputs();
+    operands.push_back(dest);
+    return cloneOn(init, operands);
+  }
+  /// `epilogue` on `value`, the band at `offsets` of `whole` (by default the
+  /// epilogue's first input), updating it in place; the epilogue's other
+  /// inputs are sliced likewise.
+  Value finish(linalg::GenericOp epilogue, Value value, Value whole = {},
+               ArrayRef<OpFoldResult> offsets = {}) {
+    if (!epilogue)
+      return value;
+    if (!whole)
+      whole = epilogue.getDpsInputs()[0];
+    auto shape = cast<RankedTensorType>(value.getType()).getShape();
+    SmallVector<Value> operands;
+    // The first operand that reads `whole` (inputs come first, in order).
+    std::optional<unsigned> updated;
+    for (OpOperand *in : epilogue.getDpsInputOperands()) {
+      if (in->get() == whole && !updated)
+        updated = in->getOperandNumber();
+      operands.push_back(
+          in->get() == whole ? value : extract(in->get(), offsets, shape));
+    }
+    Value empty = tensor::EmptyOp::create(b, loc, shape, elem);
+    operands.push_back(empty);
+    auto op =
+        cast<linalg::GenericOp>(cloneOn(epilogue, operands).getDefiningOp());
+    linalg::GenericOp inPlace;
+    {
+      OpBuilder::InsertionGuard guard(b);
+      inPlace = cnn::updateInPlace(b, op, &op->getOpOperand(*updated));
+    }
+    if (empty.use_empty())
+      b.eraseOp(empty.getDefiningOp());
+    return inPlace->getResult(0);
+  }
+
+  /// The scf.forall over (sample, chunk of output rows) that replaces the
+  /// layers, writing a tensor of `type`; the insertion point moves into it.
+  scf::ForallOp bandsLoop(int64_t samples, int64_t chunks,
+                          RankedTensorType type) {
+    Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elem);
+    auto forall = scf::ForallOp::create(
+        b, loc, getAsIndexOpFoldResult(b.getContext(), {samples, chunks}),
+        ValueRange{init}, /*mapping=*/std::nullopt);
+    forall->setAttr(cnn::kRowBandsAttr, b.getUnitAttr());
+    b.setInsertionPointToStart(forall.getBody());
+    return forall;
+  }
+  /// Ends `forall` (of bandsLoop) with its chunk's rows, `rows`, written from
+  /// output row `row` of its sample on.
+  void yieldChunk(scf::ForallOp forall, Value rows, Value row) {
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    auto shape = cast<RankedTensorType>(rows.getType()).getShape();
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, rows, forall.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{forall.getInductionVar(0), row, index(0),
+                               index(0)},
+        getAsIndexOpFoldResult(b.getContext(), shape), ones);
+  }
+  /// Replaces `last`, the last layer, with `forall`, and erases the layers.
+  void replaceLayers(Operation *last, scf::ForallOp forall,
+                     ArrayRef<Operation *> layers) {
+    b.replaceAllUsesWith(last->getResult(0), forall.getResult(0));
+    SetVector<Operation *> dead;
+    for (Operation *op : layers)
+      if (op)
+        dead.insert(op);
+    for (Operation *op : dead)
+      if (op->use_empty())
+        b.eraseOp(op);
+  }
+
+  RewriterBase &b;
+  Location loc;
+  Type elem;
+  SmallVector<OpFoldResult> ones;
+};
+
 struct FuseRowBandsPass final
     : cnn::impl::FuseRowBandsPassBase<FuseRowBandsPass> {
   using FuseRowBandsPassBase::FuseRowBandsPassBase;
@@ -116,6 +259,161 @@ struct FuseRowBandsPass final
     for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates)
       if (std::optional<Chain> chain = match(rewriter, op))
         rewrite(rewriter, *chain);
+    // Depthwise layers the pairs above did not take.
+    candidates.clear();
+    getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
+      if (isa<func::FuncOp>(op->getParentOp()))
+        candidates.push_back(op);
+    });
+    for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates)
+      if (std::optional<PointwiseChain> chain = matchPointwise(rewriter, op))
+        rewritePointwise(rewriter, *chain);
+  }
+
+  std::optional<PointwiseChain>
+  matchPointwise(IRRewriter &rewriter,
+                 linalg::DepthwiseConv2DNhwcHwcOp depthwise) {
+    PointwiseChain chain;
+    chain.depthwise = depthwise;
+    if (!depthwise.hasPureTensorSemantics() || depthwise.hasDynamicShape() ||
+        llvm::any_of(values(depthwise.getDilations()),
+                     [](int64_t d) { return d != 1; }))
+      return std::nullopt;
+    chain.depthwiseEpilogue = unaryEpilogue(depthwise->getResult(0));
+    Value activation = chain.depthwiseEpilogue
+                           ? chain.depthwiseEpilogue->getResult(0)
+                           : depthwise->getResult(0);
+    if (!activation.hasOneUse())
+      return std::nullopt;
+    chain.project =
+        dyn_cast<linalg::Conv2DNhwcHwcfOp>(*activation.getUsers().begin());
+    if (!chain.project || chain.project.getDpsInputs()[0] != activation ||
+        !chain.project.hasPureTensorSemantics() ||
+        chain.project.hasDynamicShape())
+      return std::nullopt;
+    auto filter =
+        cast<RankedTensorType>(chain.project.getDpsInputs()[1].getType());
+    if (filter.getDimSize(0) != 1 || filter.getDimSize(1) != 1 ||
+        llvm::any_of(values(chain.project.getStrides()),
+                     [](int64_t s) { return s != 1; }))
+      return std::nullopt;
+    auto type = cast<RankedTensorType>(activation.getType());
+    if (cnn::staticByteSize(type) / type.getDimSize(0) < minBytes ||
+        type.getDimSize(1) < 2)
+      return std::nullopt;
+    Type elem = type.getElementType();
+    Value operands[] = {
+        depthwise.getDpsInputs()[0], depthwise.getDpsInputs()[1],
+        chain.project.getDpsInputs()[1], chain.project->getResult(0)};
+    for (Value v : operands)
+      if (getElementTypeOrSelf(v.getType()) != elem)
+        return std::nullopt;
+    cnn::collapseGroupedInit(rewriter, depthwise.getDpsInits()[0]);
+    cnn::collapseGroupedInit(rewriter, chain.project.getDpsInits()[0]);
+    chain.depthwiseInit = sliceableInit(depthwise);
+    chain.projectInit = sliceableInit(chain.project);
+    if (!chain.depthwiseInit || !chain.projectInit)
+      return std::nullopt;
+    // An elementwise op of the result and of other values of its shape (a
+    // residual add), which can update the result in place, is computed band
+    // by band too.
+    Value result = chain.project->getResult(0);
+    if (result.hasOneUse()) {
+      auto epilogue = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+      if (epilogue && epilogue.getNumDpsInits() == 1 &&
+          cnn::isInPlaceEpilogue(epilogue, result) &&
+          !epilogue.payloadUsesValueFromOperand(
+              epilogue.getDpsInitOperand(0)) &&
+          llvm::all_of(epilogue.getDpsInputOperands(), [&](OpOperand *in) {
+            return in->get().getType() == result.getType() &&
+                   epilogue.getMatchingIndexingMap(in).isIdentity();
+          }))
+        chain.projectEpilogue = epilogue;
+    }
+    return chain;
+  }
+
+  void rewritePointwise(IRRewriter &b, PointwiseChain &chain) {
+    Value input = chain.depthwise.getDpsInputs()[0];
+    Value depthwiseFilter = chain.depthwise.getDpsInputs()[1];
+    Value projectFilter = chain.project.getDpsInputs()[1];
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto middleType =
+        cast<RankedTensorType>(chain.depthwise->getResult(0).getType());
+    auto resultType =
+        cast<RankedTensorType>(chain.last()->getResult(0).getType());
+    Type elem = middleType.getElementType();
+    int64_t n = middleType.getDimSize(0), rows = middleType.getDimSize(1),
+            cols = middleType.getDimSize(2), c = middleType.getDimSize(3);
+    int64_t f = resultType.getDimSize(3);
+    int64_t inCols = inputType.getDimSize(2);
+    int64_t kh =
+        cast<RankedTensorType>(depthwiseFilter.getType()).getDimSize(0);
+    int64_t stride = values(chain.depthwise.getStrides())[0];
+    int64_t chunks =
+        numChunks > 1 && rows % numChunks == 0 ? int64_t(numChunks) : 1;
+    int64_t chunkRows = rows / chunks;
+    int64_t rowBytes = cols * c * elem.getIntOrFloatBitWidth() / 8;
+    int64_t band = 1;
+    for (int64_t r = chunkRows; r >= 1; --r)
+      if (chunkRows % r == 0 && r * rowBytes <= pointwiseBandBytes) {
+        band = r;
+        break;
+      }
+    int64_t bands = chunkRows / band;
+    int64_t inRows = (band - 1) * stride + kh;
+
+    Location loc =
+        b.getFusedLoc({chain.depthwise.getLoc(), chain.last()->getLoc()});
+    b.setInsertionPoint(chain.last());
+    BandBuilder bb(b, loc, elem);
+
+    scf::ForallOp forall = bb.bandsLoop(n, chunks, resultType);
+    Value sample = forall.getInductionVar(0), chunk = forall.getInductionVar(1);
+    Value out = forall.getRegionIterArgs()[0];
+    OpFoldResult zeroIndex = bb.index(0);
+    Value chunkRow = bb.affine(chunk, chunkRows, 0);
+    // One band's depthwise rows, written by each band in turn.
+    Value buffer = bufferization::AllocTensorOp::create(
+        b, loc, bb.sliceType({1, band, cols, c}), ValueRange{});
+    Value chunkOut = bb.extract(out, {sample, chunkRow, zeroIndex, zeroIndex},
+                                {1, chunkRows, cols, f});
+    auto loop =
+        scf::ForOp::create(b, loc, bb.constant(0), bb.constant(bands),
+                           bb.constant(1), ValueRange{buffer, chunkOut});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value j = loop.getInductionVar();
+      Value into = loop.getRegionIterArgs()[0];
+      Value bandOut = loop.getRegionIterArgs()[1];
+      Value at = bb.affine(j, band, 0);
+      Value row = arith::AddIOp::create(b, loc, chunkRow, at);
+      Value rowsIn = bb.extract(
+          input, {sample, bb.affine(row, stride, 0), zeroIndex, zeroIndex},
+          {1, inRows, inCols, c});
+      Value middle =
+          bb.cloneOn(chain.depthwise, {rowsIn, depthwiseFilter,
+                                       bb.bias(chain.depthwiseInit, into)});
+      SmallVector<OpFoldResult> offsets = {sample, row, zeroIndex, zeroIndex};
+      middle = bb.finish(chain.depthwiseEpilogue, middle,
+                         chain.depthwise->getResult(0), offsets);
+      Value dest = bb.extract(bandOut, {zeroIndex, at, zeroIndex, zeroIndex},
+                              {1, band, cols, f});
+      Value sums =
+          bb.cloneOn(chain.project,
+                     {middle, projectFilter, bb.bias(chain.projectInit, dest)});
+      sums = bb.finish(chain.projectEpilogue, sums, chain.project->getResult(0),
+                       offsets);
+      Value written =
+          bb.insert(sums, bandOut, {zeroIndex, at, zeroIndex, zeroIndex});
+      scf::YieldOp::create(b, loc, ValueRange{middle, written});
+    }
+    bb.yieldChunk(forall, loop.getResult(1), chunkRow);
+    bb.replaceLayers(chain.last(), forall,
+                     {chain.last(), chain.project, chain.projectInit,
+                      chain.depthwiseEpilogue, chain.depthwise,
+                      chain.depthwiseInit});
   }
 
   std::optional<Chain> match(IRRewriter &rewriter,
@@ -188,7 +486,6 @@ struct FuseRowBandsPass final
   }
 
   void rewrite(IRRewriter &b, Chain &chain) {
-    MLIRContext *context = b.getContext();
     Value input = chain.expand.getDpsInputs()[0];
     Value expandFilter = chain.expand.getDpsInputs()[1];
     Value depthwiseFilter = chain.depthwise.getDpsInputs()[1];
@@ -239,80 +536,19 @@ struct FuseRowBandsPass final
     Location loc =
         b.getFusedLoc({chain.expand.getLoc(), chain.last()->getLoc()});
     b.setInsertionPoint(chain.last());
-    auto index = [&](int64_t v) { return b.getIndexAttr(v); };
-    auto constant = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    auto affine = [&](Value v, int64_t scale, int64_t offset) -> Value {
-      Value r = arith::MulIOp::create(b, loc, v, constant(scale));
-      return arith::AddIOp::create(b, loc, r, constant(offset));
-    };
-    auto sliceType = [&](ArrayRef<int64_t> shape) {
-      return RankedTensorType::get(shape, elem);
-    };
-    SmallVector<OpFoldResult> ones(4, index(1));
-    auto extract = [&](Value from, ArrayRef<OpFoldResult> offsets,
-                       ArrayRef<int64_t> shape) -> Value {
-      return tensor::ExtractSliceOp::create(
-          b, loc, sliceType(shape), from, offsets,
-          getAsIndexOpFoldResult(context, shape), ones);
-    };
-    auto insert = [&](Value what, Value into,
-                      ArrayRef<OpFoldResult> offsets) -> Value {
-      auto shape = cast<RankedTensorType>(what.getType()).getShape();
-      return tensor::InsertSliceOp::create(
-          b, loc, what, into, offsets, getAsIndexOpFoldResult(context, shape),
-          ones);
-    };
+    BandBuilder bb(b, loc, elem);
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
     auto fill = [&](Value into, ArrayRef<OpFoldResult> offsets,
                     ArrayRef<int64_t> shape) -> Value {
-      Value slice = extract(into, offsets, shape);
+      Value slice = bb.extract(into, offsets, shape);
       Value filled = linalg::FillOp::create(b, loc, zero, slice).getResult(0);
-      return insert(filled, into, offsets);
-    };
-    // `op` on new operands, in the shape of its new init (the last).
-    auto cloneOn = [&](Operation *op, ValueRange operands) -> Value {
-      Type type = operands.back().getType();
-      Operation *clone = mlir::clone(b, op, TypeRange{type}, operands);
-      clone->setLoc(op->getLoc());
-      return clone->getResult(0);
-    };
-    // `epilogue` on `value`, updating it in place.
-    auto finish = [&](linalg::GenericOp epilogue, Value value) -> Value {
-      if (!epilogue)
-        return value;
-      auto shape = cast<RankedTensorType>(value.getType()).getShape();
-      Value empty = tensor::EmptyOp::create(b, loc, shape, elem);
-      auto op = cast<linalg::GenericOp>(
-          cloneOn(epilogue, ValueRange{value, empty}).getDefiningOp());
-      linalg::GenericOp updated;
-      {
-        OpBuilder::InsertionGuard guard(b);
-        updated = cnn::updateInPlace(b, op, op.getDpsInputOperand(0));
-      }
-      if (empty.use_empty())
-        b.eraseOp(empty.getDefiningOp());
-      return updated->getResult(0);
-    };
-    auto bias = [&](linalg::LinalgOp init, Value dest) -> Value {
-      SmallVector<Value> operands = init.getDpsInputs();
-      operands.push_back(dest);
-      return cloneOn(init, operands);
+      return bb.insert(filled, into, offsets);
     };
 
-    Value outInit =
-        tensor::EmptyOp::create(b, loc, resultType.getShape(), elem);
-    auto forall = scf::ForallOp::create(
-        b, loc,
-        getAsIndexOpFoldResult(context, SmallVector<int64_t>{n, chunks}),
-        ValueRange{outInit}, /*mapping=*/std::nullopt);
-    forall->setAttr(cnn::kRowBandsAttr, b.getUnitAttr());
-    Block *body = forall.getBody();
-    b.setInsertionPointToStart(body);
-    Value sample = body->getArgument(0), chunk = body->getArgument(1);
-    Value out = body->getArgument(2);
-    OpFoldResult zeroIndex = index(0);
+    scf::ForallOp forall = bb.bandsLoop(n, chunks, resultType);
+    Value sample = forall.getInductionVar(0), chunk = forall.getInductionVar(1);
+    Value out = forall.getRegionIterArgs()[0];
+    OpFoldResult zeroIndex = bb.index(0);
 
     // Rows [at, at + count) of the chunk's buffer: expanded input rows from
     // `from` on.
@@ -320,14 +556,14 @@ struct FuseRowBandsPass final
                           int64_t count) -> Value {
       if (count == 0)
         return buffer;
-      Value rows = extract(input, {sample, from, zeroIndex, zeroIndex},
-                           {1, count, w, cin});
-      Value dest = extract(buffer, {zeroIndex, at, index(left), zeroIndex},
-                           {1, count, w, c});
-      Value sums = cloneOn(chain.expand,
-                           {rows, expandFilter, bias(chain.expandInit, dest)});
-      return insert(finish(chain.expandEpilogue, sums), buffer,
-                    {zeroIndex, at, index(left), zeroIndex});
+      Value rows = bb.extract(input, {sample, from, zeroIndex, zeroIndex},
+                              {1, count, w, cin});
+      Value dest = bb.extract(
+          buffer, {zeroIndex, at, bb.index(left), zeroIndex}, {1, count, w, c});
+      Value sums = bb.cloneOn(
+          chain.expand, {rows, expandFilter, bb.bias(chain.expandInit, dest)});
+      return bb.insert(bb.finish(chain.expandEpilogue, sums), buffer,
+                       {zeroIndex, at, bb.index(left), zeroIndex});
     };
     auto zeroRows = [&](Value buffer, OpFoldResult at, int64_t count) -> Value {
       if (count == 0)
@@ -337,20 +573,21 @@ struct FuseRowBandsPass final
     };
     // Band `j` of the chunk's output rows, from the padded `rows` it reads.
     auto depthwiseBand = [&](Value rows, Value chunkOut, Value j) -> Value {
-      OpFoldResult at = affine(j, band, 0);
-      Value dest = extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
-                           {1, band, outCols, c});
-      Value sums = cloneOn(chain.depthwise, {rows, depthwiseFilter,
-                                             bias(chain.depthwiseInit, dest)});
-      return insert(finish(chain.depthwiseEpilogue, sums), chunkOut,
-                    {zeroIndex, at, zeroIndex, zeroIndex});
+      OpFoldResult at = bb.affine(j, band, 0);
+      Value dest = bb.extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
+                              {1, band, outCols, c});
+      Value sums =
+          bb.cloneOn(chain.depthwise, {rows, depthwiseFilter,
+                                       bb.bias(chain.depthwiseInit, dest)});
+      return bb.insert(bb.finish(chain.depthwiseEpilogue, sums), chunkOut,
+                       {zeroIndex, at, zeroIndex, zeroIndex});
     };
     auto ifChunk = [&](int64_t which, Value buffer, function_ref<Value()> then,
                        function_ref<Value()> otherwise) -> Value {
       if (chunks == 1)
         return then();
       Value cond = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         chunk, constant(which));
+                                         chunk, bb.constant(which));
       auto op = scf::IfOp::create(b, loc, TypeRange{buffer.getType()}, cond,
                                   /*withElseRegion=*/true);
       OpBuilder::InsertionGuard guard(b);
@@ -363,8 +600,8 @@ struct FuseRowBandsPass final
 
     // The first expanded row the chunk reads (negative: padding above the
     // input), and its first output row.
-    Value first = affine(chunk, chunkRows * stride, -top);
-    Value chunkRow = affine(chunk, chunkRows, 0);
+    Value first = bb.affine(chunk, chunkRows * stride, -top);
+    Value chunkRow = bb.affine(chunk, chunkRows, 0);
     // Two buffers of the rows one band reads, in turn: each band copies the
     // rows it shares with the band before from the other buffer (so that
     // the copy reads and writes different tensors, in place), computes its
@@ -372,71 +609,72 @@ struct FuseRowBandsPass final
     auto newBuffer = [&]() {
       // An allocation, not an empty tensor: CSE would merge two of those.
       Value buffer = bufferization::AllocTensorOp::create(
-          b, loc, sliceType({1, bufferRows, paddedWidth, c}), ValueRange{});
+          b, loc, bb.sliceType({1, bufferRows, paddedWidth, c}), ValueRange{});
       if (left)
         buffer = fill(buffer, {zeroIndex, zeroIndex, zeroIndex, zeroIndex},
                       {1, bufferRows, left, c});
       if (right)
         buffer =
-            fill(buffer, {zeroIndex, zeroIndex, index(left + w), zeroIndex},
+            fill(buffer, {zeroIndex, zeroIndex, bb.index(left + w), zeroIndex},
                  {1, bufferRows, right, c});
       return buffer;
     };
     Value current = newBuffer(), next = newBuffer();
-    Value chunkOut = extract(out, {sample, chunkRow, zeroIndex, zeroIndex},
-                             {1, chunkRows, outCols, c});
+    Value chunkOut = bb.extract(out, {sample, chunkRow, zeroIndex, zeroIndex},
+                                {1, chunkRows, outCols, c});
     // The rows the first band shares with the chunk above, where a band
     // before it would have left them.
     current = ifChunk(
         0, current,
         [&] {
-          Value v = zeroRows(current, index(newRows), top);
-          return expandRows(v, index(newRows + top), zeroIndex, halo - top);
+          Value v = zeroRows(current, bb.index(newRows), top);
+          return expandRows(v, bb.index(newRows + top), zeroIndex, halo - top);
         },
-        [&] { return expandRows(current, index(newRows), first, halo); });
+        [&] { return expandRows(current, bb.index(newRows), first, halo); });
     // Band `j` into `into`, its shared rows from `from`; `bottom` padding
     // rows below the input end its new rows when `last`.
     auto step = [&](Value into, Value from, Value chunkOut, Value j,
                     bool last) -> std::pair<Value, Value> {
       if (halo) {
-        Value shared =
-            extract(from, {zeroIndex, index(newRows), index(left), zeroIndex},
-                    {1, halo, w, c});
+        Value shared = bb.extract(
+            from, {zeroIndex, bb.index(newRows), bb.index(left), zeroIndex},
+            {1, halo, w, c});
         Value dest =
-            extract(into, {zeroIndex, zeroIndex, index(left), zeroIndex},
-                    {1, halo, w, c});
+            bb.extract(into, {zeroIndex, zeroIndex, bb.index(left), zeroIndex},
+                       {1, halo, w, c});
         Value copied =
             linalg::CopyOp::create(b, loc, shared, dest).getResult(0);
-        into = insert(copied, into,
-                      {zeroIndex, zeroIndex, index(left), zeroIndex});
+        into = bb.insert(copied, into,
+                         {zeroIndex, zeroIndex, bb.index(left), zeroIndex});
       }
       Value row =
-          arith::AddIOp::create(b, loc, first, affine(j, newRows, halo));
+          arith::AddIOp::create(b, loc, first, bb.affine(j, newRows, halo));
       if (last && bottom)
         into = ifChunk(
             chunks - 1, into,
             [&] {
-              Value v = expandRows(into, index(halo), row, newRows - bottom);
-              return zeroRows(v, index(halo + newRows - bottom), bottom);
+              Value v = expandRows(into, bb.index(halo), row, newRows - bottom);
+              return zeroRows(v, bb.index(halo + newRows - bottom), bottom);
             },
-            [&] { return expandRows(into, index(halo), row, newRows); });
+            [&] { return expandRows(into, bb.index(halo), row, newRows); });
       else
-        into = expandRows(into, index(halo), row, newRows);
+        into = expandRows(into, bb.index(halo), row, newRows);
       return {into, depthwiseBand(into, chunkOut, j)};
     };
     // Bands in pairs (each buffer keeps its role across an iteration), then
     // the one left over and the last band, which may read padding rows.
     int64_t uniform = bottom ? bands - 1 : bands;
     if (uniform >= 2) {
-      auto loop =
-          scf::ForOp::create(b, loc, constant(0), constant(uniform / 2),
-                             constant(1), ValueRange{next, current, chunkOut});
+      auto loop = scf::ForOp::create(b, loc, bb.constant(0),
+                                     bb.constant(uniform / 2), bb.constant(1),
+                                     ValueRange{next, current, chunkOut});
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value i = loop.getInductionVar();
       auto args = loop.getRegionIterArgs();
-      auto [a, out1] = step(args[0], args[1], args[2], affine(i, 2, 0), false);
-      auto [second, out2] = step(args[1], a, out1, affine(i, 2, 1), false);
+      auto [a, out1] =
+          step(args[0], args[1], args[2], bb.affine(i, 2, 0), false);
+      auto [second, out2] = step(args[1], a, out1, bb.affine(i, 2, 1), false);
       scf::YieldOp::create(b, loc, ValueRange{a, second, out2});
       next = loop.getResult(0);
       current = loop.getResult(1);
@@ -445,29 +683,16 @@ struct FuseRowBandsPass final
     for (int64_t j = uniform - uniform % 2; j < bands; ++j) {
       Value written;
       std::tie(written, chunkOut) =
-          step(next, current, chunkOut, constant(j), j == bands - 1);
+          step(next, current, chunkOut, bb.constant(j), j == bands - 1);
       next = current;
       current = written;
     }
 
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, chunkOut, out,
-        ArrayRef<OpFoldResult>{sample, chunkRow, zeroIndex, zeroIndex},
-        getAsIndexOpFoldResult(context, {1, chunkRows, outCols, c}), ones);
-
-    b.replaceAllUsesWith(chain.last()->getResult(0), forall.getResult(0));
-    SetVector<Operation *> dead;
-    for (Operation *op :
-         {chain.last(), chain.depthwise.getOperation(),
-          chain.depthwiseInit.getOperation(), chain.pad.getOperation(),
-          chain.expandEpilogue.getOperation(), chain.expand.getOperation(),
-          chain.expandInit.getOperation()})
-      if (op)
-        dead.insert(op);
-    for (Operation *op : dead)
-      if (op->use_empty())
-        b.eraseOp(op);
+    bb.yieldChunk(forall, chunkOut, chunkRow);
+    bb.replaceLayers(chain.last(), forall,
+                     {chain.last(), chain.depthwise, chain.depthwiseInit,
+                      chain.pad, chain.expandEpilogue, chain.expand,
+                      chain.expandInit});
   }
 };
 

@@ -284,6 +284,46 @@ harness.check("conv_row_bands_even", row_bands_even, x_bands_even, expected=2)
 harness.check("conv_row_bands_batch", row_bands_even, x_bands_even, expected=2,
               options=["--per-sample=false"])
 
+# A depthwise convolution of more than 1 MiB a sample whose result (after
+# its activation) only a 1x1 convolution reads runs with it by bands of rows
+# (cnn-fuse-row-bands), the 1x1 convolution's residual add too: 96 rows of
+# 96 x 32 channels in two chunks of bands of 2 rows; 75 output rows at
+# stride 2 in one chunk of bands of 1. Each also whole-batch
+# (--per-sample=false: the bands' loop over samples).
+
+
+class DepthwiseProject(nn.Module):
+    def __init__(self, channels: int, out: int, kernel: int = 3, stride: int = 1,
+                 residual: bool = False, bias: bool = True):
+        super().__init__()
+        self.residual = residual
+        self.depthwise = nn.Conv2d(channels, channels, kernel, stride=stride,
+                                   padding=kernel // 2, groups=channels, bias=bias)
+        self.act = nn.ReLU6()
+        self.project = nn.Conv2d(channels, out, 1, bias=bias)
+
+    def forward(self, x):
+        y = self.project(self.act(self.depthwise(x)))
+        return x + y if self.residual else y
+
+
+depthwise_project = [
+    ("dw_pw_residual", DepthwiseProject(32, 32, residual=True)),
+    ("dw_pw_k5_24_nobias", DepthwiseProject(32, 24, kernel=5, bias=False)),
+    ("dw_pw_bn", nn.Sequential(nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
+                               nn.BatchNorm2d(32), nn.ReLU(), nn.Conv2d(32, 64, 1, bias=False),
+                               nn.BatchNorm2d(64))),
+]
+x_dw_project = harness.seeded_input((2, 32, 96, 96))
+depthwise_project_s2 = [("dw_pw_s2", DepthwiseProject(48, 16, stride=2))]
+x_dw_project_s2 = harness.seeded_input((2, 48, 150, 150))
+for options in ([], ["--per-sample=false"]):
+    suffix = "_batch" if options else ""
+    harness.check("conv_depthwise_project" + suffix, depthwise_project, x_dw_project,
+                  expected=3, options=options)
+    harness.check("conv_depthwise_project_s2" + suffix, depthwise_project_s2,
+                  x_dw_project_s2, expected=1, options=options)
+
 # A batch run one sample at a time runs its last layers, from where every
 # activation of a sample is at most 256 KiB, on the whole batch: here the
 # first convolution (1 MiB a sample) and the stride-2 one after it, with
