@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -76,9 +77,15 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(firstPartOf(pad));
     padValue = arith::ConstantOp::create(rewriter, loc, padAttr);
-    Value dest = tensor::EmptyOp::create(rewriter, loc, outer,
-                                         type.getElementType());
+    Value dest =
+        tensor::EmptyOp::create(rewriter, loc, outer, type.getElementType());
+    // An NHWC activation padded alike left and right: the columns' slabs
+    // are filled row by row, in parallel (see columnsByRows).
+    bool byRows = rank == 4 && !low[0] && !high[0] && !low[3] && !high[3] &&
+                  low[2] && low[2] == high[2] && inner[1] >= 2;
     for (int64_t d = 0; d < rank; ++d) {
+      if (d == 2 && byRows)
+        continue;
       for (bool before : {true, false}) {
         int64_t width = before ? low[d] : high[d];
         if (width == 0)
@@ -92,11 +99,10 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
         sizes[d] = width;
         Value slab = tensor::EmptyOp::create(rewriter, loc, sizes,
                                              type.getElementType());
-        slab = linalg::FillOp::create(rewriter, loc, padValue, slab)
-                   .getResult(0);
-        dest = tensor::InsertSliceOp::create(rewriter, loc, slab, dest,
-                                             indices(offsets), indices(sizes),
-                                             ones);
+        slab =
+            linalg::FillOp::create(rewriter, loc, padValue, slab).getResult(0);
+        dest = tensor::InsertSliceOp::create(
+            rewriter, loc, slab, dest, indices(offsets), indices(sizes), ones);
       }
     }
     // A concatenation into an empty tensor is built in the interior.
@@ -107,9 +113,59 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
                                [&] { base.getDestMutable().set(interior); });
     }
     rewriter.setInsertionPoint(pad);
-    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-        pad, source, dest, indices(low), indices(inner), ones);
+    Value padded = tensor::InsertSliceOp::create(
+        rewriter, loc, source, dest, indices(low), indices(inner), ones);
+    // The columns after the interior (a loop before the source's ops would
+    // keep them from computing it into the padded buffer).
+    if (byRows)
+      padded =
+          columnsByRows(rewriter, loc, padded, padValue, low[1], low[2], inner);
+    rewriter.replaceOp(pad, padded);
     return success();
+  }
+
+  /// Fills the padding columns left and right of each interior row of the
+  /// padded NHWC tensor `dest`, `width` pixels each, in an scf.forall over
+  /// (sample, row, side), which runs on the thread pool split as the layers'
+  /// loops over rows are: each thread fills the border of the rows it
+  /// computes and reads. Filled on the calling thread, the border of the
+  /// other thread's rows (a line per 16 channels of each padding pixel)
+  /// moved to the caller's cache and back. (One slice per iteration: with
+  /// two, one-shot bufferization filled one of them in a buffer of its own.)
+  static Value columnsByRows(PatternRewriter &rewriter, Location loc,
+                             Value dest, Value padValue, int64_t top,
+                             int64_t width, ArrayRef<int64_t> inner) {
+    MLIRContext *context = rewriter.getContext();
+    auto type = cast<RankedTensorType>(dest.getType());
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, getAsIndexOpFoldResult(context, {inner[0], inner[1], 2}),
+        ValueRange{dest}, /*mapping=*/std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+    Value row = arith::AddIOp::create(rewriter, loc, body->getArgument(1),
+                                      constant(top));
+    Value column = arith::MulIOp::create(rewriter, loc, body->getArgument(2),
+                                         constant(width + inner[2]));
+    SmallVector<OpFoldResult> offsets = {body->getArgument(0), row, column,
+                                         rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(context, {1, 1, width, inner[3]});
+    SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
+    // The fill updates its slice of the loop's tensor, in place.
+    Value slab = tensor::ExtractSliceOp::create(
+        rewriter, loc,
+        RankedTensorType::get({1, 1, width, inner[3]}, type.getElementType()),
+        body->getArgument(3), offsets, sizes, ones);
+    Value fill =
+        linalg::FillOp::create(rewriter, loc, padValue, slab).getResult(0);
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, fill, body->getArgument(3), offsets, sizes, ones);
+    return forall.getResult(0);
   }
 
   /// The first insert_slice of the concatenation `value` (a chain of

@@ -140,6 +140,16 @@ def DecomposePadsPass
     where the padded buffer already exists, put the first part into the
     concatenation's own buffer, and it was copied.
 
+    An NHWC activation padded alike left and right (a 3x3 convolution's
+    input) gets its columns filled after the interior, in an `scf.forall`
+    over (sample, interior row, side) that the thread pool splits as it
+    splits the layers' loops over rows: each thread fills the padding
+    pixels of the rows it computes and then reads, where the calling thread
+    used to fill every row's, whose lines the other thread's layers then
+    took back from its cache (about 4 ns a line here). MobileNet-v2 at
+    batch 1 on two threads ran 0.987-0.996 of its time (paired), one
+    thread, ResNet-50, GoogLeNet and Inception-v3 unchanged.
+
     ```mlir
     %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %zero }
            : tensor<1x8x8x16xf32> to tensor<1x10x10x16xf32>
@@ -149,11 +159,15 @@ def DecomposePadsPass
     %e = tensor.empty() : tensor<1x10x10x16xf32>
     %t = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x1x10x16xf32>)
     %0 = tensor.insert_slice %t into %e[0, 0, 0, 0] [1, 1, 10, 16] [1, 1, 1, 1]
-    ... the bottom row, then the left and right columns of rows 1 to 8 ...
-    %p = tensor.insert_slice %x into %3[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+    ... the bottom row ...
+    %2 = tensor.insert_slice %x into %1[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+    %p = scf.forall (%n, %r, %s) in (1, 8, 2) shared_outs(%o = %2) {
+      // zero the pixel (%r + 1, 9 %s) of sample %n
+    }
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -1,10 +1,11 @@
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-decompose-pads))' | FileCheck %s
 // RUN: cnn-opt %s --pass-pipeline='builtin.module(func.func(cnn-decompose-pads),eliminate-empty-tensors)' | FileCheck %s --check-prefix=INPLACE
 
-// The pad becomes fills of its border (rows above and below, then columns
-// left and right of the interior rows: each padding element once), ahead
-// of the source's producer, and an insert_slice of the source into the
-// interior.
+// The pad becomes fills of its border rows above and below, ahead of the
+// source's producer, an insert_slice of the source into the interior, and
+// then a parallel loop over (sample, interior row, side) that fills each
+// row's padding pixel left and right of it (so that each thread fills the
+// border of its own rows): each padding element once.
 // CHECK-LABEL: func.func @relu_then_pad
 // CHECK-NOT:     tensor.pad
 // CHECK:         %[[E:.+]] = tensor.empty() : tensor<1x10x10x16xf32>
@@ -12,18 +13,21 @@
 // CHECK:         %[[I0:.+]] = tensor.insert_slice %[[F0]] into %[[E]][0, 0, 0, 0] [1, 1, 10, 16]
 // CHECK:         %[[F1:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x10x16xf32>)
 // CHECK:         %[[I1:.+]] = tensor.insert_slice %[[F1]] into %[[I0]][0, 9, 0, 0] [1, 1, 10, 16]
-// CHECK:         %[[F2:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x1x16xf32>)
-// CHECK:         %[[I2:.+]] = tensor.insert_slice %[[F2]] into %[[I1]][0, 1, 0, 0] [1, 8, 1, 16]
-// CHECK:         %[[F3:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x1x16xf32>)
-// CHECK:         %[[I3:.+]] = tensor.insert_slice %[[F3]] into %[[I2]][0, 1, 9, 0] [1, 8, 1, 16]
 // CHECK:         %[[R:.+]] = linalg.generic
-// CHECK:         tensor.insert_slice %[[R]] into %[[I3]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK:         %[[P:.+]] = tensor.insert_slice %[[R]] into %[[I1]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK:         %[[L:.+]] = scf.forall (%[[N:.+]], %[[H:.+]], %[[SIDE:.+]]) in (1, 8, 2) shared_outs(%[[O:.+]] = %[[P]])
+// CHECK-DAG:       %[[ROW:.+]] = arith.addi %[[H]], %{{.+}} : index
+// CHECK-DAG:       %[[COL:.+]] = arith.muli %[[SIDE]], %{{.+}} : index
+// CHECK:           %[[S:.+]] = tensor.extract_slice %[[O]][%[[N]], %[[ROW]], %[[COL]], 0] [1, 1, 1, 16]
+// CHECK:           %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[S]] : tensor<1x1x1x16xf32>)
+// CHECK:           tensor.parallel_insert_slice %[[F]] into %[[O]][%[[N]], %[[ROW]], %[[COL]], 0] [1, 1, 1, 16]
+// CHECK:         return %[[L]]
 
 // After eliminate-empty-tensors the relu computes into the padded tensor's
 // interior: its init is a slice of the bordered tensor, so bufferization
 // copies nothing.
 // INPLACE-LABEL: func.func @relu_then_pad
-// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 16]
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 9, 0, 0] [1, 1, 10, 16]
 // INPLACE:         %[[S:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 // INPLACE:         %[[R:.+]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x8x8x16xf32>)
 // INPLACE:         tensor.insert_slice %[[R]] into %[[B]][0, 1, 1, 0]
@@ -54,9 +58,10 @@ func.func @relu_then_pad(%x: tensor<1x8x8x16xf32>) -> tensor<1x10x10x16xf32> {
 // CHECK:         %[[R:.+]] = linalg.generic
 // CHECK:         %[[A:.+]] = linalg.generic {{.*}} ins(%[[R]], %[[R]] :
 // CHECK:         %[[P:.+]] = tensor.insert_slice %[[R]] into %{{.+}}[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
-// CHECK:         return %[[P]], %[[A]]
+// CHECK:         %[[L:.+]] = scf.forall {{.*}} shared_outs(%{{.+}} = %[[P]])
+// CHECK:         return %[[L]], %[[A]]
 // INPLACE-LABEL: func.func @relu_padded_and_added
-// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 16]
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 9, 0, 0] [1, 1, 10, 16]
 // INPLACE:         %[[S:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 // INPLACE:         %[[R:.+]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x8x8x16xf32>)
 // INPLACE:         linalg.generic {{.*}} ins(%[[R]], %[[R]] :
@@ -150,17 +155,18 @@ func.func @relu_padded_with_inf_and_added(%x: tensor<1x8x8x16xf32>)
 // concatenation's own buffer and be copied).
 // CHECK-LABEL: func.func @concat_then_pad
 // CHECK:         %[[E:.+]] = tensor.empty() : tensor<1x10x10x32xf32>
-// CHECK:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 32]
+// CHECK:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 9, 0, 0] [1, 1, 10, 32]
 // CHECK:         %[[IN:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
 // CHECK:         %[[R1:.+]] = linalg.generic
 // CHECK:         %[[R2:.+]] = linalg.generic
 // CHECK:         %[[C1:.+]] = tensor.insert_slice %[[R1]] into %[[IN]][0, 0, 0, 0] [1, 8, 8, 16]
 // CHECK:         %[[C2:.+]] = tensor.insert_slice %[[R2]] into %[[C1]][0, 0, 0, 16] [1, 8, 8, 16]
 // CHECK:         %[[P:.+]] = tensor.insert_slice %[[C2]] into %[[B]][0, 1, 1, 0] [1, 8, 8, 32]
+// CHECK:         %[[L:.+]] = scf.forall {{.*}} in (1, 8, 2) shared_outs(%{{.+}} = %[[P]])
 // CHECK:         %[[N:.+]] = linalg.generic {{.*}} ins(%[[C2]] :
-// CHECK:         return %[[P]], %[[N]]
+// CHECK:         return %[[L]], %[[N]]
 // INPLACE-LABEL: func.func @concat_then_pad
-// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 32]
+// INPLACE:         %[[B:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 9, 0, 0] [1, 1, 10, 32]
 // INPLACE:         %[[IN:.+]] = tensor.extract_slice %[[B]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
 // INPLACE:         %[[S1:.+]] = tensor.extract_slice %[[IN]][0, 0, 0, 0] [1, 8, 8, 16]
 // INPLACE:         %[[R1:.+]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<1x8x8x16xf32>)
@@ -201,4 +207,32 @@ func.func @concat_then_pad(%x: tensor<1x8x8x16xf32>, %y: tensor<1x8x8x16xf32>)
     linalg.yield %m : f32
   } -> tensor<1x8x8x32xf32>
   return %p, %n : tensor<1x10x10x32xf32>, tensor<1x8x8x32xf32>
+}
+
+// Padding only after the interior (TensorFlow's 'same' at stride 2): the
+// column's slab is filled with the rows', ahead of the producer.
+// CHECK-LABEL: func.func @relu_then_pad_after
+// CHECK-NOT:     scf.forall
+// CHECK:         linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x1x9x16xf32>)
+// CHECK:         tensor.insert_slice %{{.+}} into %{{.+}}[0, 8, 0, 0] [1, 1, 9, 16]
+// CHECK:         linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x1x16xf32>)
+// CHECK:         %[[I:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 8, 0] [1, 8, 1, 16]
+// CHECK:         %[[R:.+]] = linalg.generic
+// CHECK:         tensor.insert_slice %[[R]] into %[[I]][0, 0, 0, 0] [1, 8, 8, 16]
+// CHECK-NOT:     scf.forall
+func.func @relu_then_pad_after(%x: tensor<1x8x8x16xf32>) -> tensor<1x9x9x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x8x16xf32>) outs(%e : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x16xf32>
+  %p = tensor.pad %r low[0, 0, 0, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x16xf32> to tensor<1x9x9x16xf32>
+  return %p : tensor<1x9x9x16xf32>
 }
