@@ -23,7 +23,9 @@
 // below the last) are filled where they fall. Every op of a band is a
 // static slice of the original op (the 1x1 convolution, its bias and
 // activation; the depthwise convolution, its bias and activation), tiled
-// and vectorized later as the originals would have been.
+// and vectorized later as the originals would have been. A 1x1 convolution
+// that alone reads a large depthwise result (the block's projection) takes
+// each band's depthwise rows as they are computed.
 //
 // A depthwise convolution whose result, after an optional activation, only a
 // 1x1 convolution reads (MobileNet's projections) likewise writes a whole
@@ -57,7 +59,20 @@ using namespace mlir;
 
 namespace {
 
-/// The ops of one expansion and depthwise pair, in program order.
+/// A 1x1 convolution (stride 1) that alone reads a depthwise layer's result,
+/// its initial value, and the elementwise op after it, if any.
+struct Projection {
+  linalg::LinalgOp init;
+  linalg::Conv2DNhwcHwcfOp conv;
+  linalg::GenericOp epilogue; // residual add, activation, or null
+
+  Operation *last() {
+    return epilogue ? epilogue.getOperation() : conv.getOperation();
+  }
+};
+
+/// The ops of one expansion and depthwise pair, and of the projection after
+/// it if any, in program order.
 struct Chain {
   linalg::LinalgOp expandInit;      // bias broadcast or fill
   linalg::Conv2DNhwcHwcfOp expand;  // 1x1, stride 1
@@ -66,8 +81,11 @@ struct Chain {
   linalg::LinalgOp depthwiseInit;
   linalg::DepthwiseConv2DNhwcHwcOp depthwise;
   linalg::GenericOp depthwiseEpilogue;
+  std::optional<Projection> project;
 
   Operation *last() {
+    if (project)
+      return project->last();
     return depthwiseEpilogue ? depthwiseEpilogue.getOperation()
                              : depthwise.getOperation();
   }
@@ -79,14 +97,9 @@ struct PointwiseChain {
   linalg::LinalgOp depthwiseInit;
   linalg::DepthwiseConv2DNhwcHwcOp depthwise;
   linalg::GenericOp depthwiseEpilogue; // activation, or null
-  linalg::LinalgOp projectInit;
-  linalg::Conv2DNhwcHwcfOp project;  // 1x1, stride 1
-  linalg::GenericOp projectEpilogue; // residual add, activation, or null
+  Projection project;
 
-  Operation *last() {
-    return projectEpilogue ? projectEpilogue.getOperation()
-                           : project.getOperation();
-  }
+  Operation *last() { return project.last(); }
 };
 
 /// The sole user of `value` when it is an elementwise op of `value` alone
@@ -125,6 +138,16 @@ linalg::LinalgOp sliceableInit(linalg::LinalgOp op) {
 /// The static strides or dilations of a 2-D window op.
 SmallVector<int64_t> values(DenseIntElementsAttr attr) {
   return llvm::to_vector(attr.getValues<int64_t>());
+}
+
+/// Whether `conv` is a static 1x1 convolution of stride 1 on tensors.
+bool isStaticPointwise(linalg::Conv2DNhwcHwcfOp conv) {
+  if (!conv || !conv.hasPureTensorSemantics() || conv.hasDynamicShape())
+    return false;
+  auto filter = cast<RankedTensorType>(conv.getDpsInputs()[1].getType());
+  return filter.getDimSize(0) == 1 && filter.getDimSize(1) == 1 &&
+         llvm::all_of(values(conv.getStrides()),
+                      [](int64_t s) { return s == 1; });
 }
 
 /// Builds the ops of a band: static slices of 4-D tensors of one element
@@ -270,6 +293,65 @@ struct FuseRowBandsPass final
         rewritePointwise(rewriter, *chain);
   }
 
+  /// The chunks of `rows` output rows: `numChunks`, or one where they do
+  /// not divide the rows.
+  int64_t chunksOf(int64_t rows) const {
+    return numChunks > 1 && rows % numChunks == 0 ? int64_t(numChunks) : 1;
+  }
+
+  /// The most rows of a band that divide a chunk's `rows` and `fit`; one
+  /// when none does.
+  static int64_t bandOf(int64_t rows, function_ref<bool(int64_t)> fit) {
+    for (int64_t r = rows; r > 1; --r)
+      if (rows % r == 0 && fit(r))
+        return r;
+    return 1;
+  }
+
+  /// The 1x1 convolution that alone reads `activation`, a depthwise
+  /// layer's result (after its activation) of at least `minBytes` per
+  /// sample, with a sliceable initial value, and the elementwise op after
+  /// it when that can update its result in place and reads other values
+  /// only pixel by pixel (a residual add), computed band by band too.
+  std::optional<Projection> matchProjection(IRRewriter &rewriter,
+                                            Value activation) {
+    Projection project;
+    if (!activation.hasOneUse())
+      return std::nullopt;
+    project.conv =
+        dyn_cast<linalg::Conv2DNhwcHwcfOp>(*activation.getUsers().begin());
+    if (!isStaticPointwise(project.conv) ||
+        project.conv.getDpsInputs()[0] != activation)
+      return std::nullopt;
+    auto filter =
+        cast<RankedTensorType>(project.conv.getDpsInputs()[1].getType());
+    auto type = cast<RankedTensorType>(activation.getType());
+    if (cnn::staticByteSize(type) / type.getDimSize(0) < minBytes)
+      return std::nullopt;
+    Type elem = type.getElementType();
+    if (filter.getElementType() != elem ||
+        getElementTypeOrSelf(project.conv->getResult(0)) != elem)
+      return std::nullopt;
+    cnn::collapseGroupedInit(rewriter, project.conv.getDpsInits()[0]);
+    project.init = sliceableInit(project.conv);
+    if (!project.init)
+      return std::nullopt;
+    Value result = project.conv->getResult(0);
+    if (result.hasOneUse()) {
+      auto epilogue = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+      if (epilogue && epilogue.getNumDpsInits() == 1 &&
+          cnn::isInPlaceEpilogue(epilogue, result) &&
+          !epilogue.payloadUsesValueFromOperand(
+              epilogue.getDpsInitOperand(0)) &&
+          llvm::all_of(epilogue.getDpsInputOperands(), [&](OpOperand *in) {
+            return in->get().getType() == result.getType() &&
+                   epilogue.getMatchingIndexingMap(in).isIdentity();
+          }))
+        project.epilogue = epilogue;
+    }
+    return project;
+  }
+
   std::optional<PointwiseChain>
   matchPointwise(IRRewriter &rewriter,
                  linalg::DepthwiseConv2DNhwcHwcOp depthwise) {
@@ -283,60 +365,27 @@ struct FuseRowBandsPass final
     Value activation = chain.depthwiseEpilogue
                            ? chain.depthwiseEpilogue->getResult(0)
                            : depthwise->getResult(0);
-    if (!activation.hasOneUse())
-      return std::nullopt;
-    chain.project =
-        dyn_cast<linalg::Conv2DNhwcHwcfOp>(*activation.getUsers().begin());
-    if (!chain.project || chain.project.getDpsInputs()[0] != activation ||
-        !chain.project.hasPureTensorSemantics() ||
-        chain.project.hasDynamicShape())
-      return std::nullopt;
-    auto filter =
-        cast<RankedTensorType>(chain.project.getDpsInputs()[1].getType());
-    if (filter.getDimSize(0) != 1 || filter.getDimSize(1) != 1 ||
-        llvm::any_of(values(chain.project.getStrides()),
-                     [](int64_t s) { return s != 1; }))
-      return std::nullopt;
     auto type = cast<RankedTensorType>(activation.getType());
-    if (cnn::staticByteSize(type) / type.getDimSize(0) < minBytes ||
-        type.getDimSize(1) < 2)
-      return std::nullopt;
     Type elem = type.getElementType();
-    Value operands[] = {
-        depthwise.getDpsInputs()[0], depthwise.getDpsInputs()[1],
-        chain.project.getDpsInputs()[1], chain.project->getResult(0)};
-    for (Value v : operands)
-      if (getElementTypeOrSelf(v.getType()) != elem)
-        return std::nullopt;
-    cnn::collapseGroupedInit(rewriter, depthwise.getDpsInits()[0]);
-    cnn::collapseGroupedInit(rewriter, chain.project.getDpsInits()[0]);
-    chain.depthwiseInit = sliceableInit(depthwise);
-    chain.projectInit = sliceableInit(chain.project);
-    if (!chain.depthwiseInit || !chain.projectInit)
+    if (type.getDimSize(1) < 2 ||
+        getElementTypeOrSelf(depthwise.getDpsInputs()[0]) != elem ||
+        getElementTypeOrSelf(depthwise.getDpsInputs()[1]) != elem)
       return std::nullopt;
-    // An elementwise op of the result and of other values of its shape (a
-    // residual add), which can update the result in place, is computed band
-    // by band too.
-    Value result = chain.project->getResult(0);
-    if (result.hasOneUse()) {
-      auto epilogue = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
-      if (epilogue && epilogue.getNumDpsInits() == 1 &&
-          cnn::isInPlaceEpilogue(epilogue, result) &&
-          !epilogue.payloadUsesValueFromOperand(
-              epilogue.getDpsInitOperand(0)) &&
-          llvm::all_of(epilogue.getDpsInputOperands(), [&](OpOperand *in) {
-            return in->get().getType() == result.getType() &&
-                   epilogue.getMatchingIndexingMap(in).isIdentity();
-          }))
-        chain.projectEpilogue = epilogue;
-    }
+    std::optional<Projection> project = matchProjection(rewriter, activation);
+    if (!project)
+      return std::nullopt;
+    chain.project = *project;
+    cnn::collapseGroupedInit(rewriter, depthwise.getDpsInits()[0]);
+    chain.depthwiseInit = sliceableInit(depthwise);
+    if (!chain.depthwiseInit)
+      return std::nullopt;
     return chain;
   }
 
   void rewritePointwise(IRRewriter &b, PointwiseChain &chain) {
     Value input = chain.depthwise.getDpsInputs()[0];
     Value depthwiseFilter = chain.depthwise.getDpsInputs()[1];
-    Value projectFilter = chain.project.getDpsInputs()[1];
+    Value projectFilter = chain.project.conv.getDpsInputs()[1];
     auto inputType = cast<RankedTensorType>(input.getType());
     auto middleType =
         cast<RankedTensorType>(chain.depthwise->getResult(0).getType());
@@ -350,16 +399,11 @@ struct FuseRowBandsPass final
     int64_t kh =
         cast<RankedTensorType>(depthwiseFilter.getType()).getDimSize(0);
     int64_t stride = values(chain.depthwise.getStrides())[0];
-    int64_t chunks =
-        numChunks > 1 && rows % numChunks == 0 ? int64_t(numChunks) : 1;
-    int64_t chunkRows = rows / chunks;
+    int64_t chunks = chunksOf(rows), chunkRows = rows / chunks;
     int64_t rowBytes = cols * c * elem.getIntOrFloatBitWidth() / 8;
-    int64_t band = 1;
-    for (int64_t r = chunkRows; r >= 1; --r)
-      if (chunkRows % r == 0 && r * rowBytes <= pointwiseBandBytes) {
-        band = r;
-        break;
-      }
+    int64_t band = bandOf(chunkRows, [&](int64_t r) {
+      return r * rowBytes <= pointwiseBandBytes;
+    });
     int64_t bands = chunkRows / band;
     int64_t inRows = (band - 1) * stride + kh;
 
@@ -401,17 +445,17 @@ struct FuseRowBandsPass final
       Value dest = bb.extract(bandOut, {zeroIndex, at, zeroIndex, zeroIndex},
                               {1, band, cols, f});
       Value sums =
-          bb.cloneOn(chain.project,
-                     {middle, projectFilter, bb.bias(chain.projectInit, dest)});
-      sums = bb.finish(chain.projectEpilogue, sums, chain.project->getResult(0),
-                       offsets);
+          bb.cloneOn(chain.project.conv, {middle, projectFilter,
+                                          bb.bias(chain.project.init, dest)});
+      sums = bb.finish(chain.project.epilogue, sums,
+                       chain.project.conv->getResult(0), offsets);
       Value written =
           bb.insert(sums, bandOut, {zeroIndex, at, zeroIndex, zeroIndex});
       scf::YieldOp::create(b, loc, ValueRange{middle, written});
     }
     bb.yieldChunk(forall, loop.getResult(1), chunkRow);
     bb.replaceLayers(chain.last(), forall,
-                     {chain.last(), chain.project, chain.projectInit,
+                     {chain.last(), chain.project.conv, chain.project.init,
                       chain.depthwiseEpilogue, chain.depthwise,
                       chain.depthwiseInit});
   }
@@ -451,15 +495,7 @@ struct FuseRowBandsPass final
       expanded = epilogue.getDpsInputs()[0];
     }
     chain.expand = expanded.getDefiningOp<linalg::Conv2DNhwcHwcfOp>();
-    if (!chain.expand || !expanded.hasOneUse() ||
-        !chain.expand.hasPureTensorSemantics() ||
-        chain.expand.hasDynamicShape())
-      return std::nullopt;
-    auto filter =
-        cast<RankedTensorType>(chain.expand.getDpsInputs()[1].getType());
-    if (filter.getDimSize(0) != 1 || filter.getDimSize(1) != 1 ||
-        llvm::any_of(values(chain.expand.getStrides()),
-                     [](int64_t s) { return s != 1; }))
+    if (!isStaticPointwise(chain.expand) || !expanded.hasOneUse())
       return std::nullopt;
     auto type = cast<RankedTensorType>(expanded.getType());
     if (cnn::staticByteSize(type) / type.getDimSize(0) < minBytes)
@@ -482,6 +518,11 @@ struct FuseRowBandsPass final
     chain.depthwiseEpilogue = unaryEpilogue(depthwise->getResult(0));
     if (!chain.expandInit || !chain.depthwiseInit)
       return std::nullopt;
+    // A 1x1 convolution after the depthwise layer takes each band's rows too.
+    chain.project =
+        matchProjection(rewriter, chain.depthwiseEpilogue
+                                      ? chain.depthwiseEpilogue->getResult(0)
+                                      : depthwise->getResult(0));
     return chain;
   }
 
@@ -506,7 +547,8 @@ struct FuseRowBandsPass final
         cast<RankedTensorType>(depthwiseFilter.getType()).getDimSize(0);
     int64_t stride = values(chain.depthwise.getStrides())[0];
     int64_t outRows = resultType.getDimSize(1),
-            outCols = resultType.getDimSize(2);
+            outCols = resultType.getDimSize(2),
+            outChannels = resultType.getDimSize(3);
     // Rows a band shares with the band before it, and the padding rows
     // past the input's last that the last band reads.
     int64_t halo = kh - stride;
@@ -515,17 +557,11 @@ struct FuseRowBandsPass final
     if (halo < top || outRows < 2)
       return;
 
-    int64_t chunks =
-        numChunks > 1 && outRows % numChunks == 0 ? int64_t(numChunks) : 1;
-    int64_t chunkRows = outRows / chunks;
+    int64_t chunks = chunksOf(outRows), chunkRows = outRows / chunks;
     int64_t rowBytes = paddedWidth * c * elem.getIntOrFloatBitWidth() / 8;
-    int64_t band = 1;
-    for (int64_t r = chunkRows; r >= 1; --r)
-      if (chunkRows % r == 0 &&
-          ((r - 1) * stride + kh) * rowBytes <= bandBytes) {
-        band = r;
-        break;
-      }
+    int64_t band = bandOf(chunkRows, [&](int64_t r) {
+      return ((r - 1) * stride + kh) * rowBytes <= bandBytes;
+    });
     int64_t bands = chunkRows / band, newRows = band * stride;
     // The buffer holds the rows one band reads: the halo it shares with the
     // band above, then its new rows.
@@ -550,6 +586,11 @@ struct FuseRowBandsPass final
     Value out = forall.getRegionIterArgs()[0];
     OpFoldResult zeroIndex = bb.index(0);
 
+    // The first expanded row the chunk reads (negative: padding above the
+    // input), and its first output row.
+    Value first = bb.affine(chunk, chunkRows * stride, -top);
+    Value chunkRow = bb.affine(chunk, chunkRows, 0);
+
     // Rows [at, at + count) of the chunk's buffer: expanded input rows from
     // `from` on.
     auto expandRows = [&](Value buffer, OpFoldResult at, OpFoldResult from,
@@ -571,16 +612,35 @@ struct FuseRowBandsPass final
       return fill(buffer, {zeroIndex, at, zeroIndex, zeroIndex},
                   {1, count, paddedWidth, c});
     };
-    // Band `j` of the chunk's output rows, from the padded `rows` it reads.
-    auto depthwiseBand = [&](Value rows, Value chunkOut, Value j) -> Value {
+    // Band `j` of the chunk's output rows, from the padded `rows` it reads;
+    // with a projection, its depthwise rows go into `middle` (one band's,
+    // which every band reuses) and its 1x1 rows into the chunk's output.
+    auto depthwiseBand = [&](Value rows, Value chunkOut, Value &middle,
+                             Value j) -> Value {
       OpFoldResult at = bb.affine(j, band, 0);
-      Value dest = bb.extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
-                              {1, band, outCols, c});
+      Value dest =
+          chain.project
+              ? middle
+              : bb.extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
+                           {1, band, outCols, c});
       Value sums =
           bb.cloneOn(chain.depthwise, {rows, depthwiseFilter,
                                        bb.bias(chain.depthwiseInit, dest)});
-      return bb.insert(bb.finish(chain.depthwiseEpilogue, sums), chunkOut,
-                       {zeroIndex, at, zeroIndex, zeroIndex});
+      sums = bb.finish(chain.depthwiseEpilogue, sums);
+      if (chain.project) {
+        Projection &project = *chain.project;
+        middle = sums;
+        Value projected =
+            bb.extract(chunkOut, {zeroIndex, at, zeroIndex, zeroIndex},
+                       {1, band, outCols, outChannels});
+        sums = bb.cloneOn(project.conv, {middle, project.conv.getDpsInputs()[1],
+                                         bb.bias(project.init, projected)});
+        Value row = arith::AddIOp::create(
+            b, loc, chunkRow, getValueOrCreateConstantIndexOp(b, loc, at));
+        sums = bb.finish(project.epilogue, sums, project.conv->getResult(0),
+                         {sample, row, zeroIndex, zeroIndex});
+      }
+      return bb.insert(sums, chunkOut, {zeroIndex, at, zeroIndex, zeroIndex});
     };
     auto ifChunk = [&](int64_t which, Value buffer, function_ref<Value()> then,
                        function_ref<Value()> otherwise) -> Value {
@@ -598,10 +658,6 @@ struct FuseRowBandsPass final
       return op.getResult(0);
     };
 
-    // The first expanded row the chunk reads (negative: padding above the
-    // input), and its first output row.
-    Value first = bb.affine(chunk, chunkRows * stride, -top);
-    Value chunkRow = bb.affine(chunk, chunkRows, 0);
     // Two buffers of the rows one band reads, in turn: each band copies the
     // rows it shares with the band before from the other buffer (so that
     // the copy reads and writes different tensors, in place), computes its
@@ -620,8 +676,14 @@ struct FuseRowBandsPass final
       return buffer;
     };
     Value current = newBuffer(), next = newBuffer();
+    Value middle =
+        chain.project
+            ? bufferization::AllocTensorOp::create(
+                  b, loc, bb.sliceType({1, band, outCols, c}), ValueRange{})
+                  .getResult()
+            : Value();
     Value chunkOut = bb.extract(out, {sample, chunkRow, zeroIndex, zeroIndex},
-                                {1, chunkRows, outCols, c});
+                                {1, chunkRows, outCols, outChannels});
     // The rows the first band shares with the chunk above, where a band
     // before it would have left them.
     current = ifChunk(
@@ -633,8 +695,8 @@ struct FuseRowBandsPass final
         [&] { return expandRows(current, bb.index(newRows), first, halo); });
     // Band `j` into `into`, its shared rows from `from`; `bottom` padding
     // rows below the input end its new rows when `last`.
-    auto step = [&](Value into, Value from, Value chunkOut, Value j,
-                    bool last) -> std::pair<Value, Value> {
+    auto step = [&](Value into, Value from, Value chunkOut, Value &middle,
+                    Value j, bool last) -> std::pair<Value, Value> {
       if (halo) {
         Value shared = bb.extract(
             from, {zeroIndex, bb.index(newRows), bb.index(left), zeroIndex},
@@ -659,40 +721,53 @@ struct FuseRowBandsPass final
             [&] { return expandRows(into, bb.index(halo), row, newRows); });
       else
         into = expandRows(into, bb.index(halo), row, newRows);
-      return {into, depthwiseBand(into, chunkOut, j)};
+      return {into, depthwiseBand(into, chunkOut, middle, j)};
     };
     // Bands in pairs (each buffer keeps its role across an iteration), then
     // the one left over and the last band, which may read padding rows.
     int64_t uniform = bottom ? bands - 1 : bands;
     if (uniform >= 2) {
-      auto loop = scf::ForOp::create(b, loc, bb.constant(0),
-                                     bb.constant(uniform / 2), bb.constant(1),
-                                     ValueRange{next, current, chunkOut});
+      SmallVector<Value> inits = {next, current, chunkOut};
+      if (middle)
+        inits.push_back(middle);
+      auto loop =
+          scf::ForOp::create(b, loc, bb.constant(0), bb.constant(uniform / 2),
+                             bb.constant(1), inits);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value i = loop.getInductionVar();
       auto args = loop.getRegionIterArgs();
+      Value bandRows = middle ? args[3] : Value();
       auto [a, out1] =
-          step(args[0], args[1], args[2], bb.affine(i, 2, 0), false);
-      auto [second, out2] = step(args[1], a, out1, bb.affine(i, 2, 1), false);
-      scf::YieldOp::create(b, loc, ValueRange{a, second, out2});
+          step(args[0], args[1], args[2], bandRows, bb.affine(i, 2, 0), false);
+      auto [second, out2] =
+          step(args[1], a, out1, bandRows, bb.affine(i, 2, 1), false);
+      SmallVector<Value> yields = {a, second, out2};
+      if (middle)
+        yields.push_back(bandRows);
+      scf::YieldOp::create(b, loc, yields);
       next = loop.getResult(0);
       current = loop.getResult(1);
       chunkOut = loop.getResult(2);
+      if (middle)
+        middle = loop.getResult(3);
     }
     for (int64_t j = uniform - uniform % 2; j < bands; ++j) {
       Value written;
       std::tie(written, chunkOut) =
-          step(next, current, chunkOut, bb.constant(j), j == bands - 1);
+          step(next, current, chunkOut, middle, bb.constant(j), j == bands - 1);
       next = current;
       current = written;
     }
 
     bb.yieldChunk(forall, chunkOut, chunkRow);
-    bb.replaceLayers(chain.last(), forall,
-                     {chain.last(), chain.depthwise, chain.depthwiseInit,
-                      chain.pad, chain.expandEpilogue, chain.expand,
-                      chain.expandInit});
+    SmallVector<Operation *> layers = {chain.last()};
+    if (chain.project)
+      layers.append({chain.project->conv, chain.project->init});
+    layers.append({chain.depthwiseEpilogue, chain.depthwise,
+                   chain.depthwiseInit, chain.pad, chain.expandEpilogue,
+                   chain.expand, chain.expandInit});
+    bb.replaceLayers(chain.last(), forall, layers);
   }
 };
 

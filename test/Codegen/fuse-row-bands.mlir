@@ -423,3 +423,81 @@ func.func @depthwise_reused(%x: tensor<1x18x18x32xf32>, %f: tensor<3x3x32xf32>, 
   %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%d, %w : tensor<1x16x16x32xf32>, tensor<1x1x32x64xf32>) outs(%fill2 : tensor<1x16x16x64xf32>) -> tensor<1x16x16x64xf32>
   return %c, %d : tensor<1x16x16x64xf32>, tensor<1x16x16x32xf32>
 }
+
+// -----
+
+// An expansion and a depthwise convolution of stride 2 whose result (8x8x64,
+// 16 KiB) only a 1x1 convolution reads: the 1x1 convolution (64 -> 16, its
+// bias and residual add) takes each band's rows too. The band's depthwise
+// rows go into one buffer of a band's rows, carried through the loop (of
+// pairs of bands).
+// CHECK-LABEL: func @expand_depthwise_project
+// CHECK-SAME: %[[R:[^:]+]]: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+// CHECK: scf.forall (%[[N:.+]], %[[C:.+]]) in (1, 2) shared_outs(%[[O:.+]] = %{{.+}}) -> (tensor<1x8x8x16xf32>)
+// CHECK: %[[M:.+]] = bufferization.alloc_tensor() : tensor<1x1x8x64xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}, %[[MID:.+]] = %[[M]]) -> (tensor<1x3x18x64xf32>, tensor<1x3x18x64xf32>, tensor<1x4x8x16xf32>, tensor<1x1x8x64xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x2x16x64xf32>
+// CHECK:   %[[DB:.+]] = linalg.generic {{.*}} outs(%[[MID]] : tensor<1x1x8x64xf32>)
+// CHECK:   %[[D:.+]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} outs(%[[DB]] : tensor<1x1x8x64xf32>)
+// CHECK:   %[[DA:.+]] = linalg.generic {{.*}} outs(%[[D]] : tensor<1x1x8x64xf32>)
+// CHECK:   %[[P:.+]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[DA]], %{{.+}} : tensor<1x1x8x64xf32>, tensor<1x1x64x16xf32>) {{.*}} -> tensor<1x1x8x16xf32>
+// CHECK:   %[[RS:.+]] = tensor.extract_slice %[[R]][%[[N]], %{{.+}}, 0, 0] [1, 1, 8, 16]
+// CHECK:   linalg.generic {{.*}} ins(%[[RS]] : tensor<1x1x8x16xf32>) outs(%[[P]] : tensor<1x1x8x16xf32>)
+// The second band of the pair computes its depthwise rows into the same
+// buffer.
+// CHECK:   %[[DB2:.+]] = linalg.generic {{.*}} outs(%[[DA]] : tensor<1x1x8x64xf32>)
+// CHECK:   %[[D2:.+]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} outs(%[[DB2]] : tensor<1x1x8x64xf32>)
+// CHECK:   %[[DA2:.+]] = linalg.generic {{.*}} outs(%[[D2]] : tensor<1x1x8x64xf32>)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[DA2]], %{{.+}} : tensor<1x1x8x64xf32>, tensor<1x1x64x16xf32>)
+// CHECK:   scf.yield %{{.+}}, %{{.+}}, %{{.+}}, %[[DA2]] :
+// CHECK: } {cnn.row_bands}
+// CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+// CHECK: return
+func.func @expand_depthwise_project(%x: tensor<1x16x16x8xf32>, %w: tensor<1x1x8x64xf32>, %b: tensor<64xf32>, %f: tensor<3x3x64xf32>, %b2: tensor<64xf32>, %w3: tensor<1x1x64x16xf32>, %b3: tensor<16xf32>, %res: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e0 = tensor.empty() : tensor<1x16x16x64xf32>
+  %bias = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : tensor<64xf32>) outs(%e0 : tensor<1x16x16x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x16x64xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%x, %w : tensor<1x16x16x8xf32>, tensor<1x1x8x64xf32>) outs(%bias : tensor<1x16x16x64xf32>) -> tensor<1x16x16x64xf32>
+  %e1 = tensor.empty() : tensor<1x16x16x64xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%c : tensor<1x16x16x64xf32>) outs(%e1 : tensor<1x16x16x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %zero : f32
+    %1 = arith.minimumf %0, %six : f32
+    linalg.yield %1 : f32
+  } -> tensor<1x16x16x64xf32>
+  %p = tensor.pad %a low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x16x16x64xf32> to tensor<1x18x18x64xf32>
+  %e2 = tensor.empty() : tensor<1x8x8x64xf32>
+  %bias2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b2 : tensor<64xf32>) outs(%e2 : tensor<1x8x8x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x8x64xf32>
+  %d = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%p, %f : tensor<1x18x18x64xf32>, tensor<3x3x64xf32>) outs(%bias2 : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %e3 = tensor.empty() : tensor<1x8x8x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%d : tensor<1x8x8x64xf32>) outs(%e3 : tensor<1x8x8x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %zero : f32
+    %1 = arith.minimumf %0, %six : f32
+    linalg.yield %1 : f32
+  } -> tensor<1x8x8x64xf32>
+  %e4 = tensor.empty() : tensor<1x8x8x16xf32>
+  %bias3 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b3 : tensor<16xf32>) outs(%e4 : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x8x16xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%r, %w3 : tensor<1x8x8x64xf32>, tensor<1x1x64x16xf32>) outs(%bias3 : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  %e5 = tensor.empty() : tensor<1x8x8x16xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %res : tensor<1x8x8x16xf32>, tensor<1x8x8x16xf32>) outs(%e5 : tensor<1x8x8x16xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %0 = arith.addf %in, %in2 : f32
+    linalg.yield %0 : f32
+  } -> tensor<1x8x8x16xf32>
+  return %s : tensor<1x8x8x16xf32>
+}

@@ -283,6 +283,13 @@ x_bands_even = harness.seeded_input((2, 16, 60, 60))
 harness.check("conv_row_bands_even", row_bands_even, x_bands_even, expected=2)
 harness.check("conv_row_bands_batch", row_bands_even, x_bands_even, expected=2,
               options=["--per-sample=false"])
+# With a depthwise result of more than 1 MiB a sample (57x57 or 58x58 x 96),
+# the 1x1 convolution after it (to 24 channels) takes each band's rows too:
+# 57 output rows in one chunk, 58 in two.
+row_bands_project = [("bands_s2_project", InvertedResidual(16, 96))]
+for size in (114, 116):
+    harness.check(f"conv_row_bands_project_{size}", row_bands_project,
+                  harness.seeded_input((2, 16, size, size)), expected=1)
 
 # A depthwise convolution of more than 1 MiB a sample whose result (after
 # its activation) only a 1x1 convolution reads runs with it by bands of rows
