@@ -65,7 +65,8 @@ struct BlockWeightsPass final
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
         return;
       // A band's slice of a layer (cnn-fuse-row-bands) keeps its filter:
-      // its weights are few, and its register tiles run over the band.
+      // its register tiles run over the band's few rows, whose inputs stay
+      // in cache while every block of filters reads them.
       if (auto forall = op->getParentOfType<scf::ForallOp>();
           forall && forall->hasAttr(cnn::kRowBandsAttr))
         return;

@@ -32,7 +32,9 @@ namespace {
 /// are filled one by one, then the source is inserted into the interior.
 /// Slab d covers the padding of dimension d, restricted to the interior in
 /// the dimensions before d, so every padding element is written once and no
-/// interior element is written twice. The source may have other uses (a
+/// interior element is written twice. (The columns of an NHWC activation
+/// that only the pad reads are filled after the interior instead, row by
+/// row: see columnsByRows.) The source may have other uses (a
 /// residual block's input, padded for its first convolution and added to
 /// its output; an Inception block's output, padded for a pool and read by
 /// the next block's convolutions): computed into the interior, it is a view
@@ -69,8 +71,9 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     };
     SmallVector<OpFoldResult> ones(rank, rewriter.getIndexAttr(1));
 
-    // The border is filled before the source's first part is computed (see
-    // firstPartOf), with a constant of its own there.
+    // The border (but for columns filled by rows) is filled before the
+    // source's first part is computed (see firstPartOf), with a constant of
+    // its own there.
     TypedAttr padAttr;
     if (!matchPattern(padValue, m_Constant(&padAttr)))
       return rewriter.notifyMatchFailure(pad, "padding value not a constant");
@@ -79,10 +82,15 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     padValue = arith::ConstantOp::create(rewriter, loc, padAttr);
     Value dest =
         tensor::EmptyOp::create(rewriter, loc, outer, type.getElementType());
-    // An NHWC activation padded alike left and right: the columns' slabs
-    // are filled row by row, in parallel (see columnsByRows).
+    // An NHWC activation of two rows or more, padded alike left and right,
+    // that only the pad reads: the columns' slabs are filled row by row, in
+    // parallel (see columnsByRows). (A source that others read after the pad
+    // would see the loop write the padded buffer, of which it is a view:
+    // one-shot bufferization copied the whole buffer, 4 copies in
+    // Inception-v3. A single row has nothing to split.)
     bool byRows = rank == 4 && !low[0] && !high[0] && !low[3] && !high[3] &&
-                  low[2] && low[2] == high[2] && inner[1] >= 2;
+                  low[2] && low[2] == high[2] && inner[1] >= 2 &&
+                  source.hasOneUse();
     for (int64_t d = 0; d < rank; ++d) {
       if (d == 2 && byRows)
         continue;

@@ -273,22 +273,21 @@ struct FuseRowBandsPass final
   using FuseRowBandsPassBase::FuseRowBandsPassBase;
 
   void runOnOperation() override {
-    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> candidates;
-    getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
-      if (isa<func::FuncOp>(op->getParentOp()))
-        candidates.push_back(op);
-    });
+    // The depthwise layers at the function's top level (not in a band yet).
+    auto candidates = [&] {
+      SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> ops;
+      getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
+        if (isa<func::FuncOp>(op->getParentOp()))
+          ops.push_back(op);
+      });
+      return ops;
+    };
     IRRewriter rewriter(&getContext());
-    for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates)
+    for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates())
       if (std::optional<Chain> chain = match(rewriter, op))
         rewrite(rewriter, *chain);
-    // Depthwise layers the pairs above did not take.
-    candidates.clear();
-    getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
-      if (isa<func::FuncOp>(op->getParentOp()))
-        candidates.push_back(op);
-    });
-    for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates)
+    // Then those the pairs above did not take.
+    for (linalg::DepthwiseConv2DNhwcHwcOp op : candidates())
       if (std::optional<PointwiseChain> chain = matchPointwise(rewriter, op))
         rewritePointwise(rewriter, *chain);
   }
@@ -340,6 +339,7 @@ struct FuseRowBandsPass final
     if (result.hasOneUse()) {
       auto epilogue = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
       if (epilogue && epilogue.getNumDpsInits() == 1 &&
+          llvm::is_contained(epilogue.getDpsInputs(), result) &&
           cnn::isInPlaceEpilogue(epilogue, result) &&
           !epilogue.payloadUsesValueFromOperand(
               epilogue.getDpsInitOperand(0)) &&

@@ -140,8 +140,9 @@ def DecomposePadsPass
     where the padded buffer already exists, put the first part into the
     concatenation's own buffer, and it was copied.
 
-    An NHWC activation padded alike left and right (a 3x3 convolution's
-    input) gets its columns filled after the interior, in an `scf.forall`
+    An NHWC activation of two rows or more padded alike left and right (a
+    3x3 convolution's input) that only the pad reads gets its columns filled
+    after the interior, in an `scf.forall`
     over (sample, interior row, side) that the thread pool splits as it
     splits the layers' loops over rows: each thread fills the padding
     pixels of the rows it computes and then reads, where the calling thread
@@ -162,7 +163,7 @@ def DecomposePadsPass
     ... the bottom row ...
     %2 = tensor.insert_slice %x into %1[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
     %p = scf.forall (%n, %r, %s) in (1, 8, 2) shared_outs(%o = %2) {
-      // zero the pixel (%r + 1, 9 %s) of sample %n
+      // zero the pixel (%r + 1, 9 * %s) of sample %n
     }
     ```
   }];
