@@ -733,7 +733,10 @@ def PlanMemoryPass : Pass<"cnn-plan-memory", "::mlir::ModuleOp"> {
     placement (each buffer at the lowest aligned offset free during its
     lifetime) in three orders: largest first, first use first, and largest
     bytes x lifetime first; the smallest arena is kept, as no one order is
-    best for every model. The module records the arena size
+    best for every model. Where that arena is above the liveness bound, up
+    to 256 shuffled orders (from a fixed seed: the same plan on every
+    compile) are tried as well, until one packs to the bound. The module
+    records the arena size
     (`cnn.arena_bytes`), its alignment (`cnn.arena_alignment`) and the
     liveness lower bound, the most bytes live at one point
     (`cnn.arena_lower_bound`).

@@ -25,6 +25,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
+#include <random>
+
 namespace mlir::cnn {
 #define GEN_PASS_DEF_PLANMEMORYPASS
 #include "compiler/Codegen/Passes.h.inc"
@@ -35,6 +37,10 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kArenaAlignment = 64;
+/// Shuffled placement orders tried where the greedy ones leave the arena
+/// above the liveness bound, and their seed.
+constexpr int kShuffledOrders = 256;
+constexpr uint64_t kShuffleSeed = 0x636e6e63;
 
 struct Buffer {
   memref::AllocOp alloc;
@@ -56,9 +62,8 @@ std::optional<int64_t> staticBytes(MemRefType type) {
 
 /// The last position (in `block`) at which `alloc` or a view of it is used,
 /// or nullopt when it escapes (returned, passed to a call, stored).
-std::optional<int64_t>
-lastUse(memref::AllocOp alloc, Block &block,
-        const DenseMap<Operation *, int64_t> &position) {
+std::optional<int64_t> lastUse(memref::AllocOp alloc, Block &block,
+                               const DenseMap<Operation *, int64_t> &position) {
   int64_t last = position.lookup(alloc);
   SmallVector<Value> worklist = {alloc.getResult()};
   while (!worklist.empty()) {
@@ -232,7 +237,7 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
     });
     int64_t arenaBytes = std::numeric_limits<int64_t>::max();
     std::vector<int64_t> offsets;
-    for (ArrayRef<Buffer *> order : {bySize, byFirstUse, byExtent}) {
+    auto consider = [&](ArrayRef<Buffer *> order) {
       int64_t bytes = placeInOrder(order);
       if (bytes < arenaBytes) {
         arenaBytes = bytes;
@@ -240,6 +245,22 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
         for (const Buffer &buffer : buffers)
           offsets.push_back(buffer.offset);
       }
+    };
+    for (ArrayRef<Buffer *> order : {bySize, byFirstUse, byExtent})
+      consider(order);
+    // Where none of them packs to the bound, shuffled orders often do
+    // (MobileNet-v2 at batch 1, whose fused blocks leave a padded image, a
+    // padded 112x112 activation and the 112x112 block's output overlapping
+    // in pairs: one shuffle in ten packs it to the bound, the greedy orders
+    // to 1.18 times it). The shuffles come from a fixed seed, so a model
+    // gets the same plan on every compile.
+    std::mt19937_64 random(kShuffleSeed);
+    std::vector<Buffer *> shuffled = bySize;
+    for (int attempt = 0; attempt < kShuffledOrders && arenaBytes > lowerBound;
+         ++attempt) {
+      for (size_t i = shuffled.size(); i > 1; --i)
+        std::swap(shuffled[i - 1], shuffled[random() % i]);
+      consider(shuffled);
     }
     for (auto [buffer, offset] : llvm::zip_equal(buffers, offsets))
       buffer.offset = offset;
@@ -253,12 +274,13 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
       return signalPassFailure();
     Value arena = func.getArgument(index);
     for (Buffer &buffer : buffers) {
-      for (Operation *user : llvm::make_early_inc_range(buffer.alloc->getUsers()))
+      for (Operation *user :
+           llvm::make_early_inc_range(buffer.alloc->getUsers()))
         if (isa<memref::DeallocOp>(user))
           user->erase();
       b.setInsertionPoint(buffer.alloc);
-      Value offset =
-          arith::ConstantIndexOp::create(b, buffer.alloc.getLoc(), buffer.offset);
+      Value offset = arith::ConstantIndexOp::create(b, buffer.alloc.getLoc(),
+                                                    buffer.offset);
       Value view = memref::ViewOp::create(b, buffer.alloc.getLoc(),
                                           buffer.alloc.getType(), arena, offset,
                                           ValueRange{});
@@ -267,7 +289,8 @@ struct PlanMemoryPass final : cnn::impl::PlanMemoryPassBase<PlanMemoryPass> {
     }
     module->setAttr("cnn.arena_bytes", b.getI64IntegerAttr(arenaBytes));
     module->setAttr("cnn.arena_lower_bound", b.getI64IntegerAttr(lowerBound));
-    module->setAttr("cnn.arena_alignment", b.getI64IntegerAttr(kArenaAlignment));
+    module->setAttr("cnn.arena_alignment",
+                    b.getI64IntegerAttr(kArenaAlignment));
   }
 };
 

@@ -145,3 +145,45 @@ module {
     return
   }
 }
+
+// -----
+
+// Five buffers: %b0 (6144 bytes) meets %b1 (3072) and %b2 (4096); %b1,
+// %b2, %b3 and %b4 (4096 each) are all live once %b4 is computed: at most
+// 15360 bytes at once. Each greedy order (largest first, first use, bytes
+// times lifetime) leaves a hole and needs 17408; a shuffled order packs
+// them to the bound.
+// CHECK: module attributes {cnn.arena_alignment = 64 : i64, cnn.arena_bytes = 15360 : i64, cnn.arena_lower_bound = 15360 : i64}
+// CHECK-LABEL: func.func @forward
+// CHECK-NOT: memref.alloc
+module {
+  func.func @forward(%out: memref<8xf32>) {
+    %cst = arith.constant 1.0 : f32
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %b0 = memref.alloc() : memref<1536xf32>
+    linalg.fill ins(%cst : f32) outs(%b0 : memref<1536xf32>)
+    %b1 = memref.alloc() : memref<768xf32>
+    linalg.fill ins(%cst : f32) outs(%b1 : memref<768xf32>)
+    %b2 = memref.alloc() : memref<1024xf32>
+    linalg.fill ins(%cst : f32) outs(%b2 : memref<1024xf32>)
+    %v0 = memref.load %b0[%c0] : memref<1536xf32>
+    %b3 = memref.alloc() : memref<1024xf32>
+    linalg.fill ins(%cst : f32) outs(%b3 : memref<1024xf32>)
+    %b4 = memref.alloc() : memref<1024xf32>
+    linalg.fill ins(%cst : f32) outs(%b4 : memref<1024xf32>)
+    %v2 = memref.load %b2[%c0] : memref<1024xf32>
+    %v3 = memref.load %b3[%c0] : memref<1024xf32>
+    %v4 = memref.load %b4[%c0] : memref<1024xf32>
+    %v1 = memref.load %b1[%c0] : memref<768xf32>
+    memref.store %v0, %out[%c0] : memref<8xf32>
+    memref.store %v1, %out[%c1] : memref<8xf32>
+    memref.store %v2, %out[%c2] : memref<8xf32>
+    memref.store %v3, %out[%c3] : memref<8xf32>
+    memref.store %v4, %out[%c4] : memref<8xf32>
+    return
+  }
+}
