@@ -428,11 +428,16 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
       `cnn-block-weights`' blocked layout. It depends on the weights alone,
       so `cnn-hoist-weight-packing` moves it to load time.
     * The input transform `V = B_h^T d B_w` is vector code in an
-      `scf.forall` over rows of input blocks: per vector of channels, P
-      `vector.transfer_read`s of the input, additions (and `vector.fma`s
-      for coefficients other than +-1), and P `vector.transfer_write`s into
-      the row of `V : [P, N, 1, blocks, C]`, whose blocks are numbered along
-      rows.
+      `scf.forall` over (group, sample, row of input blocks), where the
+      positions form two groups of P / 2: the first and the last half of
+      the rows of `B_h^T` (of `B_w^T` for a filter of one row). Per vector
+      of channels, a group reads the input values its rows use
+      (`vector.transfer_read`), adds them (with `vector.fma`s for
+      coefficients other than +-1), and writes its P / 2 positions
+      (`vector.transfer_write`) into its half of the row of
+      `V : [P, N, 1, blocks, C]`, whose blocks are numbered along rows.
+      With two threads, each thread then writes the half of `V` that it
+      reads in the products.
     * The P products `M[p] = V[p] x U[p]` are 1x1 convolutions of one
       filter block over all blocks as one row of pixels, in one
       `scf.forall` over (p, filter block), which the convolution kernels of

@@ -273,26 +273,35 @@ struct RowPart {
   SmallVector<OpFoldResult> offsets, sizes, strides;
 };
 
-/// An scf.forall over (n, row) in (`n`, `rows`) into `dest`: `body`, given
-/// (n, `firstRow` + row) and the loop's output, returns the slice of the output
-/// it computes, which it extracted from the output itself, so that it
-/// bufferizes in place. The loop runs on the runtime's threads.
-Value rowLoop(OpBuilder &b, Location loc, Value dest, int64_t n,
-              int64_t firstRow, int64_t rows,
-              function_ref<RowPart(OpBuilder &, Value, Value, Value)> body) {
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(rows)},
-      ValueRange{dest}, /*mapping=*/std::nullopt);
+/// An scf.forall over (group, n, row) in (`groups`, `n`, `rows`) into
+/// `dest` (over (n, row) for one group): `body`, given (group, n, `firstRow` +
+/// row) and the loop's output, returns the slice of the output it computes,
+/// which it extracted from the output itself, so that it bufferizes in
+/// place. The loop runs on the runtime's threads, which split its
+/// iterations in order: with two threads and two groups, one group each.
+Value rowLoop(
+    OpBuilder &b, Location loc, Value dest, int64_t groups, int64_t n,
+    int64_t firstRow, int64_t rows,
+    function_ref<RowPart(OpBuilder &, Value, Value, Value, Value)> body) {
+  SmallVector<OpFoldResult> counts = {b.getIndexAttr(n), b.getIndexAttr(rows)};
+  if (groups > 1)
+    counts.insert(counts.begin(), b.getIndexAttr(groups));
+  auto forall = scf::ForallOp::create(b, loc, counts, ValueRange{dest},
+                                      /*mapping=*/std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   Block *block = forall.getBody();
   b.setInsertionPointToStart(block);
-  RowPart part = body(b, block->getArgument(0),
-                      affineIndex(b, loc, block->getArgument(1), 1, firstRow),
-                      block->getArgument(2));
+  ValueRange ivs = forall.getInductionVars();
+  Value group = groups > 1
+                    ? ivs[0]
+                    : arith::ConstantIndexOp::create(b, loc, 0).getResult();
+  RowPart part = body(b, group, ivs[ivs.size() - 2],
+                      affineIndex(b, loc, ivs.back(), 1, firstRow),
+                      forall.getRegionIterArgs()[0]);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, part.value,
-                                        block->getArgument(2), part.offsets,
-                                        part.sizes, part.strides);
+                                        forall.getRegionIterArgs()[0],
+                                        part.offsets, part.sizes, part.strides);
   return forall.getResult(0);
 }
 
@@ -578,16 +587,30 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     Value v = bufferization::AllocTensorOp::create(
         b, loc, RankedTensorType::get({positions, s.n, 1, th * tw, s.c}, f32),
         ValueRange{});
+    // The positions in two groups of P / 2 (the first half of the rows of
+    // B_h^T, or of B_w^T for a filter of one row), each group in iterations
+    // of its own, outermost: with two threads each writes the half of V that
+    // it reads in the products below (whose loop runs over positions
+    // first). Split by rows of blocks instead, each thread wrote half of
+    // every position, and every line of V the other core had read since the
+    // arena last held it was fetched back to be written: ResNet-50's 14x14
+    // input transforms took 110-200 us on two threads against 18-33 on one.
+    // Each group loads the whole input block and computes only its
+    // positions.
+    bool halveRows = ah.alpha % 2 == 0;
+    int64_t groups = halveRows || aw.alpha % 2 == 0 ? 2 : 1;
+    int64_t groupPositions = positions / groups;
     v = rowLoop(
-        b, loc, v, s.n, 0, th,
-        [&](OpBuilder &rb, Value n, Value row, Value out) {
+        b, loc, v, groups, s.n, 0, th,
+        [&](OpBuilder &rb, Value group, Value n, Value row, Value out) {
           RowPart part{{},
-                       {zero, n, zero, affineIndex(rb, loc, row, tw, 0), zero},
-                       indices({positions, 1, 1, tw, s.c}),
+                       {affineIndex(rb, loc, group, groupPositions, 0), n, zero,
+                        affineIndex(rb, loc, row, tw, 0), zero},
+                       indices({groupPositions, 1, 1, tw, s.c}),
                        SmallVector<OpFoldResult>(5, one)};
           Value rowOut = tensor::ExtractSliceOp::create(
-              rb, loc, RankedTensorType::get({positions, tw, s.c}, f32), out,
-              part.offsets, part.sizes, part.strides);
+              rb, loc, RankedTensorType::get({groupPositions, tw, s.c}, f32),
+              out, part.offsets, part.sizes, part.strides);
           // Input rows m row .. m row + alpha - 1.
           SmallVector<Value> inRows;
           for (int64_t i = 0; i < ah.alpha; ++i) {
@@ -595,31 +618,60 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
             if (i >= ah.firstPastInput(s.h))
               inRows.back() = lastOr(rb, loc, inRows.back(), s.h + ah.r - 2);
           }
-          part.value = overBlocksAndChannels(
-              rb, loc, 0, tw, s.c, vectorWidth, rowOut,
-              [&](OpBuilder &cb, Value t, Value c, Value dest) {
-                // x[i][j], then t = B_h^T x (per column), then V = t B_w.
-                SmallVector<SmallVector<Value>> x(ah.alpha);
-                for (int64_t j = 0; j < aw.alpha; ++j) {
-                  Value column = affineIndex(cb, loc, t, aw.m, j);
-                  if (j >= aw.firstPastInput(s.w))
-                    column = lastOr(cb, loc, column, s.w + aw.r - 2);
-                  for (int64_t i = 0; i < ah.alpha; ++i)
-                    x[i].push_back(read(cb, input, {n, inRows[i], column, c}));
-                }
-                for (int64_t a = 0; a < ah.alpha; ++a) {
-                  SmallVector<Value> tRow =
-                      combineColumns(cb, loc, ah.btRow(a), x);
-                  for (int64_t bb = 0; bb < aw.alpha; ++bb) {
-                    Value value = combine(cb, loc, aw.btRow(bb), tRow);
-                    dest = write(cb, value, dest,
-                                 {arith::ConstantIndexOp::create(
-                                      cb, loc, a * aw.alpha + bb),
-                                  t, c});
+          // Group g's positions: rows [a0, a1) of B_h^T by columns [b0, b1)
+          // of B_w^T.
+          auto transform = [&](OpBuilder &gb, int64_t g) {
+            int64_t a0 = 0, a1 = ah.alpha, b0 = 0, b1 = aw.alpha;
+            if (groups > 1 && halveRows)
+              std::tie(a0, a1) =
+                  std::pair(g * ah.alpha / 2, (g + 1) * ah.alpha / 2);
+            else if (groups > 1)
+              std::tie(b0, b1) =
+                  std::pair(g * aw.alpha / 2, (g + 1) * aw.alpha / 2);
+            return overBlocksAndChannels(
+                gb, loc, 0, tw, s.c, vectorWidth, rowOut,
+                [&](OpBuilder &cb, Value t, Value c, Value dest) {
+                  // x[i][j], then t = B_h^T x (per column), then V = t B_w.
+                  SmallVector<SmallVector<Value>> x(ah.alpha);
+                  for (int64_t j = 0; j < aw.alpha; ++j) {
+                    Value column = affineIndex(cb, loc, t, aw.m, j);
+                    if (j >= aw.firstPastInput(s.w))
+                      column = lastOr(cb, loc, column, s.w + aw.r - 2);
+                    for (int64_t i = 0; i < ah.alpha; ++i)
+                      x[i].push_back(
+                          read(cb, input, {n, inRows[i], column, c}));
                   }
-                }
-                return dest;
-              });
+                  for (int64_t a = a0; a < a1; ++a) {
+                    SmallVector<Value> tRow =
+                        combineColumns(cb, loc, ah.btRow(a), x);
+                    for (int64_t bb = b0; bb < b1; ++bb) {
+                      Value value = combine(cb, loc, aw.btRow(bb), tRow);
+                      int64_t position = a * aw.alpha + bb - g * groupPositions;
+                      dest = write(
+                          cb, value, dest,
+                          {arith::ConstantIndexOp::create(cb, loc, position), t,
+                           c});
+                    }
+                  }
+                  return dest;
+                });
+          };
+          if (groups == 1) {
+            part.value = transform(rb, 0);
+            return part;
+          }
+          Value first =
+              arith::CmpIOp::create(rb, loc, arith::CmpIPredicate::eq, group,
+                                    arith::ConstantIndexOp::create(rb, loc, 0));
+          part.value = scf::IfOp::create(
+                           rb, loc, first,
+                           [&](OpBuilder &tb, Location tloc) {
+                             scf::YieldOp::create(tb, tloc, transform(tb, 0));
+                           },
+                           [&](OpBuilder &eb, Location eloc) {
+                             scf::YieldOp::create(eb, eloc, transform(eb, 1));
+                           })
+                           .getResult(0);
           return part;
         });
 
@@ -726,8 +778,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     auto outputRows = [&](Value y, int64_t firstRow, int64_t count,
                           int64_t rows) {
       return rowLoop(
-          b, loc, y, s.n, firstRow, count,
-          [&](OpBuilder &rb, Value n, Value row, Value out) {
+          b, loc, y, /*groups=*/1, s.n, firstRow, count,
+          [&](OpBuilder &rb, Value, Value n, Value row, Value out) {
             RowPart part{{},
                          {n, affineIndex(rb, loc, row, ah.m, 0), zero, zero},
                          indices({1, rows, s.w, s.f}),

@@ -4,12 +4,13 @@
 // A 3x3 convolution of 64 to 64 channels with an 8x8 output and a bias
 // becomes Winograd F(2x2, 3x3) on 4x4 blocks of 2x2 output pixels: the
 // filter transform to the 16 products' filter blocks ([16, 64/32, 1, 1, 64,
-// 32]), the input transform (a parallel loop over the rows of blocks, 16
-// reads of the input and 16 writes of V per vector of channels), the 16
-// products as 1x1 convolutions of one filter block each in a forall over
-// (position, block), and the output transform (16 reads of the products,
-// the bias, 4 output pixels written). The transforms' loops over (sample,
-// row of blocks) keep only the rows: one sample. V and the products number
+// 32]), the input transform (a parallel loop over two groups of 8 positions
+// and the rows of blocks: each group reads the 12 input vectors that its two
+// rows of B^T use and writes its 8 positions of V, per vector of channels),
+// the 16 products as 1x1 convolutions of one filter block each in a forall
+// over (position, block), and the output transform (16 reads of the
+// products, the bias, 4 output pixels written). The transforms' loops over
+// (sample, row of blocks) keep only the rows: one sample. V and the products number
 // the blocks along rows ([16, N, 1, 4 x 4, C]), so that each product is one
 // row of 16 pixels for the convolution kernels.
 // CHECK-LABEL: func @winograd
@@ -20,12 +21,22 @@
 // CHECK: %[[U:.+]] = linalg.generic {{.+}} ins(%[[G]], {{.+}}, %[[E]], {{.+}} : tensor<16x9xf32>, {{.+}}) outs(%{{.+}} : tensor<16x2x1x1x64x32xf32>)
 // CHECK-COUNT-9: arith.mulf
 // CHECK: %[[VA:.+]] = bufferization.alloc_tensor() : tensor<16x1x1x16x64xf32>
-// CHECK: %[[V:.+]] = scf.forall ({{.+}}) in (4) shared_outs(%{{.+}} = %[[VA]])
-// CHECK:   tensor.extract_slice {{.+}} [16, 1, 1, 4, 64] {{.+}} : tensor<16x1x1x16x64xf32> to tensor<16x4x64xf32>
-// CHECK:   scf.for
-// CHECK:     scf.for {{.+}} step %c16
-// CHECK-COUNT-16: vector.transfer_read %[[X]]
-// CHECK-COUNT-16: vector.transfer_write {{.+}} : vector<16xf32>, tensor<16x4x64xf32>
+// CHECK: %[[V:.+]] = scf.forall (%[[G:.+]], %{{.+}}) in (2, 4) shared_outs(%{{.+}} = %[[VA]])
+// CHECK:   %[[P0:.+]] = arith.muli %[[G]], %c8
+// CHECK:   tensor.extract_slice %{{.+}}[%[[P0]], 0, 0, %{{.+}}, 0] [8, 1, 1, 4, 64] {{.+}} : tensor<16x1x1x16x64xf32> to tensor<8x4x64xf32>
+// CHECK:   %[[FIRST:.+]] = arith.cmpi eq, %[[G]], %c0
+// CHECK:   scf.if %[[FIRST]]
+// CHECK:     scf.for
+// CHECK:       scf.for {{.+}} step %c16
+// CHECK-COUNT-12: vector.transfer_read %[[X]]
+// CHECK-COUNT-8: vector.transfer_write %{{.+}}, %{{.+}}[%c{{[0-7]}}, {{.+}} : vector<16xf32>, tensor<8x4x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   } else {
+// CHECK:     scf.for
+// CHECK:       scf.for {{.+}} step %c16
+// CHECK-COUNT-12: vector.transfer_read %[[X]]
+// CHECK-COUNT-8: vector.transfer_write %{{.+}}, %{{.+}}[%c{{[0-7]}}, {{.+}} : vector<16xf32>, tensor<8x4x64xf32>
+// CHECK-NOT: vector.transfer_write
 // CHECK:   tensor.parallel_insert_slice
 // CHECK: %[[M:.+]] = scf.forall (%[[P:.+]], %[[FB:.+]]) in (16, 2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<16x1x1x16x64xf32>)
 // CHECK:   %[[VS:.+]] = tensor.extract_slice %[[V]][%[[P]], 0, 0, 0, 0] [1, 1, 1, 16, 64] {{.+}} to tensor<1x1x16x64xf32>
@@ -86,7 +97,7 @@ func.func @fill_init(%x: tensor<1x6x6x64xf32>, %w: tensor<3x3x64x64xf32>, %acc: 
 // CHECK-DAG: %[[C8:.+]] = arith.constant 8 : index
 // CHECK-DAG: %[[C10:.+]] = arith.constant 10 : index
 // CHECK: bufferization.alloc_tensor() : tensor<16x1x1x20x64xf32>
-// CHECK: scf.forall (%[[R:.+]]) in (5)
+// CHECK: scf.forall (%{{.+}}, %[[R:.+]]) in (2, 5)
 // CHECK:   %[[R2:.+]] = arith.muli %[[R]], %c2
 // CHECK:   %[[R3:.+]] = arith.addi %[[R2]], %c3
 // CHECK:   arith.minsi %[[R3]], %[[C10]]
@@ -120,17 +131,25 @@ func.func @odd(%x: tensor<1x11x9x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<
 // -----
 
 // A 16x16 output, at least 12 along both axes: F(4x4, 3x3), 36 positions (6x6 input blocks four pixels apart, 4x4
-// output blocks).
+// output blocks). Each group of the input transform (3 rows of B^T, 18
+// positions) reads the 30 input vectors those rows use.
 // CHECK-LABEL: func @f4x4
 // CHECK-SAME: (%[[X:.+]]: tensor<1x18x18x64xf32>
 // CHECK: arith.constant dense<{{.+}}> : tensor<36x9xf32>
 // CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<36x2x1x1x64x32xf32>)
 // CHECK: bufferization.alloc_tensor() : tensor<36x1x1x16x64xf32>
-// CHECK: scf.forall (%[[R:.+]]) in (4)
+// CHECK: scf.forall (%{{.+}}, %[[R:.+]]) in (2, 4)
 // CHECK:   arith.muli %[[R]], %c4
 // CHECK-NOT: arith.minsi
-// CHECK-COUNT-36: vector.transfer_read %[[X]]
-// CHECK-COUNT-36: vector.transfer_write {{.+}} : vector<16xf32>, tensor<36x4x64xf32>
+// CHECK:   scf.if
+// CHECK-COUNT-30: vector.transfer_read %[[X]]
+// CHECK-COUNT-18: vector.transfer_write {{.+}} : vector<16xf32>, tensor<18x4x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   } else {
+// CHECK-COUNT-30: vector.transfer_read %[[X]]
+// CHECK-COUNT-18: vector.transfer_write {{.+}} : vector<16xf32>, tensor<18x4x64xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   tensor.parallel_insert_slice
 // CHECK: scf.forall ({{.+}}) in (36, 2)
 // CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins({{.+}} : tensor<1x1x16x64xf32>, tensor<1x1x64x32xf32>)
 // CHECK: scf.forall ({{.+}}) in (4)
@@ -152,7 +171,7 @@ func.func @f4x4(%x: tensor<1x18x18x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tenso
 // its 31) read column 30.
 // CHECK-LABEL: func @f4_remainder
 // CHECK: bufferization.alloc_tensor() : tensor<36x1x1x64x64xf32>
-// CHECK: scf.forall ({{.+}}) in (8)
+// CHECK: scf.forall ({{.+}}) in (2, 8)
 // CHECK-COUNT-2: arith.minsi %{{.+}}, %c31
 // CHECK: scf.for
 // CHECK: scf.for
@@ -206,7 +225,9 @@ func.func @block_size_by_batch(%x: tensor<1x16x15x64xf32>, %a: tensor<1x14x13x64
 // A 1x7 filter: F(1, 1) along rows, F(2, 7) along columns (8 positions, its
 // B^T and A^T with coefficients other than +-1 as vector.fma). 17 output
 // columns: 9 blocks a row, the last of one column, whose eighth input
-// column (past the input's 23) reads column 22.
+// column (past the input's 23) reads column 22. The input transform's two
+// groups take B^T's first and last four rows (positions 0-3 and 4-7): only
+// the second reads that eighth column.
 // CHECK-LABEL: func @taps_1x7
 // CHECK-SAME: (%[[X:.+]]: tensor<1x17x23x128xf32>
 // CHECK-DAG: arith.constant dense<5.250000e+00> : vector<16xf32>
@@ -214,14 +235,25 @@ func.func @block_size_by_batch(%x: tensor<1x16x15x64xf32>, %a: tensor<1x14x13x64
 // CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<8x4x1x1x128x32xf32>)
 // CHECK-COUNT-7: arith.mulf
 // CHECK: bufferization.alloc_tensor() : tensor<8x1x1x153x128xf32>
-// CHECK: scf.forall (%[[R:.+]]) in (17)
-// CHECK:   scf.for {{.+}} = %c0 to %c9
-// CHECK:     scf.for
+// CHECK: scf.forall (%{{.+}}, %[[R:.+]]) in (2, 17)
+// CHECK:   scf.if
+// CHECK:     scf.for {{.+}} = %c0 to %c9
+// CHECK:       scf.for
 // CHECK-COUNT-7: vector.transfer_read %[[X]][%c0, %[[R]], %{{.+}}, %{{.+}}]
-// CHECK:       arith.minsi %{{.+}}, %c22
-// CHECK:       vector.transfer_read %[[X]]
-// CHECK:       vector.fma
-// CHECK-COUNT-8: vector.transfer_write {{.+}} : vector<16xf32>, tensor<8x9x128xf32>
+// CHECK-NOT:     arith.minsi
+// CHECK:         vector.fma
+// CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x9x128xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   } else {
+// CHECK:     scf.for {{.+}} = %c0 to %c9
+// CHECK:       scf.for
+// CHECK-COUNT-6: vector.transfer_read %[[X]][%c0, %[[R]], %{{.+}}, %{{.+}}]
+// CHECK:         arith.minsi %{{.+}}, %c22
+// CHECK:         vector.transfer_read %[[X]]
+// CHECK:         vector.fma
+// CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x9x128xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   tensor.parallel_insert_slice
 // CHECK: scf.forall ({{.+}}) in (8, 4)
 // CHECK:   linalg.conv_2d_nhwc_hwcf {{.+}} ins({{.+}} : tensor<1x1x153x128xf32>, tensor<1x1x128x32xf32>)
 // CHECK: scf.forall ({{.+}}) in (17)
