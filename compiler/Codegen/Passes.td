@@ -390,11 +390,12 @@ def PrefetchWeightsPass
 }
 
 def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
-  let summary = "Compute convolutions of stride 1 with Winograd's minimal "
+  let summary = "Compute convolutions of stride 1 (and 3x3 ones of stride 2, "
+                "by phases) with Winograd's minimal "
                 "filtering (F(4x4, 3x3), F(1x2, 1x7), ...)";
   let description = [{
     Rewrites a static `linalg.conv_2d_nhwc_hwcf` of stride and dilation 1
-    with 1, 3, 5 or 7 taps along each filter axis (not 1x1) into Winograd's
+    with 1, 2, 3, 5 or 7 taps along each filter axis (not 1x1) into Winograd's
     minimal filtering: along an axis of 3 taps F(4, 3) or F(2, 3) (F(4, 3)
     only where the output size is at least 12), whichever plan costs least
     as P (blocks + `vector-width`) per input channel and filter: the
@@ -402,7 +403,8 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     filter from memory, which takes about as long as `vector-width`
     multiply-adds per float. So a batch-1 14x14 layer takes F(2x2, 3x3)
     and the same layer over a batch of 8 F(4x4, 3x3). F(2, r) along an
-    axis of 5 or 7 taps; F(1, 1) along an axis of one. A 3x3 filter becomes
+    axis of 5 or 7 taps, F(4, 2) or F(2, 2) along an axis of 2 (as for 3);
+    F(1, 1) along an axis of one. A 3x3 filter becomes
     F(4x4, 3x3), 36 multiply-adds per 4x4 output block, input channel and
     filter instead of 144, or F(2x2, 3x3), 16 per 2x2 block instead of 36;
     a 1x7 filter F(1x2, 1x7), 8 per 1x2 block instead of 14. The matrices
@@ -417,6 +419,21 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     filters C F / (C + F) >= 32). Below that, as for a 3x3 filter of 32
     channels to 64, the traffic outweighed the saving.
 
+    A 3x3 convolution of stride 2 and dilation 1 is first split into four
+    convolutions of stride 1, one per phase (a, b) of its input: the taps
+    (a + 2 t, b + 2 u) read input pixels (2 i + a, 2 j + b), so each phase
+    convolves a strided slice of the input (rows a, a + 2 .., columns b,
+    b + 2 ..) with a strided slice of the filter (2x2, 2x1, 1x2 and 1x1
+    taps), and each accumulates into the result of the one before (the
+    first into the convolution's initial value, the 1x1 phase last, so that
+    an activation after the convolution stays its epilogue). The 2x2 phase
+    (and the 2x1 and 1x2 phases where they pay) then become Winograd
+    convolutions like any other: F(4x4, 2x2) takes 25 multiply-adds per
+    4x4 block, input channel and filter where the 2x2 taps take 64, and the
+    four phases 5.06 per output (6.56 with the 2x1 and 1x2 phases direct)
+    where the direct convolution takes 9. The split applies only where the
+    2x2 phase has a plan.
+
     Where m does not divide the output height (width), the last row
     (column) of blocks computes fewer than m output rows (columns): its
     input block's last rows (columns), past the input, read the input's
@@ -430,7 +447,8 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     * The input transform `V = B_h^T d B_w` is vector code in an
       `scf.forall` over (group, sample, row of input blocks), where the
       positions form two groups of P / 2: the first and the last half of
-      the rows of `B_h^T` (of `B_w^T` for a filter of one row). Per vector
+      the rows of `B_h^T` (of `B_w^T` for a filter of one row), where
+      their count is even (one group otherwise, as for F(4, 2)). Per vector
       of channels, a group reads the input values its rows use
       (`vector.transfer_read`), adds them (with `vector.fma`s for
       coefficients other than +-1), and writes its P / 2 positions

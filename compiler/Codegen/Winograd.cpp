@@ -10,7 +10,8 @@
 // [C, F], and transformed back. With the convolution kernels already close
 // to the machine's FMA peak, this is what makes these layers faster. Each
 // filter axis gets its own F(m, r) (see Axis), so 1x7, 7x1 and 5x5 filters
-// are covered too.
+// are covered too, and a 3x3 convolution of stride 2 is first split into
+// four of stride 1, one per phase of its input (see splitPhases).
 //
 //   U[p] = G_h g G_w^T     (per filter and channel; weight-only, at load time)
 //   V[p] = B_h^T d B_w     (per input block and channel)
@@ -85,13 +86,17 @@ struct Axis {
   /// The outputs per block an axis of `taps` taps and `outputs` outputs may
   /// take, larger first: F(4, 3) with at least 12 outputs (a product of 4x4
   /// blocks of an 8x8 output would be 2 pixels long) and F(2, 3) for 3
-  /// taps; F(2, r) for 5 or 7; F(1, 1) for 1; none otherwise.
+  /// taps, likewise F(4, 2) and F(2, 2) for 2 (the phases of a stride-2
+  /// convolution, see splitPhases); F(2, r) for 5 or 7; F(1, 1) for 1; none
+  /// otherwise.
   static SmallVector<int64_t, 2> blockSizes(int64_t taps, int64_t outputs) {
     if (taps == 1)
       return {1};
     if (taps == 3 && outputs >= 12)
       return {4, 2};
-    if (taps == 3 || taps == 5 || taps == 7)
+    if (taps == 2 && outputs >= 12)
+      return {4, 2};
+    if (taps == 2 || taps == 3 || taps == 5 || taps == 7)
       return {2};
     return {};
   }
@@ -391,14 +396,98 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
   using WinogradPassBase::WinogradPassBase;
 
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::Conv2DNhwcHwcfOp> strided;
+    getOperation().walk([&](linalg::Conv2DNhwcHwcfOp op) {
+      if (isStrideTwo3x3(op))
+        strided.push_back(op);
+    });
+    for (linalg::Conv2DNhwcHwcfOp op : strided)
+      splitPhases(rewriter, op);
     std::vector<std::pair<linalg::Conv2DNhwcHwcfOp, Plan>> convs;
     getOperation().walk([&](linalg::Conv2DNhwcHwcfOp op) {
       if (std::optional<Plan> plan = planFor(op))
         convs.emplace_back(op, *plan);
     });
-    IRRewriter rewriter(&getContext());
     for (auto &[op, plan] : convs)
       rewrite(rewriter, op, plan);
+  }
+
+  /// Whether `op` is a static f32 3x3 convolution of stride 2 and dilation
+  /// 1 (see splitPhases).
+  static bool isStrideTwo3x3(linalg::Conv2DNhwcHwcfOp op) {
+    auto filter = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+    return op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+           filter.getElementType().isF32() && filter.getDimSize(0) == 3 &&
+           filter.getDimSize(1) == 3 &&
+           llvm::all_of(op.getStrides().getValues<int64_t>(),
+                        [](int64_t s) { return s == 2; }) &&
+           llvm::all_of(op.getDilations().getValues<int64_t>(),
+                        [](int64_t d) { return d == 1; });
+  }
+
+  /// A 3x3 convolution of stride 2 as the sum of four convolutions of
+  /// stride 1, one per phase (a, b) of its input: output pixel (i, j) reads
+  /// input pixel (2 i + kh, 2 j + kw), so the taps of even kh and kw (a 2x2
+  /// filter) read the even rows and columns, x[2 i' + 0][2 j' + 0], those
+  /// of even kh and kw = 1 (2x1) the even rows and odd columns, and so on
+  /// to the one tap (1, 1), a 1x1 convolution of the odd rows and columns.
+  /// Each phase convolves a strided slice of the input with a strided slice
+  /// of the filter, accumulating into the previous phase's result, and the
+  /// phases of two taps along an axis become Winograd convolutions below:
+  /// F(4, 2) computes 4 outputs of a 2-tap filter with 5 multiply-adds
+  /// instead of 8. The four phases take 25 / 16 + 2 (5 / 4) + 1 = 5.06
+  /// multiply-adds per output, input channel and filter (6.56 with the 2x1
+  /// and 1x2 phases direct, which too few channels leave them) where the
+  /// direct convolution takes 9. Applies where the 2x2 phase has a plan; the
+  /// 1x1 phase comes last, so that the convolution's activation or residual add
+  /// stays its epilogue.
+  void splitPhases(IRRewriter &b, linalg::Conv2DNhwcHwcfOp op) const {
+    Location loc = op.getLoc();
+    Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1];
+    Value init = op.getDpsInits()[0];
+    auto in = cast<RankedTensorType>(input.getType());
+    auto w = cast<RankedTensorType>(filter.getType());
+    auto out = cast<RankedTensorType>(init.getType());
+    int64_t n = out.getDimSize(0), oh = out.getDimSize(1),
+            ow = out.getDimSize(2), c = in.getDimSize(3), f = out.getDimSize(3);
+    b.setInsertionPoint(op);
+    // The phase whose taps are kh = a, a + 2 .. and kw = b, b + 2 ..:
+    // input rows a, a + 2 .. and columns b, b + 2 .., accumulated into
+    // `acc`.
+    auto phase = [&](int64_t a, int64_t bb, Value acc) {
+      int64_t rows = a == 0 ? 2 : 1, columns = bb == 0 ? 2 : 1;
+      Value x = tensor::ExtractSliceOp::create(
+          b, loc,
+          RankedTensorType::get({n, oh + rows - 1, ow + columns - 1, c},
+                                in.getElementType()),
+          input, getAsIndexOpFoldResult(b.getContext(), {0, a, bb, 0}),
+          getAsIndexOpFoldResult(b.getContext(),
+                                 {n, oh + rows - 1, ow + columns - 1, c}),
+          getAsIndexOpFoldResult(b.getContext(), {1, 2, 2, 1}));
+      Value g = tensor::ExtractSliceOp::create(
+          b, loc,
+          RankedTensorType::get({rows, columns, c, f}, w.getElementType()),
+          filter, getAsIndexOpFoldResult(b.getContext(), {a, bb, 0, 0}),
+          getAsIndexOpFoldResult(b.getContext(), {rows, columns, c, f}),
+          getAsIndexOpFoldResult(b.getContext(), {2, 2, 1, 1}));
+      return linalg::Conv2DNhwcHwcfOp::create(
+          b, loc, TypeRange{out}, ValueRange{x, g}, ValueRange{acc},
+          b.getI64VectorAttr({1, 1}), b.getI64VectorAttr({1, 1}));
+    };
+    linalg::Conv2DNhwcHwcfOp first = phase(0, 0, init);
+    if (!planFor(first)) {
+      Operation *x = first.getDpsInputs()[0].getDefiningOp();
+      Operation *g = first.getDpsInputs()[1].getDefiningOp();
+      b.eraseOp(first);
+      b.eraseOp(x);
+      b.eraseOp(g);
+      return;
+    }
+    Value acc = first.getResult(0);
+    for (auto [a, bb] : {std::pair<int64_t, int64_t>{0, 1}, {1, 0}, {1, 1}})
+      acc = phase(a, bb, acc).getResult(0);
+    b.replaceOp(op, acc);
   }
 
   /// Blocks of output channels: the filter blocks of cnn-block-weights.

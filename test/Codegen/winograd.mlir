@@ -353,3 +353,63 @@ func.func @winograd_epilogue(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf3
   } -> tensor<1x8x8x64xf32>
   return %y : tensor<1x8x8x64xf32>
 }
+
+// -----
+
+// A 3x3 convolution of stride 2 becomes four convolutions of stride 1, one
+// per phase of its input, each a strided slice of the input (rows and
+// columns 2i + a, 2j + b) with the taps of its phase (a strided slice of
+// the filter), accumulating into the one before: the 2x2 phase (even rows
+// and columns) as F(4x4, 2x2), 25 positions on 7x7 blocks of 4x4 of the
+// 28x28 output, from its bias; the 2x1 and 1x2 phases direct (128 channels:
+// too few multiply-adds saved for F(4, 2)'s traffic, 3 x 128 x 128 < 40 x
+// 5 x 256), and the 1x1 phase last.
+// CHECK-LABEL: func @stride2_phases
+// CHECK-SAME: (%[[X:.+]]: tensor<1x57x57x128xf32>, %[[W:.+]]: tensor<3x3x128x128xf32>, %[[B:.+]]: tensor<128xf32>)
+// CHECK-NOT: strides = dense<2>
+// CHECK-DAG: %[[X00:.+]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 29, 29, 128] [1, 2, 2, 1]
+// CHECK-DAG: %[[W00:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [2, 2, 128, 128] [2, 2, 1, 1]
+// CHECK-DAG: arith.constant dense<{{.+}}> : tensor<25x4xf32>
+// CHECK: tensor.expand_shape %[[W00]]
+// CHECK: bufferization.alloc_tensor() : tensor<25x1x1x49x128xf32>
+// CHECK: vector.transfer_read %[[X00]]
+// CHECK: scf.forall ({{.+}}) in (25, 4)
+// CHECK: %[[Y00:.+]] = scf.forall ({{.+}}) in (7)
+// CHECK: vector.transfer_read %[[B]]
+// CHECK: %[[X01:.+]] = tensor.extract_slice %[[X]][0, 0, 1, 0] [1, 29, 28, 128] [1, 2, 2, 1]
+// CHECK: %[[W01:.+]] = tensor.extract_slice %[[W]][0, 1, 0, 0] [2, 1, 128, 128] [2, 2, 1, 1]
+// CHECK: %[[Y01:.+]] = linalg.conv_2d_nhwc_hwcf {{.+}}strides = dense<1>{{.+}} ins(%[[X01]], %[[W01]] : {{.+}}) outs(%[[Y00]] : tensor<1x28x28x128xf32>)
+// CHECK: %[[X10:.+]] = tensor.extract_slice %[[X]][0, 1, 0, 0] [1, 28, 29, 128] [1, 2, 2, 1]
+// CHECK: %[[W10:.+]] = tensor.extract_slice %[[W]][1, 0, 0, 0] [1, 2, 128, 128] [2, 2, 1, 1]
+// CHECK: %[[Y10:.+]] = linalg.conv_2d_nhwc_hwcf {{.+}} ins(%[[X10]], %[[W10]] : {{.+}}) outs(%[[Y01]] : tensor<1x28x28x128xf32>)
+// CHECK: %[[X11:.+]] = tensor.extract_slice %[[X]][0, 1, 1, 0] [1, 28, 28, 128] [1, 2, 2, 1]
+// CHECK: %[[W11:.+]] = tensor.extract_slice %[[W]][1, 1, 0, 0] [1, 1, 128, 128] [2, 2, 1, 1]
+// CHECK: %[[Y11:.+]] = linalg.conv_2d_nhwc_hwcf {{.+}} ins(%[[X11]], %[[W11]] : {{.+}}) outs(%[[Y10]] : tensor<1x28x28x128xf32>)
+// CHECK: return %[[Y11]]
+#bias = affine_map<(n, h, w, f) -> (f)>
+#id = affine_map<(n, h, w, f) -> (n, h, w, f)>
+func.func @stride2_phases(%x: tensor<1x57x57x128xf32>, %w: tensor<3x3x128x128xf32>, %b: tensor<128xf32>) -> tensor<1x28x28x128xf32> {
+  %e = tensor.empty() : tensor<1x28x28x128xf32>
+  %init = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<128xf32>) outs(%e : tensor<1x28x28x128xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      linalg.yield %in : f32
+  } -> tensor<1x28x28x128xf32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x, %w : tensor<1x57x57x128xf32>, tensor<3x3x128x128xf32>) outs(%init : tensor<1x28x28x128xf32>) -> tensor<1x28x28x128xf32>
+  return %r : tensor<1x28x28x128xf32>
+}
+
+// -----
+
+// Left as one convolution of stride 2: 16 input channels, too few for the
+// 2x2 phase to pay as Winograd (16 x 64 x 39 < 40 x 25 x 80).
+// CHECK-LABEL: func @stride2_few_channels
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.+}}strides = dense<2>{{.+}} ins(%{{.+}}, %{{.+}} : tensor<1x29x29x16xf32>, tensor<3x3x16x64xf32>)
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: tensor.extract_slice
+func.func @stride2_few_channels(%x: tensor<1x29x29x16xf32>, %w: tensor<3x3x16x64xf32>, %a: tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+         ins(%x, %w : tensor<1x29x29x16xf32>, tensor<3x3x16x64xf32>) outs(%a : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  return %r : tensor<1x14x14x64xf32>
+}

@@ -198,6 +198,39 @@ winograd_f4_rem = [
 ]
 harness.check("conv_winograd_f4_rem", winograd_f4_rem, x_winograd_f4_rem, expected=3)
 
+# 3x3 convolutions of stride 2 run as four convolutions of stride 1, one per
+# phase of the input (cnn-winograd's splitPhases): the 2x2 phase as Winograd
+# F(4x4, 2x2) (28x28 and 27x27 outputs) or F(2x2, 2x2) (a 7x7 output), the
+# 2x1 and 1x2 phases direct or, with 256 filters, as F(4, 2), and the 1x1
+# phase, each accumulating into the phase before; with and without padding,
+# an odd input width (55: the last column is read by the even phases only),
+# bias or none, batch norm, an activation and a residual add after the last
+# phase. A stride-2 layer of 32 filters (one filter block) stays one
+# convolution.
+
+
+class StridedResidual(nn.Module):
+    def __init__(self, channels: int, filters: int):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, filters, 3, stride=2, padding=1)
+        self.down = nn.Conv2d(channels, filters, 1, stride=2)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x) + self.down(x))
+
+
+x_phases = harness.seeded_input((2, 128, 56, 55))
+phases = [
+    ("phases_s2_p1", nn.Conv2d(128, 128, 3, stride=2, padding=1)),
+    ("phases_s2_valid_relu", nn.Sequential(nn.Conv2d(128, 128, 3, stride=2), nn.ReLU())),
+    ("phases_s2_bn_relu_f256", nn.Sequential(nn.Conv2d(128, 256, 3, stride=2, padding=1, bias=False),
+                                             nn.BatchNorm2d(256), nn.ReLU())),
+    ("phases_s2_residual", StridedResidual(128, 128)),
+    ("phases_s2_7x7", nn.Sequential(nn.MaxPool2d(4), nn.Conv2d(128, 128, 3, stride=2, padding=1))),
+    ("phases_s2_f32_direct", nn.Sequential(nn.Conv2d(128, 32, 1), nn.Conv2d(32, 32, 3, stride=2))),
+]
+harness.check("conv_phases", phases, x_phases, expected=6)
+
 # Convolutions whose consecutive pixels are 4 KiB apart (1024 input
 # channels, or 512 at stride 2) with an output width of 7 or 14 get register
 # tiles of 7 pixels x 64 channels (hasWideConvTiles): blocks of 64 filters,
