@@ -446,14 +446,14 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
       so `cnn-hoist-weight-packing` moves it to load time.
     * The input transform `V = B_h^T d B_w` is vector code in an
       `scf.forall` over (group, sample, row of input blocks), where the
-      positions form two groups of P / 2: the first and the last half of
-      the rows of `B_h^T` (of `B_w^T` for a filter of one row), where
-      their count is even (one group otherwise, as for F(4, 2)). Per vector
-      of channels, a group reads the input values its rows use
-      (`vector.transfer_read`), adds them (with `vector.fma`s for
-      coefficients other than +-1), and writes its P / 2 positions
-      (`vector.transfer_write`) into its half of the row of
-      `V : [P, N, 1, blocks, C]`, whose blocks are numbered along rows.
+      positions, in the row-major order of (row of `B_h^T`, row of
+      `B_w^T`), form two groups of ceil(P / 2) (for F(2x2, 3x3) the first
+      and the last two rows of `B_h^T`). Per vector of channels, a group
+      reads the input values its rows use (`vector.transfer_read`), adds
+      them (with `vector.fma`s for coefficients other than +-1), and writes
+      its positions (`vector.transfer_write`) into its half of the row of
+      `V : [2 ceil(P / 2), N, 1, blocks, C]`, whose blocks are numbered
+      along rows (for an odd P, the last position is unused).
       With two threads, each thread then writes the half of `V` that it
       reads in the products.
     * The P products `M[p] = V[p] x U[p]` are 1x1 convolutions of one

@@ -673,22 +673,25 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                                              ArrayRef<bool>{true})
           .getResult();
     };
+    // The positions in two groups of ceil(P / 2), in B^T's row-major order
+    // (for F(2x2, 3x3) the first and the last two rows of B_h^T), each group
+    // in iterations of its own, outermost: with two threads each writes the
+    // half of V that it reads in the products below (whose loop runs over
+    // positions first). Split by rows of blocks instead, each thread wrote
+    // part of every position, and every line of V the other core had read
+    // since the arena last held it was fetched back to be written:
+    // ResNet-50's 14x14 input transforms took 110-200 us on two threads
+    // against 18-33 on one. Each group loads the input values its rows of
+    // B_h^T use and computes only its positions; with P odd (F(4, 2): 25)
+    // V has one position more, which the second group leaves unwritten and
+    // no product reads.
+    int64_t groups = 2;
+    int64_t groupPositions = llvm::divideCeil(positions, groups);
     Value v = bufferization::AllocTensorOp::create(
-        b, loc, RankedTensorType::get({positions, s.n, 1, th * tw, s.c}, f32),
+        b, loc,
+        RankedTensorType::get({groups * groupPositions, s.n, 1, th * tw, s.c},
+                              f32),
         ValueRange{});
-    // The positions in two groups of P / 2 (the first half of the rows of
-    // B_h^T, or of B_w^T for a filter of one row), each group in iterations
-    // of its own, outermost: with two threads each writes the half of V that
-    // it reads in the products below (whose loop runs over positions
-    // first). Split by rows of blocks instead, each thread wrote half of
-    // every position, and every line of V the other core had read since the
-    // arena last held it was fetched back to be written: ResNet-50's 14x14
-    // input transforms took 110-200 us on two threads against 18-33 on one.
-    // Each group loads the whole input block and computes only its
-    // positions.
-    bool halveRows = ah.alpha % 2 == 0;
-    int64_t groups = halveRows || aw.alpha % 2 == 0 ? 2 : 1;
-    int64_t groupPositions = positions / groups;
     v = rowLoop(
         b, loc, v, groups, s.n, 0, th,
         [&](OpBuilder &rb, Value group, Value n, Value row, Value out) {
@@ -707,16 +710,11 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
             if (i >= ah.firstPastInput(s.h))
               inRows.back() = lastOr(rb, loc, inRows.back(), s.h + ah.r - 2);
           }
-          // Group g's positions: rows [a0, a1) of B_h^T by columns [b0, b1)
-          // of B_w^T.
+          // Group g's positions: [first, last) of the P, position
+          // a alpha_w + bb from row a of B_h^T and row bb of B_w^T.
           auto transform = [&](OpBuilder &gb, int64_t g) {
-            int64_t a0 = 0, a1 = ah.alpha, b0 = 0, b1 = aw.alpha;
-            if (groups > 1 && halveRows)
-              std::tie(a0, a1) =
-                  std::pair(g * ah.alpha / 2, (g + 1) * ah.alpha / 2);
-            else if (groups > 1)
-              std::tie(b0, b1) =
-                  std::pair(g * aw.alpha / 2, (g + 1) * aw.alpha / 2);
+            int64_t first = g * groupPositions;
+            int64_t last = std::min(first + groupPositions, positions);
             return overBlocksAndChannels(
                 gb, loc, 0, tw, s.c, vectorWidth, rowOut,
                 [&](OpBuilder &cb, Value t, Value c, Value dest) {
@@ -730,12 +728,15 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                       x[i].push_back(
                           read(cb, input, {n, inRows[i], column, c}));
                   }
-                  for (int64_t a = a0; a < a1; ++a) {
+                  for (int64_t a = first / aw.alpha;
+                       a < ah.alpha && a * aw.alpha < last; ++a) {
                     SmallVector<Value> tRow =
                         combineColumns(cb, loc, ah.btRow(a), x);
-                    for (int64_t bb = b0; bb < b1; ++bb) {
+                    for (int64_t bb =
+                             std::max<int64_t>(first - a * aw.alpha, 0);
+                         bb < aw.alpha && a * aw.alpha + bb < last; ++bb) {
                       Value value = combine(cb, loc, aw.btRow(bb), tRow);
-                      int64_t position = a * aw.alpha + bb - g * groupPositions;
+                      int64_t position = a * aw.alpha + bb - first;
                       dest = write(
                           cb, value, dest,
                           {arith::ConstantIndexOp::create(cb, loc, position), t,
@@ -745,15 +746,11 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                   return dest;
                 });
           };
-          if (groups == 1) {
-            part.value = transform(rb, 0);
-            return part;
-          }
-          Value first =
+          Value isFirst =
               arith::CmpIOp::create(rb, loc, arith::CmpIPredicate::eq, group,
                                     arith::ConstantIndexOp::create(rb, loc, 0));
           part.value = scf::IfOp::create(
-                           rb, loc, first,
+                           rb, loc, isFirst,
                            [&](OpBuilder &tb, Location tloc) {
                              scf::YieldOp::create(tb, tloc, transform(tb, 0));
                            },

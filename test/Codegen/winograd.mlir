@@ -361,7 +361,8 @@ func.func @winograd_epilogue(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf3
 // columns 2i + a, 2j + b) with the taps of its phase (a strided slice of
 // the filter), accumulating into the one before: the 2x2 phase (even rows
 // and columns) as F(4x4, 2x2), 25 positions on 7x7 blocks of 4x4 of the
-// 28x28 output, from its bias; the 2x1 and 1x2 phases direct (128 channels:
+// 28x28 output, from its bias (the input transform's two groups write 13
+// and 12 of them into a V of 26); the 2x1 and 1x2 phases direct (128 channels:
 // too few multiply-adds saved for F(4, 2)'s traffic, 3 x 128 x 128 < 40 x
 // 5 x 256), and the 1x1 phase last.
 // CHECK-LABEL: func @stride2_phases
@@ -371,8 +372,17 @@ func.func @winograd_epilogue(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf3
 // CHECK-DAG: %[[W00:.+]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [2, 2, 128, 128] [2, 2, 1, 1]
 // CHECK-DAG: arith.constant dense<{{.+}}> : tensor<25x4xf32>
 // CHECK: tensor.expand_shape %[[W00]]
-// CHECK: bufferization.alloc_tensor() : tensor<25x1x1x49x128xf32>
-// CHECK: vector.transfer_read %[[X00]]
+// CHECK: bufferization.alloc_tensor() : tensor<26x1x1x49x128xf32>
+// CHECK: scf.forall ({{.+}}) in (2, 7)
+// CHECK:   scf.if
+// CHECK:     vector.transfer_read %[[X00]]
+// CHECK-COUNT-13: vector.transfer_write {{.+}} : vector<16xf32>, tensor<13x7x128xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   } else {
+// CHECK:     vector.transfer_read %[[X00]]
+// CHECK-COUNT-12: vector.transfer_write {{.+}} : vector<16xf32>, tensor<13x7x128xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK:   tensor.parallel_insert_slice
 // CHECK: scf.forall ({{.+}}) in (25, 4)
 // CHECK: %[[Y00:.+]] = scf.forall ({{.+}}) in (7)
 // CHECK: vector.transfer_read %[[B]]
