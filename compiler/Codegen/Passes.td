@@ -401,8 +401,10 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     as P (blocks + `vector-width`) per input channel and filter: the
     products' multiply-adds plus reading the P C F floats of transformed
     filter from memory, which takes about as long as `vector-width`
-    multiply-adds per float. So a batch-1 14x14 layer takes F(2x2, 3x3)
-    and the same layer over a batch of 8 F(4x4, 3x3). F(2, r) along an
+    multiply-adds per float (`filter-float-cost`: half as many on a core
+    of half the FMA rate, as cnnc sets it for AMD Zen 4). So on a Xeon a
+    batch-1 14x14 layer takes F(2x2, 3x3) and the same layer over a batch
+    of 8 F(4x4, 3x3); on Zen 4 both take F(4x4, 3x3). F(2, r) along an
     axis of 5 or 7 taps, F(4, 2) or F(2, 2) along an axis of 2 (as for 3);
     F(1, 1) along an axis of one. A 3x3 filter becomes
     F(4x4, 3x3), 36 multiply-adds per 4x4 output block, input channel and
@@ -493,6 +495,10 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
            /*default=*/"67108864",
            "largest transformed input or output (bytes) of a rewritten "
            "convolution">,
+    Option<"filterFloatCost", "filter-float-cost", "int64_t",
+           /*default=*/"0",
+           "multiply-adds that reading one float of transformed filter "
+           "from memory costs, in the plans' cost (0: vector-width)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

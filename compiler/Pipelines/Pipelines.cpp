@@ -40,10 +40,11 @@ const char *const kToLinalg =
 /// the tile, which bufferize in place; cnn-forward-tile-writes keeps a tile's
 /// initial value and sums in registers), everything else plain loops; producers
 /// of padded tensors compute into the padded tensor. @W is the target's vector
-/// width. It ends before lowerModule makes the returned tensors distinct:
-/// eliminate-empty-tensors would undo those copies.
+/// width, @F the multiply-adds reading a float of Winograd's transformed
+/// filter costs there. It ends before lowerModule makes the returned tensors
+/// distinct: eliminate-empty-tensors would undo those copies.
 const char *const kTileAndVectorize =
-    "func.func(cnn-winograd{vector-width=@W}),"
+    "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F}),"
     "func.func(cnn-fuse-row-bands),"
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
@@ -83,11 +84,16 @@ const char *const kBufferizeToLlvm =
 static std::string tileAndVectorizePipeline(const CpuTarget &target) {
   std::string pipeline = kTileAndVectorize;
   if (!target.winograd) {
-    StringRef winograd = "func.func(cnn-winograd{vector-width=@W}),";
+    StringRef winograd =
+        "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F}),";
     pipeline.erase(pipeline.find(winograd), winograd.size());
   }
   for (size_t at; (at = pipeline.find("@W")) != std::string::npos;)
     pipeline.replace(at, 2, std::to_string(target.vectorWidth));
+  int64_t filterFloatCost =
+      target.halfRateAvx512 ? target.vectorWidth / 2 : target.vectorWidth;
+  if (size_t at = pipeline.find("@F"); at != std::string::npos)
+    pipeline.replace(at, 2, std::to_string(filterFloatCost));
   if (!target.hoistWeightPacking) {
     StringRef hoist = "cnn-hoist-weight-packing,";
     pipeline.erase(pipeline.find(hoist), hoist.size());

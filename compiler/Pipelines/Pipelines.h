@@ -36,6 +36,11 @@ struct CpuTarget {
   /// reading the weights once per sample costs relatively more there, so
   /// perSampleBatch asks more of a model before it splits the batch.
   bool xeonAvx512 = false;
+  /// The target does half the vector multiply-adds per cycle of a core with
+  /// two full-width FMA pipes (TargetCpu::halfRateAvx512, AMD Zen 4):
+  /// cnn-winograd then counts reading a float of transformed filter as
+  /// half a vector of multiply-adds, and takes larger blocks.
+  bool halfRateAvx512 = false;
 };
 
 /// Runs the CPU pipeline on `module` (at the cnn phase) up to `to`, with

@@ -1100,6 +1100,8 @@ TargetCpu mlir::cnn::describeTargetCpu(StringRef cpu) {
                           "icelake-server", "sapphirerapids", "emeraldrapids",
                           "graniterapids", "graniterapids-d", "diamondrapids"},
                          machine->getTargetCPU());
+  result.halfRateAvx512 =
+      result.vectorWidth == 16 && machine->getTargetCPU() == "znver4";
   return result;
 }
 

@@ -87,6 +87,11 @@ struct TargetCpu {
   /// cnnc tunes when a batch runs one sample at a time by it
   /// (PerSample.cpp).
   bool xeonAvx512 = false;
+  /// An AMD Zen 4 core: AVX-512 on 256-bit units, one 512-bit FMA per
+  /// cycle, half a Xeon's multiply-adds per cycle, while it streams memory
+  /// as fast. cnnc weighs reading Winograd's transformed filters against
+  /// multiply-adds by it (cnn-winograd's filter-float-cost).
+  bool halfRateAvx512 = false;
 };
 
 /// Describes `cpu` ("" or "host": this machine), from one LLVM target

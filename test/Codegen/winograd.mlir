@@ -1,5 +1,6 @@
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16}),canonicalize,cse)" --split-input-file | FileCheck %s
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16 max-transform-bytes=4096}))" --split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16 filter-float-cost=8}))" --split-input-file | FileCheck %s --check-prefix=HALF
 
 // A 3x3 convolution of 64 to 64 channels with an 8x8 output and a bias
 // becomes Winograd F(2x2, 3x3) on 4x4 blocks of 2x2 output pixels: the
@@ -205,6 +206,14 @@ func.func @f4_remainder(%x: tensor<1x32x31x64xf32>, %w: tensor<3x3x64x64xf32>, %
 // positions and 7x7 blocks (16 x (49 + 16) = 1040, against 36 x (16 + 16) =
 // 1152 for F(4x4, 3x3)). At batch 4, F(4x4, 3x3) (36 x (64 + 16) = 2880,
 // against 16 x (196 + 16) = 3392).
+// With a float of U costing 8 multiply-adds (filter-float-cost=8, a core of
+// half the FMA rate), batch 1 takes F(4x4, 3x3) too: 36 x (16 + 8) = 864
+// against 16 x (49 + 8) = 912.
+// HALF-LABEL: func @block_size_by_batch
+// HALF: linalg.generic {{.+}} outs(%{{.+}} : tensor<36x2x1x1x64x32xf32>)
+// HALF: bufferization.alloc_tensor() : tensor<36x1x1x16x64xf32>
+// HALF: linalg.generic {{.+}} outs(%{{.+}} : tensor<36x2x1x1x64x32xf32>)
+// HALF: bufferization.alloc_tensor() : tensor<36x4x1x16x64xf32>
 // CHECK-LABEL: func @block_size_by_batch
 // CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<16x2x1x1x64x32xf32>)
 // CHECK: bufferization.alloc_tensor() : tensor<16x1x1x49x64xf32>

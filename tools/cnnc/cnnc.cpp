@@ -301,6 +301,7 @@ CpuTarget cpuTarget(StringRef cpu, bool train = false) {
   target.hoistWeightPacking = !train;
   target.winograd = winogradOpt;
   target.xeonAvx512 = described.xeonAvx512;
+  target.halfRateAvx512 = described.halfRateAvx512;
   return target;
 }
 
