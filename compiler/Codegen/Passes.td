@@ -404,7 +404,11 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
     multiply-adds per float (`filter-float-cost`: half as many on a core
     of half the FMA rate, as cnnc sets it for AMD Zen 4). So on a Xeon a
     batch-1 14x14 layer takes F(2x2, 3x3) and the same layer over a batch
-    of 8 F(4x4, 3x3); on Zen 4 both take F(4x4, 3x3). F(2, r) along an
+    of 8 F(4x4, 3x3); on Zen 4 both take F(4x4, 3x3). With `large-blocks`
+    (which cnnc sets for Zen 4 too), an axis of 3 taps and at least 96
+    outputs may also take F(6, 3): 64 multiply-adds per 6x6 block, 1.78
+    per output where F(4x4, 3x3) takes 2.25 (the points 0, +-1, +-1/2, +-2
+    and infinity; NNPACK computes 3x3 layers in f32 so too). F(2, r) along an
     axis of 5 or 7 taps, F(4, 2) or F(2, 2) along an axis of 2 (as for 3);
     F(1, 1) along an axis of one. A 3x3 filter becomes
     F(4x4, 3x3), 36 multiply-adds per 4x4 output block, input channel and
@@ -495,6 +499,9 @@ def WinogradPass : Pass<"cnn-winograd", "::mlir::func::FuncOp"> {
            /*default=*/"67108864",
            "largest transformed input or output (bytes) of a rewritten "
            "convolution">,
+    Option<"largeBlocks", "large-blocks", "bool", /*default=*/"false",
+           "also consider F(6, 3) along axes of 3 taps with at least 96 "
+           "outputs">,
     Option<"filterFloatCost", "filter-float-cost", "int64_t",
            /*default=*/"0",
            "multiply-adds that reading one float of transformed filter "

@@ -63,6 +63,15 @@ namespace {
 /// divided and its row of B^T multiplied by |prod_{l != j} (a_j - a_l)|,
 /// which for F(2, 3) gives Lavin and Gray's matrices (B^T of 0 and +-1, G
 /// of halves), up to the sign of the last position.
+/// The least output size along an axis for F(6, 3) (large-blocks): F(6x6,
+/// 3x3) takes 64 multiply-adds per 6x6 block where F(4x4, 3x3) takes 36 per
+/// 4x4 (1.78 against 2.25 per output), but its transforms handle 64
+/// positions per block. On a Zen 4 core VGG-16's 224x224 and 112x112
+/// layers ran faster so (below); with F(6x6, 3x3) from 24 outputs up,
+/// ResNet-50's 56x56 layers ran slower (the model 1.007-1.012 of its time,
+/// paired, one thread) and ResNet-18's the same (0.998-1.001).
+constexpr int64_t kMinLargeBlockOutputs = 96;
+
 struct Axis {
   int64_t m = 1, r = 1, alpha = 1;
   SmallVector<double> at{1.0}, g{1.0}, bt{1.0};
@@ -86,12 +95,16 @@ struct Axis {
   /// The outputs per block an axis of `taps` taps and `outputs` outputs may
   /// take, larger first: F(4, 3) with at least 12 outputs (a product of 4x4
   /// blocks of an 8x8 output would be 2 pixels long) and F(2, 3) for 3
-  /// taps, likewise F(4, 2) and F(2, 2) for 2 (the phases of a stride-2
+  /// taps, and F(6, 3) first with at least 96 outputs where `largeBlocks`;
+  /// likewise F(4, 2) and F(2, 2) for 2 (the phases of a stride-2
   /// convolution, see splitPhases); F(2, r) for 5 or 7; F(1, 1) for 1; none
   /// otherwise.
-  static SmallVector<int64_t, 2> blockSizes(int64_t taps, int64_t outputs) {
+  static SmallVector<int64_t, 3> blockSizes(int64_t taps, int64_t outputs,
+                                            bool largeBlocks) {
     if (taps == 1)
       return {1};
+    if (taps == 3 && largeBlocks && outputs >= kMinLargeBlockOutputs)
+      return {6, 4, 2};
     if (taps == 3 && outputs >= 12)
       return {4, 2};
     if (taps == 2 && outputs >= 12)
@@ -529,8 +542,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     int64_t taps[2] = {filter.getDimSize(0), filter.getDimSize(1)};
     std::optional<Plan> best;
     int64_t bestCost = 0;
-    for (int64_t mh : Axis::blockSizes(taps[0], shape.h)) {
-      for (int64_t mw : Axis::blockSizes(taps[1], shape.w)) {
+    for (int64_t mh : Axis::blockSizes(taps[0], shape.h, largeBlocks)) {
+      for (int64_t mw : Axis::blockSizes(taps[1], shape.w, largeBlocks)) {
         Plan candidate{Axis::forTaps(taps[0], mh), Axis::forTaps(taps[1], mw),
                        shape};
         int64_t cost =

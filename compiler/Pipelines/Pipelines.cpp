@@ -41,10 +41,12 @@ const char *const kToLinalg =
 /// initial value and sums in registers), everything else plain loops; producers
 /// of padded tensors compute into the padded tensor. @W is the target's vector
 /// width, @F the multiply-adds reading a float of Winograd's transformed
-/// filter costs there. It ends before lowerModule makes the returned tensors
-/// distinct: eliminate-empty-tensors would undo those copies.
+/// filter costs there, @L whether Winograd may take F(6x6, 3x3). It ends before
+/// lowerModule makes the returned tensors distinct: eliminate-empty-tensors
+/// would undo those copies.
 const char *const kTileAndVectorize =
-    "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F}),"
+    "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F "
+    "large-blocks=@L}),"
     "func.func(cnn-fuse-row-bands),"
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
@@ -84,8 +86,8 @@ const char *const kBufferizeToLlvm =
 static std::string tileAndVectorizePipeline(const CpuTarget &target) {
   std::string pipeline = kTileAndVectorize;
   if (!target.winograd) {
-    StringRef winograd =
-        "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F}),";
+    StringRef winograd = "func.func(cnn-winograd{vector-width=@W "
+                         "filter-float-cost=@F large-blocks=@L}),";
     pipeline.erase(pipeline.find(winograd), winograd.size());
   }
   for (size_t at; (at = pipeline.find("@W")) != std::string::npos;)
@@ -94,6 +96,8 @@ static std::string tileAndVectorizePipeline(const CpuTarget &target) {
       target.halfRateAvx512 ? target.vectorWidth / 2 : target.vectorWidth;
   if (size_t at = pipeline.find("@F"); at != std::string::npos)
     pipeline.replace(at, 2, std::to_string(filterFloatCost));
+  if (size_t at = pipeline.find("@L"); at != std::string::npos)
+    pipeline.replace(at, 2, target.halfRateAvx512 ? "true" : "false");
   if (!target.hoistWeightPacking) {
     StringRef hoist = "cnn-hoist-weight-packing,";
     pipeline.erase(pipeline.find(hoist), hoist.size());

@@ -39,7 +39,8 @@ struct CpuTarget {
   /// The target does half the vector multiply-adds per cycle of a core with
   /// two full-width FMA pipes (TargetCpu::halfRateAvx512, AMD Zen 4):
   /// cnn-winograd then counts reading a float of transformed filter as
-  /// half a vector of multiply-adds, and takes larger blocks.
+  /// half a vector of multiply-adds, and may take F(6x6, 3x3) on large
+  /// layers (large-blocks).
   bool halfRateAvx512 = false;
 };
 

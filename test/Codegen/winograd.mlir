@@ -1,6 +1,7 @@
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16}),canonicalize,cse)" --split-input-file | FileCheck %s
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16 max-transform-bytes=4096}))" --split-input-file | FileCheck %s --check-prefix=SMALL
 // RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16 filter-float-cost=8}))" --split-input-file | FileCheck %s --check-prefix=HALF
+// RUN: cnn-opt %s --pass-pipeline="builtin.module(func.func(cnn-winograd{vector-width=16 large-blocks=true}))" --split-input-file | FileCheck %s --check-prefix=LARGE
 
 // A 3x3 convolution of 64 to 64 channels with an 8x8 output and a bias
 // becomes Winograd F(2x2, 3x3) on 4x4 blocks of 2x2 output pixels: the
@@ -431,4 +432,22 @@ func.func @stride2_few_channels(%x: tensor<1x29x29x16xf32>, %w: tensor<3x3x16x64
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
          ins(%x, %w : tensor<1x29x29x16xf32>, tensor<3x3x16x64xf32>) outs(%a : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
   return %r : tensor<1x14x14x64xf32>
+}
+
+// -----
+
+// A 96x96 output: F(4x4, 3x3) (24x24 blocks, 36 positions), or with
+// large-blocks F(6x6, 3x3) (16x16 blocks of 6x6 from 8x8 input blocks, 64
+// positions: 64 x (256 + 16) against 36 x (576 + 16)).
+// CHECK-LABEL: func @large_output
+// CHECK: bufferization.alloc_tensor() : tensor<36x1x1x576x64xf32>
+// LARGE-LABEL: func @large_output
+// LARGE: arith.constant dense<{{.+}}> : tensor<64x9xf32>
+// LARGE: bufferization.alloc_tensor() : tensor<64x1x1x256x64xf32>
+// LARGE: scf.forall ({{.+}}) in (2, 1, 16)
+// LARGE: scf.forall ({{.+}}) in (64, 2)
+func.func @large_output(%x: tensor<1x98x98x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<1x96x96x64xf32>) -> tensor<1x96x96x64xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%x, %w : tensor<1x98x98x64xf32>, tensor<3x3x64x64xf32>) outs(%a : tensor<1x96x96x64xf32>) -> tensor<1x96x96x64xf32>
+  return %r : tensor<1x96x96x64xf32>
 }

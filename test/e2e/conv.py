@@ -198,6 +198,20 @@ winograd_f4_rem = [
 ]
 harness.check("conv_winograd_f4_rem", winograd_f4_rem, x_winograd_f4_rem, expected=3)
 
+# F(6x6, 3x3) for 3x3 layers of at least 96 outputs along an axis, which
+# cnnc takes for AMD Zen 4 (--cpu=znver4 here, so that every AVX-512 host
+# runs it; others run the host's plan): 100x98 outputs, 17x17 blocks of 6x6,
+# the last of each row and column computing 4 and 2 of its 6.
+avx512 = "avx512f" in open("/proc/cpuinfo").read()
+x_winograd_f6 = harness.seeded_input((1, 64, 100, 98))
+winograd_f6 = [
+    ("winograd_f6x6_p1", nn.Conv2d(64, 64, 3, padding=1)),
+    ("winograd_f6x6_relu_chain", nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
+                                               nn.Conv2d(64, 64, 3, padding=1))),
+]
+harness.check("conv_winograd_f6", winograd_f6, x_winograd_f6, expected=2,
+              options=["--cpu=znver4"] if avx512 else [])
+
 # 3x3 convolutions of stride 2 run as four convolutions of stride 1, one per
 # phase of the input (cnn-winograd's splitPhases): the 2x2 phase as Winograd
 # F(4x4, 2x2) (28x28 and 27x27 outputs) or F(2x2, 2x2) (a 7x7 output), the
