@@ -21,8 +21,10 @@
 // The products run as 1x1 convolutions of one filter block each, in one
 // scf.forall over (p, filter block), so they use the convolution kernels
 // (register tiles, threads) of the other layers. The input and output
-// transforms are vector code in parallel loops over rows of blocks; the
-// output transform also applies the layer's activation or residual add.
+// transforms are vector code in parallel loops, the input transform's over
+// (group of positions, sample, row of blocks), the output transform's over
+// (sample, row of blocks); the output transform also applies the layer's
+// activation or residual add.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,6 +51,16 @@ using namespace mlir;
 
 namespace {
 
+/// The least output size along an axis for F(6, 3) (large-blocks): F(6x6,
+/// 3x3) takes 64 multiply-adds per 6x6 block where F(4x4, 3x3) takes 36 per
+/// 4x4 (1.78 against 2.25 per output), but its transforms handle 64
+/// positions per block. On a Zen 4 core VGG-16's 224x224 and 112x112
+/// layers ran faster so (docs/cpu-codegen.md); with F(6x6, 3x3) from 24
+/// outputs up,
+/// ResNet-50's 56x56 layers ran slower (the model 1.007-1.012 of its time,
+/// paired, one thread) and ResNet-18's the same (0.998-1.001).
+constexpr int64_t kMinLargeBlockOutputs = 96;
+
 /// Winograd's F(m, r) along one axis of the filter: `m` outputs of an
 /// `r`-tap correlation from `alpha = m + r - 1` inputs, as
 ///   y = A^T [(G g) . (B^T d)]
@@ -63,14 +75,6 @@ namespace {
 /// divided and its row of B^T multiplied by |prod_{l != j} (a_j - a_l)|,
 /// which for F(2, 3) gives Lavin and Gray's matrices (B^T of 0 and +-1, G
 /// of halves), up to the sign of the last position.
-/// The least output size along an axis for F(6, 3) (large-blocks): F(6x6,
-/// 3x3) takes 64 multiply-adds per 6x6 block where F(4x4, 3x3) takes 36 per
-/// 4x4 (1.78 against 2.25 per output), but its transforms handle 64
-/// positions per block. On a Zen 4 core VGG-16's 224x224 and 112x112
-/// layers ran faster so (below); with F(6x6, 3x3) from 24 outputs up,
-/// ResNet-50's 56x56 layers ran slower (the model 1.007-1.012 of its time,
-/// paired, one thread) and ResNet-18's the same (0.998-1.001).
-constexpr int64_t kMinLargeBlockOutputs = 96;
 
 struct Axis {
   int64_t m = 1, r = 1, alpha = 1;
@@ -506,8 +510,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
   /// Blocks of output channels: the filter blocks of cnn-block-weights.
   int64_t filterBlock() const { return 2 * vectorWidth; }
 
-  /// The plan for a static convolution of stride and dilation 1 with 1, 3,
-  /// 5 or 7 taps along each axis (not 1x1), input channels in whole
+  /// The plan for a static convolution of stride and dilation 1 with 1, 2,
+  /// 3, 5 or 7 taps along each axis (not 1x1), input channels in whole
   /// vectors, output channels in whole filter blocks (at least two: a
   /// single block's convolution is small), enough channels in and out that
   /// the multiply-adds saved outweigh the transforms' memory traffic, and
@@ -699,7 +703,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // since the arena last held it was fetched back to be written:
     // ResNet-50's 14x14 input transforms took 110-200 us on two threads
     // against 18-33 on one. Each group loads the input values its rows of
-    // B_h^T use and computes only its positions; with P odd (F(4, 2): 25)
+    // B_h^T use and computes only its positions; with P odd (F(4x4, 2x2):
+    // 25)
     // V has one position more, which the second group leaves unwritten and
     // no product reads.
     int64_t groups = 2;

@@ -32,21 +32,26 @@ const char *const kToLinalg =
     "func.func(cnn-propagate-transposes,cnn-fuse-elementwise),"
     "canonicalize,cse";
 
-/// linalg on tensors -> LLVM dialect, first part (on tensors): convolutions
-/// of stride 1 as Winograd products where that pays, filters blocked,
+/// Convolutions of stride 1 (and 3x3 ones of stride 2) as Winograd products
+/// where that pays: the first pass of kTileAndVectorize where the target
+/// takes Winograd (CpuTarget::winograd). @W is the target's vector width,
+/// @F the multiply-adds reading a float of the transformed filter costs
+/// there, @L whether it may take F(6x6, 3x3).
+const char *const kWinograd =
+    "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F "
+    "large-blocks=@L}),";
+
+/// linalg on tensors -> LLVM dialect, first part (on tensors), after
+/// kWinograd: filters blocked,
 /// weight-only work moved to load time, register tiles vectorized (accumulators
 /// hoisted out of the reduction loops; fold-tensor-subset-ops then turns the
 /// transfers of a two-row tile's rows, slices of the tile, into transfers of
 /// the tile, which bufferize in place; cnn-forward-tile-writes keeps a tile's
 /// initial value and sums in registers), everything else plain loops; producers
 /// of padded tensors compute into the padded tensor. @W is the target's vector
-/// width, @F the multiply-adds reading a float of Winograd's transformed
-/// filter costs there, @L whether Winograd may take F(6x6, 3x3). It ends before
-/// lowerModule makes the returned tensors distinct: eliminate-empty-tensors
-/// would undo those copies.
+/// width. It ends before lowerModule makes the returned tensors distinct:
+/// eliminate-empty-tensors would undo those copies.
 const char *const kTileAndVectorize =
-    "func.func(cnn-winograd{vector-width=@W filter-float-cost=@F "
-    "large-blocks=@L}),"
     "func.func(cnn-fuse-row-bands),"
     "func.func(cnn-block-weights{vector-width=@W}),"
     "cnn-hoist-weight-packing,"
@@ -85,11 +90,8 @@ const char *const kBufferizeToLlvm =
 /// kTileAndVectorize for `target`.
 static std::string tileAndVectorizePipeline(const CpuTarget &target) {
   std::string pipeline = kTileAndVectorize;
-  if (!target.winograd) {
-    StringRef winograd = "func.func(cnn-winograd{vector-width=@W "
-                         "filter-float-cost=@F large-blocks=@L}),";
-    pipeline.erase(pipeline.find(winograd), winograd.size());
-  }
+  if (target.winograd)
+    pipeline = kWinograd + pipeline;
   for (size_t at; (at = pipeline.find("@W")) != std::string::npos;)
     pipeline.replace(at, 2, std::to_string(target.vectorWidth));
   int64_t filterFloatCost =

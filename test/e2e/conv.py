@@ -143,8 +143,9 @@ winograd = [
     ("winograd_c48_after_1x1", nn.Sequential(nn.Conv2d(64, 48, 1), nn.ReLU(),
                                              nn.Conv2d(48, 64, 3, padding=1))),
     ("winograd_c24_direct", nn.Sequential(nn.Conv2d(64, 24, 1), nn.Conv2d(24, 64, 3, padding=1))),
+    ("winograd_2x2", nn.Conv2d(64, 128, 2)),
 ]
-harness.check("conv_winograd", winograd, x_winograd, expected=8)
+harness.check("conv_winograd", winograd, x_winograd, expected=9)
 
 # Odd output sizes: the last block of each odd row or column of blocks
 # computes one output pixel of two (9x7, 7x5, 5x3 and 3x1 outputs here).
@@ -199,10 +200,15 @@ winograd_f4_rem = [
 harness.check("conv_winograd_f4_rem", winograd_f4_rem, x_winograd_f4_rem, expected=3)
 
 # F(6x6, 3x3) for 3x3 layers of at least 96 outputs along an axis, which
-# cnnc takes for AMD Zen 4 (--cpu=znver4 here, so that every AVX-512 host
-# runs it; others run the host's plan): 100x98 outputs, 17x17 blocks of 6x6,
-# the last of each row and column computing 4 and 2 of its 6.
-avx512 = "avx512f" in open("/proc/cpuinfo").read()
+# cnnc takes for AMD Zen 4 (--cpu=znver4 here, on every host that has Zen
+# 4's AVX-512 extensions; others run the host's plan): 100x98 outputs,
+# 17x17 blocks of 6x6, the last of each row and column computing 4 and 2 of
+# its 6.
+with open("/proc/cpuinfo") as cpuinfo:
+    flags = set(next((line for line in cpuinfo if line.startswith("flags")), "").split())
+zen4_isa = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512ifma",
+            "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
+            "avx512_vpopcntdq", "avx512_bf16", "gfni", "vaes", "vpclmulqdq"}
 x_winograd_f6 = harness.seeded_input((1, 64, 100, 98))
 winograd_f6 = [
     ("winograd_f6x6_p1", nn.Conv2d(64, 64, 3, padding=1)),
@@ -210,7 +216,7 @@ winograd_f6 = [
                                                nn.Conv2d(64, 64, 3, padding=1))),
 ]
 harness.check("conv_winograd_f6", winograd_f6, x_winograd_f6, expected=2,
-              options=["--cpu=znver4"] if avx512 else [])
+              options=["--cpu=znver4"] if zen4_isa <= flags else [])
 
 # 3x3 convolutions of stride 2 run as four convolutions of stride 1, one per
 # phase of the input (cnn-winograd's splitPhases): the 2x2 phase as Winograd
@@ -219,8 +225,9 @@ harness.check("conv_winograd_f6", winograd_f6, x_winograd_f6, expected=2,
 # phase, each accumulating into the phase before; with and without padding,
 # an odd input width (55: the last column is read by the even phases only),
 # bias or none, batch norm, an activation and a residual add after the last
-# phase. A stride-2 layer of 32 filters (one filter block) stays one
-# convolution.
+# phase. A stride-2 layer of 32 filters stays one convolution (one filter
+# block with AVX-512; with AVX2's blocks of 16 its 2x2 phase saves too few
+# multiply-adds for the transforms' traffic).
 
 
 class StridedResidual(nn.Module):
