@@ -532,13 +532,14 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // floats of U into every block, and reading a float of U from memory
     // takes about as long as vectorWidth multiply-adds do (a core does two
     // vectors of them per cycle, and streamed about 20 GB/s, 5 Gfloat/s,
-    // against 75 G multiply-adds/s), on a Xeon: `filterFloatCost`, where
-    // set, replaces it (an AMD Zen 4 core does one vector per cycle, and
-    // there F(4x4, 3x3) ran faster on the 14x14 layers at batch 1:
-    // ResNet-50 0.980, ResNet-18 0.962-0.965, GoogLeNet 0.962-0.966 of the
-    // time with F(2x2, 3x3), paired, one thread). Where few blocks share U, the
-    // larger F(4x4, 3x3) (P = 36, against 16) costs more than the multiply-adds
-    // it saves: at batch 1, the 14x14 layers of ResNet-18, ResNet-50 and
+    // against 75 G multiply-adds/s), on a Xeon. `filterFloatCost`, where
+    // set, replaces vectorWidth there: an AMD Zen 4 core does one vector
+    // per cycle, and cnnc sets half (there F(4x4, 3x3) ran faster on the
+    // 14x14 layers at batch 1: ResNet-50 0.980, ResNet-18 0.962-0.965,
+    // GoogLeNet 0.962-0.966 of the time with F(2x2, 3x3), paired, one
+    // thread). On a Xeon, where few blocks share U, the larger F(4x4, 3x3)
+    // (P = 36, against 16) costs more than the multiply-adds it saves: at
+    // batch 1, the 14x14 layers of ResNet-18, ResNet-50 and
     // GoogLeNet ran faster as F(2x2, 3x3), while a batch of 8 (ResNet-18
     // and ResNet-50 run theirs whole) ran faster as F(4x4, 3x3). Of equal
     // costs, the first (the larger blocks: fewer multiply-adds) is kept.
@@ -703,10 +704,9 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     // since the arena last held it was fetched back to be written:
     // ResNet-50's 14x14 input transforms took 110-200 us on two threads
     // against 18-33 on one. Each group loads the input values its rows of
-    // B_h^T use and computes only its positions; with P odd (F(4x4, 2x2):
-    // 25)
-    // V has one position more, which the second group leaves unwritten and
-    // no product reads.
+    // B_h^T use and computes only its positions. With P odd (F(4x4, 2x2)'s
+    // 25), V has one position more, which the second group leaves unwritten
+    // and no product reads.
     int64_t groups = 2;
     int64_t groupPositions = llvm::divideCeil(positions, groups);
     Value v = bufferization::AllocTensorOp::create(
