@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -151,13 +152,9 @@ struct DecomposePad final : OpRewritePattern<tensor::PadOp> {
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
     rewriter.setInsertionPointToStart(body);
-    auto constant = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(rewriter, loc, v);
-    };
-    Value row = arith::AddIOp::create(rewriter, loc, body->getArgument(1),
-                                      constant(top));
-    Value column = arith::MulIOp::create(rewriter, loc, body->getArgument(2),
-                                         constant(width + inner[2]));
+    Value row = cnn::affineIndex(rewriter, loc, body->getArgument(1), 1, top);
+    Value column = cnn::affineIndex(rewriter, loc, body->getArgument(2),
+                                    width + inner[2], 0);
     SmallVector<OpFoldResult> offsets = {body->getArgument(0), row, column,
                                          rewriter.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes =

@@ -2,6 +2,7 @@
 
 #include "compiler/Codegen/Utils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -167,4 +168,16 @@ bool mlir::cnn::hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width) {
 
 bool mlir::cnn::hasVectorAndHalfLanes(int64_t channels, int64_t width) {
   return width >= 16 && 2 * channels == 3 * width;
+}
+
+Value mlir::cnn::affineIndex(OpBuilder &b, Location loc, Value index,
+                             int64_t scale, int64_t offset) {
+  Value v = index;
+  if (scale != 1)
+    v = arith::MulIOp::create(b, loc, v,
+                              arith::ConstantIndexOp::create(b, loc, scale));
+  if (offset != 0)
+    v = arith::AddIOp::create(b, loc, v,
+                              arith::ConstantIndexOp::create(b, loc, offset));
+  return v;
 }

@@ -84,6 +84,11 @@ bool hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width);
 /// blocks of half a vector (cnn-block-weights).
 bool hasVectorAndHalfLanes(int64_t channels, int64_t width);
 
+/// `scale * index + offset` as arith ops on indices, without a multiply by
+/// 1 or an add of 0.
+Value affineIndex(OpBuilder &b, Location loc, Value index, int64_t scale,
+                  int64_t offset);
+
 } // namespace mlir::cnn
 
 #endif // CNN_CODEGEN_UTILS_H

@@ -269,19 +269,6 @@ Value overBlocksAndChannels(
       .results.front();
 }
 
-/// `scale * index + offset`.
-Value affineIndex(OpBuilder &b, Location loc, Value index, int64_t scale,
-                  int64_t offset) {
-  Value v = index;
-  if (scale != 1)
-    v = arith::MulIOp::create(b, loc, v,
-                              arith::ConstantIndexOp::create(b, loc, scale));
-  if (offset != 0)
-    v = arith::AddIOp::create(b, loc, v,
-                              arith::ConstantIndexOp::create(b, loc, offset));
-  return v;
-}
-
 /// `index`, or `last` where `index` is past it.
 Value lastOr(OpBuilder &b, Location loc, Value index, int64_t last) {
   return arith::MinSIOp::create(b, loc, index,
@@ -318,7 +305,7 @@ Value rowLoop(
                     ? ivs[0]
                     : arith::ConstantIndexOp::create(b, loc, 0).getResult();
   RowPart part = body(b, group, ivs[ivs.size() - 2],
-                      affineIndex(b, loc, ivs.back(), 1, firstRow),
+                      cnn::affineIndex(b, loc, ivs.back(), 1, firstRow),
                       forall.getRegionIterArgs()[0]);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, part.value,
@@ -718,8 +705,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
         b, loc, v, groups, s.n, 0, th,
         [&](OpBuilder &rb, Value group, Value n, Value row, Value out) {
           RowPart part{{},
-                       {affineIndex(rb, loc, group, groupPositions, 0), n, zero,
-                        affineIndex(rb, loc, row, tw, 0), zero},
+                       {cnn::affineIndex(rb, loc, group, groupPositions, 0), n,
+                        zero, cnn::affineIndex(rb, loc, row, tw, 0), zero},
                        indices({groupPositions, 1, 1, tw, s.c}),
                        SmallVector<OpFoldResult>(5, one)};
           Value rowOut = tensor::ExtractSliceOp::create(
@@ -728,7 +715,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
           // Input rows m row .. m row + alpha - 1.
           SmallVector<Value> inRows;
           for (int64_t i = 0; i < ah.alpha; ++i) {
-            inRows.push_back(affineIndex(rb, loc, row, ah.m, i));
+            inRows.push_back(cnn::affineIndex(rb, loc, row, ah.m, i));
             if (i >= ah.firstPastInput(s.h))
               inRows.back() = lastOr(rb, loc, inRows.back(), s.h + ah.r - 2);
           }
@@ -743,7 +730,7 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                   // x[i][j], then t = B_h^T x (per column), then V = t B_w.
                   SmallVector<SmallVector<Value>> x(ah.alpha);
                   for (int64_t j = 0; j < aw.alpha; ++j) {
-                    Value column = affineIndex(cb, loc, t, aw.m, j);
+                    Value column = cnn::affineIndex(cb, loc, t, aw.m, j);
                     if (j >= aw.firstPastInput(s.w))
                       column = lastOr(cb, loc, column, s.w + aw.r - 2);
                     for (int64_t i = 0; i < ah.alpha; ++i)
@@ -847,8 +834,8 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
     auto outputBlock = [&](OpBuilder &fb, Value n, Value row, Value t, Value f,
                            Value dest, int64_t rows, int64_t columns) {
       // Blocks are numbered along rows: row tw + t.
-      Value blockIndex =
-          arith::AddIOp::create(fb, loc, affineIndex(fb, loc, row, tw, 0), t);
+      Value blockIndex = arith::AddIOp::create(
+          fb, loc, cnn::affineIndex(fb, loc, row, tw, 0), t);
       Value zeroIndex = arith::ConstantIndexOp::create(fb, loc, 0);
       SmallVector<SmallVector<Value>> mv(ah.alpha);
       for (int64_t a = 0; a < ah.alpha; ++a)
@@ -861,10 +848,10 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
       // Rows, then columns: s = A_h^T m, Y = s A_w.
       for (int64_t i = 0; i < rows; ++i) {
         SmallVector<Value> sum = combineColumns(fb, loc, ah.atRow(i), mv);
-        Value outRow = affineIndex(fb, loc, row, ah.m, i);
+        Value outRow = cnn::affineIndex(fb, loc, row, ah.m, i);
         for (int64_t j = 0; j < columns; ++j) {
           Value pixel = combine(fb, loc, aw.atRow(j), sum);
-          Value column = affineIndex(fb, loc, t, aw.m, j);
+          Value column = cnn::affineIndex(fb, loc, t, aw.m, j);
           Value initial =
               bias ? biasVector : read(fb, init, {n, outRow, column, f});
           pixel = arith::AddFOp::create(fb, loc, pixel, initial);
@@ -888,10 +875,11 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
       return rowLoop(
           b, loc, y, /*groups=*/1, s.n, firstRow, count,
           [&](OpBuilder &rb, Value, Value n, Value row, Value out) {
-            RowPart part{{},
-                         {n, affineIndex(rb, loc, row, ah.m, 0), zero, zero},
-                         indices({1, rows, s.w, s.f}),
-                         SmallVector<OpFoldResult>(4, one)};
+            RowPart part{
+                {},
+                {n, cnn::affineIndex(rb, loc, row, ah.m, 0), zero, zero},
+                indices({1, rows, s.w, s.f}),
+                SmallVector<OpFoldResult>(4, one)};
             Value dest = tensor::ExtractSliceOp::create(
                 rb, loc, RankedTensorType::get({rows, s.w, s.f}, f32), out,
                 part.offsets, part.sizes, part.strides);
