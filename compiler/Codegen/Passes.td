@@ -702,6 +702,11 @@ def BlockWeightsPass
     the rows as the layers' before and after do, and each reads the rows it
     wrote.
 
+    Where the blocks alone are the forall, an odd count of them under 16
+    takes blocks of half the width, as long as they stay whole vectors
+    (160 filters: ten blocks of 16 instead of five of 32), so that two
+    threads get equal shares.
+
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,
            tensor<3x3x8x64xf32>) outs(%acc : tensor<1x7x7x64xf32>)
