@@ -196,9 +196,12 @@ def TileAndVectorizePass
       filter transform, at load time) with threads over all but the
       innermost dimension and no vector tile, so that LLVM optimizes their
       outlined loop bodies as it does a layer's.
-    * an image's `linalg.transpose` from NCHW to NHWC (at most 4
-      channels): threads over rows, tiles of a vector of pixels by all
-      channels.
+    * a `linalg.transpose` that changes the layout at the model's
+      boundary, NCHW to NHWC of an input or NHWC to NCHW of an output:
+      threads over rows, tiles of up to a vector of the input's innermost
+      dimension by up to a vector of the output's (an RGB image: 16 pixels
+      by its 3 channels; an output of 48 channels: 16 channels by 16
+      pixels). Other transposes (filters, at load time) stay as they are.
     * reduction `linalg.generic`s whose operands all have the same parallel
       dimension innermost (a global pool's sum over NHWC, with the epilogue
       of the layer before fused in): threads over the parallel dimensions,
@@ -285,7 +288,9 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
     A read that transposes (a tile of an image's NCHW -> NHWC transpose,
     `(d0, d1, d2, d3) -> (d3, d1)` into `vector<16x3xf32>`) becomes a read
     in memory order, `vector<3x16xf32>`: one load of 16 pixels per channel,
-    and a `vector.shuffle` into pixel order. A transfer whose rows are
+    and a `vector.shuffle` into pixel order. A tile of an output's NHWC ->
+    NCHW transpose, 16 channels by 16 pixels, likewise becomes 16 loads of
+    a pixel's channels, shuffled into 16 stores of a channel's pixels. A transfer whose rows are
     narrower than 128 bits (3 floats) and lie contiguous in memory is
     flattened to one 1-D transfer: the transposed tile is stored as one
     `vector<48xf32>`.

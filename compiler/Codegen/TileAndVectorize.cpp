@@ -129,9 +129,6 @@ constexpr int64_t kAccumulators = 16;
 /// convolutions, whose tiles load an input vector per FMA, ran slower with
 /// the larger tile.)
 constexpr int64_t kConvAccumulators = 28;
-/// The most channels of an image whose NCHW -> NHWC transpose is tiled:
-/// grey, RGB, RGBA.
-constexpr int64_t kMaxImageChannels = 4;
 
 /// The most pixels of a register tile whose rows hold `lanes` channels,
 /// given `accumulators` vector registers for it.
@@ -396,21 +393,26 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     plan.push_back({{rowTile(sizes[0], tn), tn, 1}, {1, 0, 2}});
     return plan;
   }
-  // An image's NCHW -> NHWC transpose (at most 4 channels, innermost in
-  // the output): threads over rows, tiles of a vector of pixels by all
-  // channels, read a vector per channel (cnn-cpu-lower-vectors) and written
-  // as one contiguous run. Other transposes stay scalar loops.
+  // A layout change at the model's boundary, NCHW -> NHWC of an input or
+  // NHWC -> NCHW of an output: threads over rows, tiles of up to a vector
+  // of the input's innermost dimension by up to a vector of the output's,
+  // read a vector at a time along the input's innermost and shuffled
+  // (cnn-cpu-lower-vectors). An RGB image takes tiles of 16 pixels by its 3
+  // channels, written as one contiguous run; YOLO's heads (255 channels at
+  // 26x26) tiles of 15 channels by 13 pixels. Other transposes (filters,
+  // once at load time) stay scalar loops.
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
     ArrayRef<int64_t> perm = transpose.getPermutation();
+    if (perm != ArrayRef<int64_t>{0, 2, 3, 1} &&
+        perm != ArrayRef<int64_t>{0, 3, 1, 2})
+      return {};
     int64_t rank = perm.size();
     // The output dimension that is the input's innermost.
     int64_t k = llvm::find(perm, rank - 1) - perm.begin();
-    if (k == rank - 1 || sizes.back() > kMaxImageChannels)
-      return {};
     SmallVector<int64_t> outer(rank, 1), inner(rank, threads ? 0 : 1);
     outer[k] = outer[rank - 1] = 0;
     inner[k] = divisorAtMost(sizes[k], width);
-    inner[rank - 1] = sizes.back();
+    inner[rank - 1] = divisorAtMost(sizes.back(), width);
     if (threads)
       plan.push_back({outer, {}, true});
     plan.push_back({inner});

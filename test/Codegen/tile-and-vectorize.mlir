@@ -422,14 +422,33 @@ func.func @image_to_nhwc(%x: tensor<1x3x8x32xf32>) -> tensor<1x8x32x3xf32> {
 
 // -----
 
-// Other transposes (here NHWC -> NCHW of 48 channels) stay as they are.
+// An output's NHWC -> NCHW transpose (48 channels): threads over its rows,
+// then tiles of 16 channels x 16 pixels, one transposing read each.
+// CHECK: #[[$NCHW:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
 // CHECK-LABEL: func @to_nchw
-// CHECK-NOT: scf.forall
-// CHECK: linalg.transpose
+// CHECK: scf.forall (%[[H:.+]]) in (8)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}}
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}}
+// CHECK: vector.transfer_read {{.*}} permutation_map = #[[$NCHW]]} : tensor<1x1x16x16xf32>, vector<1x16x1x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x16x1x16xf32>, tensor<1x16x1x16xf32>
+// CHECK-NOT: linalg.transpose
 func.func @to_nchw(%x: tensor<1x8x32x48xf32>) -> tensor<1x48x8x32xf32> {
   %e = tensor.empty() : tensor<1x48x8x32xf32>
   %t = linalg.transpose ins(%x : tensor<1x8x32x48xf32>) outs(%e : tensor<1x48x8x32xf32>) permutation = [0, 3, 1, 2]
   return %t : tensor<1x48x8x32xf32>
+}
+
+// -----
+
+// Other transposes (here an OIHW -> HWCF filter, at load time) stay as they
+// are.
+// CHECK-LABEL: func @filter_to_hwcf
+// CHECK-NOT: scf.forall
+// CHECK: linalg.transpose
+func.func @filter_to_hwcf(%w: tensor<32x16x3x3xf32>) -> tensor<3x3x16x32xf32> {
+  %e = tensor.empty() : tensor<3x3x16x32xf32>
+  %t = linalg.transpose ins(%w : tensor<32x16x3x3xf32>) outs(%e : tensor<3x3x16x32xf32>) permutation = [2, 3, 1, 0]
+  return %t : tensor<3x3x16x32xf32>
 }
 
 // -----
