@@ -198,11 +198,11 @@ struct BlockWeightsPass final
          (pointwise && weightBytes <= kRowsOuterPointwiseFilterBytes));
     // Two vectors, one, or half of one (1000 classes): the widest that
     // divides the channels; four for the wide register tiles of
-    // hasWideConvTiles. A convolution of a vector and a half (24 channels
-    // with AVX-512) stays whole: cnn-cpu-tile-and-vectorize tiles it as one
-    // vector and the last half, each tile reading its input pixels once,
-    // where blocks of half a vector ran half-width FMAs and read them three
-    // times.
+    // hasWideConvTiles (but see the odd counts below). A convolution of a
+    // vector and a half (24 channels with AVX-512) stays whole:
+    // cnn-cpu-tile-and-vectorize tiles it as one vector and the last half,
+    // each tile reading its input pixels once, where blocks of half a vector
+    // ran half-width FMAs and read them three times.
     int64_t tile = 2 * vectorWidth;
     if (conv && cnn::hasWideConvTiles(conv, vectorWidth) &&
         channels % (4 * vectorWidth) == 0)
@@ -219,9 +219,13 @@ struct BlockWeightsPass final
     // of the two-thread peak where the other layers reach 95%). Halved
     // blocks, still whole vectors, split evenly. Counts under 16 are
     // halved: the thread with the extra block then takes 7% longer than an
-    // even split or more (8 of 15 blocks against 7.5).
+    // even split or more (8 of 15 blocks against 7.5). Blocks of four
+    // vectors whose input pixels alias in L1 stay whole: their 7-pixel
+    // tiles are what avoids the aliasing (see cnn::hasWideConvTiles).
+    bool aliased = conv && cnn::hasSetAliasedPixels(conv);
     if (!rowsOuter && (channels / tile) % 2 == 1 &&
-        channels / tile < kMinOddBlocks && tile > vectorWidth)
+        channels / tile < kMinOddBlocks && tile > vectorWidth &&
+        !(tile == 4 * vectorWidth && aliased))
       tile /= 2;
     int64_t blocks = channels / tile;
     Type elem = weightType.getElementType();

@@ -196,12 +196,13 @@ def TileAndVectorizePass
       filter transform, at load time) with threads over all but the
       innermost dimension and no vector tile, so that LLVM optimizes their
       outlined loop bodies as it does a layer's.
-    * a `linalg.transpose` that changes the layout at the model's
-      boundary, NCHW to NHWC of an input or NHWC to NCHW of an output:
-      threads over rows, tiles of up to a vector of the input's innermost
-      dimension by up to a vector of the output's (an RGB image: 16 pixels
-      by its 3 channels; an output of 48 channels: 16 channels by 16
-      pixels). Other transposes (filters, at load time) stay as they are.
+    * a `linalg.transpose` between NCHW and NHWC (an input's or an
+      output's at the model's boundary, or an activation's before a
+      flatten): threads over rows, tiles of up to a vector of the input's
+      innermost dimension by up to a vector of the output's (an RGB image:
+      16 pixels by its 3 channels; 48 channels at a width of 32: 16
+      channels by 16 pixels). Other transposes (filters, at load time)
+      stay as they are.
     * reduction `linalg.generic`s whose operands all have the same parallel
       dimension innermost (a global pool's sum over NHWC, with the epilogue
       of the layer before fused in): threads over the parallel dimensions,
@@ -288,12 +289,12 @@ def LowerVectorsPass : Pass<"cnn-cpu-lower-vectors", "::mlir::func::FuncOp"> {
     A read that transposes (a tile of an image's NCHW -> NHWC transpose,
     `(d0, d1, d2, d3) -> (d3, d1)` into `vector<16x3xf32>`) becomes a read
     in memory order, `vector<3x16xf32>`: one load of 16 pixels per channel,
-    and a `vector.shuffle` into pixel order. A tile of an output's NHWC ->
-    NCHW transpose, 16 channels by 16 pixels, likewise becomes 16 loads of
-    a pixel's channels, shuffled into 16 stores of a channel's pixels. A transfer whose rows are
-    narrower than 128 bits (3 floats) and lie contiguous in memory is
-    flattened to one 1-D transfer: the transposed tile is stored as one
-    `vector<48xf32>`.
+    and a `vector.shuffle` into pixel order. A tile of an output's NHWC
+    -> NCHW transpose, 16 channels by 16 pixels, likewise becomes 16 loads
+    of a pixel's channels, shuffled into 16 stores of a channel's pixels.
+    A transfer whose rows are narrower than 128 bits (3 floats) and lie
+    contiguous in memory is flattened to one 1-D transfer: the transposed
+    tile is stored as one `vector<48xf32>`.
 
     The maximum of two vectors neither of which is a constant (a max
     pool's window) becomes a compare and select, and a second compare that
@@ -670,7 +671,7 @@ def BlockWeightsPass
     it is four vectors for a convolution that is 1x1 or whose input pixels
     lie a multiple of 4 KiB apart, whose output width 7 divides, and whose
     block of four vectors of filters fits in 512 KiB, with 16-float vectors
-    (see `cnn-cpu-tile-and-vectorize`);
+    (see `cnn-cpu-tile-and-vectorize`; but see odd counts below);
     ops with a single block, or whose F none divides, are left alone, and
     so are convolutions of a vector and a half of filters (F = 24 with
     16-float vectors), which `cnn-cpu-tile-and-vectorize` tiles as one
@@ -710,7 +711,8 @@ def BlockWeightsPass
     Where the blocks alone are the forall, an odd count of them under 16
     takes blocks of half the width, as long as they stay whole vectors
     (160 filters: ten blocks of 16 instead of five of 32), so that two
-    threads get equal shares.
+    threads get equal shares; blocks of four vectors whose input pixels
+    alias stay whole.
 
     ```mlir
     %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x9x9x8xf32>,

@@ -393,14 +393,14 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     plan.push_back({{rowTile(sizes[0], tn), tn, 1}, {1, 0, 2}});
     return plan;
   }
-  // A layout change at the model's boundary, NCHW -> NHWC of an input or
-  // NHWC -> NCHW of an output: threads over rows, tiles of up to a vector
-  // of the input's innermost dimension by up to a vector of the output's,
-  // read a vector at a time along the input's innermost and shuffled
-  // (cnn-cpu-lower-vectors). An RGB image takes tiles of 16 pixels by its 3
-  // channels, written as one contiguous run; YOLO's heads (255 channels at
-  // 26x26) tiles of 15 channels by 13 pixels. Other transposes (filters,
-  // once at load time) stay scalar loops.
+  // A layout change between NCHW and NHWC (an input's or an output's at the
+  // model's boundary, or an activation's before a flatten): threads over
+  // rows, tiles of up to a vector of the input's innermost dimension by up
+  // to a vector of the output's, read a vector at a time along the input's
+  // innermost and shuffled (cnn-cpu-lower-vectors). An RGB image takes tiles
+  // of 16 pixels by its 3 channels, written as one contiguous run; YOLO's
+  // heads (255 channels at 26x26) tiles of 15 channels by 13 pixels. Other
+  // transposes (filters, once at load time) stay scalar loops.
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
     ArrayRef<int64_t> perm = transpose.getPermutation();
     if (perm != ArrayRef<int64_t>{0, 2, 3, 1} &&

@@ -75,7 +75,9 @@ bool hasSetAliasedPixels(linalg::Conv2DNhwcHwcfOp op);
 /// that 7 divides (the tiles are 7 x 4 vectors, 28 accumulators, or none: a
 /// width of 8 already has tiles of 8 x 2, which fit the 8 ways), and only while
 /// a tile's filter block of 4 vectors fits in half of a 1 MiB L2: a larger one
-/// streams from L3 once per tile.
+/// streams from L3 once per tile. cnn-block-weights halves an odd few blocks
+/// of 4 vectors of a 1x1 convolution whose pixels do not alias, for the
+/// threads' sake: those take tiles of 2 vectors.
 bool hasWideConvTiles(linalg::Conv2DNhwcHwcfOp op, int64_t width);
 
 /// Whether `channels` output channels of a convolution are a vector and a

@@ -259,8 +259,9 @@ func.func @pointwise_blocks_outer(%x: tensor<1x7x7x512xf32>, %w: tensor<1x1x512x
 // Blocks alone as the parallel loop, an odd few of them: 160 filters (five
 // blocks of 32) take ten of 16, and 960 filters (15 wide blocks of 64, for
 // 7-pixel tiles) take 30 of 32, so that two threads split them evenly. A
-// convolution that loops over rows outside its blocks (a 64 KiB filter)
-// keeps five blocks of 32.
+// convolution that loops over rows outside its blocks (a 60 KiB filter)
+// keeps five blocks of 32, and one whose input pixels alias (1024 channels,
+// 4 KiB apart) its five wide blocks of 64 (320 filters).
 // CHECK-LABEL: func @odd_blocks
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x960x10x16xf32>) outs(%{{.+}} : tensor<10x1x1x960x16xf32>)
 // CHECK: scf.forall (%{{.+}}) in (10)
@@ -271,17 +272,23 @@ func.func @pointwise_blocks_outer(%x: tensor<1x7x7x512xf32>, %w: tensor<1x1x512x
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x96x5x32xf32>) outs(%{{.+}} : tensor<5x1x1x96x32xf32>)
 // CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 14, 5)
 // CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x1x14x32xf32>)
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<1x1x1024x5x64xf32>) outs(%{{.+}} : tensor<5x1x1x1024x64xf32>)
+// CHECK: scf.forall (%{{.+}}) in (5)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.+}} : tensor<1x7x7x64xf32>)
 func.func @odd_blocks(%x: tensor<1x7x7x960xf32>, %w: tensor<1x1x960x160xf32>, %acc: tensor<1x7x7x160xf32>,
                       %y: tensor<1x7x7x160xf32>, %v: tensor<1x1x160x960xf32>, %accv: tensor<1x7x7x960xf32>,
-                      %z: tensor<1x14x14x96xf32>, %u: tensor<1x1x96x160xf32>, %accu: tensor<1x14x14x160xf32>)
-    -> (tensor<1x7x7x160xf32>, tensor<1x7x7x960xf32>, tensor<1x14x14x160xf32>) {
+                      %z: tensor<1x14x14x96xf32>, %u: tensor<1x1x96x160xf32>, %accu: tensor<1x14x14x160xf32>,
+                      %a: tensor<1x7x7x1024xf32>, %t: tensor<1x1x1024x320xf32>, %acct: tensor<1x7x7x320xf32>)
+    -> (tensor<1x7x7x160xf32>, tensor<1x7x7x960xf32>, tensor<1x14x14x160xf32>, tensor<1x7x7x320xf32>) {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%x, %w : tensor<1x7x7x960xf32>, tensor<1x1x960x160xf32>) outs(%acc : tensor<1x7x7x160xf32>) -> tensor<1x7x7x160xf32>
   %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%y, %v : tensor<1x7x7x160xf32>, tensor<1x1x160x960xf32>) outs(%accv : tensor<1x7x7x960xf32>) -> tensor<1x7x7x960xf32>
   %2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
          ins(%z, %u : tensor<1x14x14x96xf32>, tensor<1x1x96x160xf32>) outs(%accu : tensor<1x14x14x160xf32>) -> tensor<1x14x14x160xf32>
-  return %0, %1, %2 : tensor<1x7x7x160xf32>, tensor<1x7x7x960xf32>, tensor<1x14x14x160xf32>
+  %3 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+         ins(%a, %t : tensor<1x7x7x1024xf32>, tensor<1x1x1024x320xf32>) outs(%acct : tensor<1x7x7x320xf32>) -> tensor<1x7x7x320xf32>
+  return %0, %1, %2, %3 : tensor<1x7x7x160xf32>, tensor<1x7x7x960xf32>, tensor<1x14x14x160xf32>, tensor<1x7x7x320xf32>
 }
 
 // -----

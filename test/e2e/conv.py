@@ -293,9 +293,9 @@ for name, shape in (("conv_image_rgb", (2, 3, 9, 48)), ("conv_image_rgba", (1, 4
                   harness.seeded_input(shape), expected=2)
 
 # Layout changes at the boundary of more channels: an input of 40 channels
-# (NCHW -> NHWC in tiles of 16 pixels x 10 channels) and outputs of 48
-# channels (NHWC -> NCHW in tiles of 16 channels x 16 pixels) and of 255
-# (15 channels x 13 or 14 pixels, for widths 26 and 14).
+# (NCHW -> NHWC in tiles of 16, 13 or 14 pixels, for widths 32, 26 and 14,
+# x 10 channels) and outputs of 48 channels (NHWC -> NCHW in tiles of 16
+# channels x 16 pixels) and of 255 (15 channels x 13 or 14 pixels).
 for name, shape, filters in (("layout_c40_f48", (2, 40, 5, 32), 48),
                              ("layout_c40_f255_w26", (1, 40, 3, 26), 255),
                              ("layout_c40_f255_w14", (1, 40, 2, 14), 255)):
