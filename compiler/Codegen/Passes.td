@@ -27,6 +27,12 @@ def PropagateTransposesPass
       source;
     * transposes of transposes compose, and identity transposes vanish.
 
+    Then a function result computed by a parallel generic that gathers an
+    NHWC operand into NCHW (an activation after the model's last
+    convolution) is computed in NHWC and transposed to NCHW once: the
+    generic reads its input in order, and can become the convolution's
+    epilogue.
+
     The result: chains of convolutions, pools and elementwise layers run in
     NHWC, with layout changes left only where the model needs NCHW (its
     inputs and outputs, flatten).

@@ -8,11 +8,14 @@
 // computing NHWC directly. Concatenations and constant pads move a
 // transpose to NHWC to their operands. Only transposes to NHWC are pulled
 // into their producers, which keeps the rewrites from undoing each other.
+// Last, a result that an elementwise layer gathers from NHWC into NCHW is
+// computed in NHWC and transposed once (see returnFromNhwc).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -250,6 +253,66 @@ struct ComposeTransposes final : OpRewritePattern<linalg::TransposeOp> {
   }
 };
 
+/// Whether `op` is a parallel generic with one rank-4 result in its own
+/// order that reads every operand of its rank through the same other
+/// permutation (and any others along fewer dimensions, a bias along the
+/// channels): an elementwise layer (an activation) that gathers NHWC inputs
+/// into an NCHW result. One that also reads an operand in order (a residual
+/// add of an NCHW input) would only move the gather to that operand.
+bool gathersIntoNchw(linalg::GenericOp op) {
+  if (op.getNumResults() != 1 || op.getNumReductionLoops() != 0 ||
+      op.hasIndexSemantics() || op.getNumLoops() != 4 ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+    return false;
+  AffineMap gather;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() != 4)
+      continue;
+    if (!map.isPermutation() || map.isIdentity() || (gather && map != gather))
+      return false;
+    gather = map;
+  }
+  return static_cast<bool>(gather);
+}
+
+/// A model's NCHW result computed by an elementwise layer that gathers its
+/// NHWC input (an activation after the last convolution) is computed in
+/// NHWC instead, and transposed to NCHW once, by a `linalg.transpose` that
+/// cnn-cpu-tile-and-vectorize tiles and threads. The layer then reads its
+/// input in order, so it can become the convolution's epilogue, where it
+/// gathered every element from its own cache line (1.66 ms for a 56x56x256
+/// ReLU, against 0.93 ms for the 64 -> 256 convolution before it). Returns
+/// whether it rewrote anything.
+bool returnFromNhwc(func::FuncOp func) {
+  bool changed = false;
+  func.walk([&](func::ReturnOp ret) {
+    for (OpOperand &operand : ret->getOpOperands()) {
+      auto producer = operand.get().getDefiningOp<linalg::GenericOp>();
+      if (!producer || !gathersIntoNchw(producer))
+        continue;
+      auto type = cast<RankedTensorType>(operand.get().getType());
+      OpBuilder b(ret);
+      Location loc = producer.getLoc();
+      SmallVector<int64_t> toNhwc = {0, 2, 3, 1}, toNchw = {0, 3, 1, 2};
+      Value nhwcInit = tensor::EmptyOp::create(
+          b, loc, applyPermutation(type.getShape(), toNhwc),
+          type.getElementType());
+      Value nhwc =
+          linalg::TransposeOp::create(b, loc, operand.get(), nhwcInit, toNhwc)
+              .getResult()[0];
+      Value nchwInit = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                               type.getElementType());
+      Value nchw = linalg::TransposeOp::create(b, loc, nhwc, nchwInit, toNchw)
+                       .getResult()[0];
+      operand.set(nchw);
+      changed = true;
+    }
+  });
+  return changed;
+}
+
 struct PropagateTransposesPass final
     : cnn::impl::PropagateTransposesPassBase<PropagateTransposesPass> {
   void runOnOperation() override {
@@ -257,6 +320,15 @@ struct PropagateTransposesPass final
     patterns.add<FoldTransposeIntoGenericInput, FoldNhwcTransposeIntoProducer,
                  ConcatInNhwc, PadInNhwc, ComposeTransposes>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // The NHWC transposes added before the results fold into their
+    // producers alone: composed with the NCHW ones after them first, they
+    // would cancel.
+    if (!returnFromNhwc(getOperation()))
+      return;
+    RewritePatternSet fold(&getContext());
+    fold.add<FoldNhwcTransposeIntoProducer>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(fold))))
       return signalPassFailure();
   }
 };

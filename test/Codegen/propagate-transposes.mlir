@@ -144,3 +144,40 @@ func.func @pad(%y: tensor<1x8x8x16xf32>) -> tensor<1x9x9x16xf32> {
   %u = linalg.transpose ins(%p : tensor<1x16x9x9xf32>) outs(%e2 : tensor<1x9x9x16xf32>) permutation = [0, 2, 3, 1]
   return %u : tensor<1x9x9x16xf32>
 }
+
+// -----
+
+// A function result that an activation computes from an NHWC layer (the
+// model's last convolution) is computed in NHWC, in order, and transposed to
+// NCHW once; where it gathered each element. A result computed from an NCHW
+// value in order (a function argument) stays as it is.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @activation_result
+// CHECK-SAME: (%[[Y:[^:]+]]: tensor<1x4x6x8xf32>, %[[X:[^:]+]]: tensor<1x8x4x6xf32>)
+// CHECK: %[[R:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], {{.*}}} ins(%[[Y]] : tensor<1x4x6x8xf32>) outs(%{{.+}} : tensor<1x4x6x8xf32>)
+// CHECK: %[[S:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], {{.*}}} ins(%[[X]] : tensor<1x8x4x6xf32>) outs(%{{.+}} : tensor<1x8x4x6xf32>)
+// CHECK: %[[T:.+]] = linalg.transpose ins(%[[R]] : tensor<1x4x6x8xf32>) outs(%{{.+}} : tensor<1x8x4x6xf32>) permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[T]], %[[S]]
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @activation_result(%y: tensor<1x4x6x8xf32>, %x: tensor<1x8x4x6xf32>) -> (tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>) {
+  %e0 = tensor.empty() : tensor<1x8x4x6xf32>
+  %t = linalg.transpose ins(%y : tensor<1x4x6x8xf32>) outs(%e0 : tensor<1x8x4x6xf32>) permutation = [0, 3, 1, 2]
+  %e1 = tensor.empty() : tensor<1x8x4x6xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t : tensor<1x8x4x6xf32>) outs(%e1 : tensor<1x8x4x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x4x6xf32>
+  %e2 = tensor.empty() : tensor<1x8x4x6xf32>
+  %s = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x4x6xf32>) outs(%e2 : tensor<1x8x4x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x4x6xf32>
+  return %r, %s : tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>
+}

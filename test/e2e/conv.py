@@ -303,6 +303,32 @@ for name, shape, filters in (("layout_c40_f48", (2, 40, 5, 32), 48),
                          ("conv3x3_pad1", nn.Conv2d(shape[1], filters, 3, padding=1))],
                   harness.seeded_input(shape), expected=2)
 
+# A model's result that an activation computes from its last convolution is
+# computed in NHWC (the convolution's epilogue) and transposed to NCHW once;
+# an activation of the input itself, or one also reading the NCHW input (a
+# residual add), keeps its layout.
+x_act = harness.seeded_input((2, 48, 5, 32))
+
+
+class ConvPlusInputRelu(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(48, 48, 1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x) + x)
+
+
+act_outputs = [
+    ("conv1x1_relu", nn.Sequential(nn.Conv2d(48, 48, 1), nn.ReLU())),
+    ("conv3x3_bn_sigmoid", nn.Sequential(nn.Conv2d(48, 32, 3, padding=1), nn.BatchNorm2d(32),
+                                         nn.Sigmoid())),
+    ("conv1x1_relu6_hardswish", nn.Sequential(nn.Conv2d(48, 16, 1), nn.ReLU6(), nn.Hardswish())),
+    ("relu_of_input", nn.ReLU()),
+    ("conv_plus_input_relu", ConvPlusInputRelu()),
+]
+harness.check("activation_outputs", act_outputs, x_act, expected=5)
+
 # A 1x1 expansion of more than 1 MiB per sample followed by a depthwise
 # convolution of stride 2 runs by bands of rows (cnn-fuse-row-bands). 57 rows
 # give 29 output rows, one chunk, whose last band reads a padding row below
