@@ -27,11 +27,12 @@ def PropagateTransposesPass
       source;
     * transposes of transposes compose, and identity transposes vanish.
 
-    Then a function result computed by a parallel generic that gathers an
-    NHWC operand into NCHW (an activation after the model's last
+    Then a function result computed by a parallel generic that gathers its
+    NHWC operands into NCHW (an activation after the model's last
     convolution) is computed in NHWC and transposed to NCHW once: the
     generic reads its input in order, and can become the convolution's
-    epilogue.
+    epilogue. Only the returned generic: in a chain of activations the
+    first one still gathers.
 
     The result: chains of convolutions, pools and elementwise layers run in
     NHWC, with layout changes left only where the model needs NCHW (its

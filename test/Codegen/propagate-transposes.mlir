@@ -149,8 +149,8 @@ func.func @pad(%y: tensor<1x8x8x16xf32>) -> tensor<1x9x9x16xf32> {
 
 // A function result that an activation computes from an NHWC layer (the
 // model's last convolution) is computed in NHWC, in order, and transposed to
-// NCHW once; where it gathered each element. A result computed from an NCHW
-// value in order (a function argument) stays as it is.
+// NCHW once, instead of gathering each element. A result computed from an
+// NCHW value in order (a function argument) stays as it is.
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @activation_result
 // CHECK-SAME: (%[[Y:[^:]+]]: tensor<1x4x6x8xf32>, %[[X:[^:]+]]: tensor<1x8x4x6xf32>)
@@ -180,4 +180,41 @@ func.func @activation_result(%y: tensor<1x4x6x8xf32>, %x: tensor<1x8x4x6xf32>) -
     linalg.yield %m : f32
   } -> tensor<1x8x4x6xf32>
   return %r, %s : tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>
+}
+
+// -----
+
+// A result that reads one operand in NHWC and another in order (a residual
+// add of the NCHW input) stays as it is: computing it in NHWC would only
+// move the gather to the other operand. A gathering result returned twice
+// gets one transpose.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[G:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>
+// CHECK-LABEL: func @mixed_and_twice
+// CHECK-SAME: (%[[Y:[^:]+]]: tensor<1x4x6x8xf32>, %[[X:[^:]+]]: tensor<1x8x4x6xf32>)
+// CHECK: %[[A:.+]] = linalg.generic {indexing_maps = [#[[G]], #[[ID]], #[[ID]]], {{.*}}} ins(%[[Y]], %[[X]] : tensor<1x4x6x8xf32>, tensor<1x8x4x6xf32>) outs(%{{.+}} : tensor<1x8x4x6xf32>)
+// CHECK: %[[R:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], {{.*}}} ins(%[[Y]] : tensor<1x4x6x8xf32>) outs(%{{.+}} : tensor<1x4x6x8xf32>)
+// CHECK: %[[T:.+]] = linalg.transpose ins(%[[R]] : tensor<1x4x6x8xf32>) outs(%{{.+}} : tensor<1x8x4x6xf32>) permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[A]], %[[T]], %[[T]]
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @mixed_and_twice(%y: tensor<1x4x6x8xf32>, %x: tensor<1x8x4x6xf32>) -> (tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>) {
+  %e0 = tensor.empty() : tensor<1x8x4x6xf32>
+  %t = linalg.transpose ins(%y : tensor<1x4x6x8xf32>) outs(%e0 : tensor<1x8x4x6xf32>) permutation = [0, 3, 1, 2]
+  %e1 = tensor.empty() : tensor<1x8x4x6xf32>
+  %a = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t, %x : tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>) outs(%e1 : tensor<1x8x4x6xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x4x6xf32>
+  %e2 = tensor.empty() : tensor<1x8x4x6xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t : tensor<1x8x4x6xf32>) outs(%e2 : tensor<1x8x4x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x4x6xf32>
+  return %a, %r, %r : tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4x6xf32>
 }

@@ -304,9 +304,9 @@ for name, shape, filters in (("layout_c40_f48", (2, 40, 5, 32), 48),
                   harness.seeded_input(shape), expected=2)
 
 # A model's result that an activation computes from its last convolution is
-# computed in NHWC (the convolution's epilogue) and transposed to NCHW once;
-# an activation of the input itself, or one also reading the NCHW input (a
-# residual add), keeps its layout.
+# computed in NHWC (the convolution's epilogue) and transposed to NCHW once.
+# A chain of two activations (the first still gathers), an activation of the
+# input itself, and one of a residual add of the input keep their layout.
 x_act = harness.seeded_input((2, 48, 5, 32))
 
 
