@@ -38,6 +38,16 @@ AffineMap transposeMap(linalg::TransposeOp op) {
   return AffineMap::getPermutationMap(op.getPermutation(), op.getContext());
 }
 
+/// `value` transposed by `perm` (result dimension i is `value`'s perm[i]),
+/// into a new empty tensor.
+Value transposed(OpBuilder &b, Location loc, Value value,
+                 ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, applyPermutation(type.getShape(), perm), type.getElementType());
+  return linalg::TransposeOp::create(b, loc, value, init, perm).getResult()[0];
+}
+
 /// Whether `op` transposes NCHW to NHWC.
 bool isToNhwc(linalg::TransposeOp op) {
   return op.getPermutation() == ArrayRef<int64_t>{0, 2, 3, 1};
@@ -118,13 +128,8 @@ struct FoldNhwcTransposeIntoProducer final
     Value result = generic.getResult(0);
     rewriter.replaceOp(op, result);
     if (!producer->use_empty()) {
-      auto oldType = cast<RankedTensorType>(producer.getResult(0).getType());
-      Value back = tensor::EmptyOp::create(rewriter, loc, oldType.getShape(),
-                                           oldType.getElementType());
-      Value restored =
-          linalg::TransposeOp::create(rewriter, loc, result, back,
-                                      invertPermutationVector(op.getPermutation()))
-              .getResult()[0];
+      Value restored = transposed(rewriter, loc, result,
+                                  invertPermutationVector(op.getPermutation()));
       rewriter.replaceOp(producer, restored);
     } else {
       rewriter.eraseOp(producer);
@@ -174,13 +179,7 @@ struct ConcatInNhwc final : OpRewritePattern<linalg::TransposeOp> {
                                          type.getElementType());
     SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
     for (tensor::InsertSliceOp insert : llvm::reverse(chain)) {
-      RankedTensorType sourceType = insert.getSourceType();
-      Value init = tensor::EmptyOp::create(
-          rewriter, loc, permuted(sourceType.getShape()),
-          sourceType.getElementType());
-      Value source = linalg::TransposeOp::create(rewriter, loc,
-                                                 insert.getSource(), init, perm)
-                         .getResult()[0];
+      Value source = transposed(rewriter, loc, insert.getSource(), perm);
       dest = tensor::InsertSliceOp::create(
           rewriter, loc, source, dest,
           getAsIndexOpFoldResult(getContext(),
@@ -212,14 +211,7 @@ struct PadInNhwc final : OpRewritePattern<linalg::TransposeOp> {
     if (!pad || !pad->hasOneUse() || !pad.getConstantPaddingValue() ||
         !pad.getSourceType().hasStaticShape())
       return failure();
-    Location loc = pad.getLoc();
-    RankedTensorType sourceType = pad.getSourceType();
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc, applyPermutation(sourceType.getShape(), perm),
-        sourceType.getElementType());
-    Value source =
-        linalg::TransposeOp::create(rewriter, loc, pad.getSource(), init, perm)
-            .getResult()[0];
+    Value source = transposed(rewriter, pad.getLoc(), pad.getSource(), perm);
     rewriter.replaceOpWithNewOp<tensor::PadOp>(
         op, op.getResult()[0].getType(), source,
         applyPermutation(pad.getMixedLowPad(), perm),
@@ -303,20 +295,10 @@ bool returnFromNhwc(func::FuncOp func) {
       auto producer = operand.get().getDefiningOp<linalg::GenericOp>();
       if (!producer || !gathersIntoNchw(producer))
         continue;
-      auto type = cast<RankedTensorType>(operand.get().getType());
       OpBuilder b(ret);
       Location loc = producer.getLoc();
-      SmallVector<int64_t> toNhwc = {0, 2, 3, 1}, toNchw = {0, 3, 1, 2};
-      Value nhwcInit = tensor::EmptyOp::create(
-          b, loc, applyPermutation(type.getShape(), toNhwc),
-          type.getElementType());
-      Value nhwc =
-          linalg::TransposeOp::create(b, loc, operand.get(), nhwcInit, toNhwc)
-              .getResult()[0];
-      Value nchwInit = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                               type.getElementType());
-      Value nchw = linalg::TransposeOp::create(b, loc, nhwc, nchwInit, toNchw)
-                       .getResult()[0];
+      Value nhwc = transposed(b, loc, operand.get(), {0, 2, 3, 1});
+      Value nchw = transposed(b, loc, nhwc, {0, 3, 1, 2});
       rewritten[operand.get()] = nchw;
       operand.set(nchw);
       changed = true;
