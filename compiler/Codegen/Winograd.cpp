@@ -56,9 +56,8 @@ namespace {
 /// 4x4 (1.78 against 2.25 per output), but its transforms handle 64
 /// positions per block. On a Zen 4 core VGG-16's 224x224 and 112x112
 /// layers ran faster so (docs/cpu-codegen.md); with F(6x6, 3x3) from 24
-/// outputs up,
-/// ResNet-50's 56x56 layers ran slower (the model 1.007-1.012 of its time,
-/// paired, one thread) and ResNet-18's the same (0.998-1.001).
+/// outputs up, ResNet-50's 56x56 layers ran slower (the model 1.007-1.012
+/// of its time, paired, one thread) and ResNet-18's the same (0.998-1.001).
 constexpr int64_t kMinLargeBlockOutputs = 96;
 
 /// Winograd's F(m, r) along one axis of the filter: `m` outputs of an
@@ -75,7 +74,6 @@ constexpr int64_t kMinLargeBlockOutputs = 96;
 /// divided and its row of B^T multiplied by |prod_{l != j} (a_j - a_l)|,
 /// which for F(2, 3) gives Lavin and Gray's matrices (B^T of 0 and +-1, G
 /// of halves), up to the sign of the last position.
-
 struct Axis {
   int64_t m = 1, r = 1, alpha = 1;
   SmallVector<double> at{1.0}, g{1.0}, bt{1.0};
@@ -755,18 +753,19 @@ struct WinogradPass final : cnn::impl::WinogradPassBase<WinogradPass> {
                   return dest;
                 });
           };
-          Value isFirst =
-              arith::CmpIOp::create(rb, loc, arith::CmpIPredicate::eq, group,
-                                    arith::ConstantIndexOp::create(rb, loc, 0));
-          part.value = scf::IfOp::create(
-                           rb, loc, isFirst,
-                           [&](OpBuilder &tb, Location tloc) {
-                             scf::YieldOp::create(tb, tloc, transform(tb, 0));
-                           },
-                           [&](OpBuilder &eb, Location eloc) {
-                             scf::YieldOp::create(eb, eloc, transform(eb, 1));
-                           })
-                           .getResult(0);
+          // One region per group: the last one the default.
+          SmallVector<int64_t> cases =
+              llvm::to_vector(llvm::seq<int64_t>(0, groups - 1));
+          auto byGroup = scf::IndexSwitchOp::create(
+              rb, loc, TypeRange{rowOut.getType()}, group, cases, cases.size());
+          OpBuilder::InsertionGuard regionGuard(rb);
+          for (int64_t g = 0; g < groups; ++g) {
+            Region &region = g == groups - 1 ? byGroup.getDefaultRegion()
+                                             : byGroup.getCaseRegions()[g];
+            rb.setInsertionPointToStart(&region.emplaceBlock());
+            scf::YieldOp::create(rb, loc, transform(rb, g));
+          }
+          part.value = byGroup.getResult(0);
           return part;
         });
 

@@ -26,15 +26,15 @@
 // CHECK: %[[V:.+]] = scf.forall (%[[G:.+]], %{{.+}}) in (2, 4) shared_outs(%{{.+}} = %[[VA]])
 // CHECK:   %[[P0:.+]] = arith.muli %[[G]], %c8
 // CHECK:   tensor.extract_slice %{{.+}}[%[[P0]], 0, 0, %{{.+}}, 0] [8, 1, 1, 4, 64] {{.+}} : tensor<16x1x1x16x64xf32> to tensor<8x4x64xf32>
-// CHECK:   %[[FIRST:.+]] = arith.cmpi eq, %[[G]], %c0
-// CHECK:   scf.if %[[FIRST]]
+// CHECK:   scf.index_switch %[[G]]
+// CHECK:   case 0 {
 // CHECK:     scf.for
 // CHECK:       scf.for {{.+}} step %c16
 // CHECK-COUNT-12: vector.transfer_read %[[X]]
 // CHECK-NOT: vector.transfer_read
 // CHECK-COUNT-8: vector.transfer_write %{{.+}}, %{{.+}}[%c{{[0-7]}}, {{.+}} : vector<16xf32>, tensor<8x4x64xf32>
 // CHECK-NOT: vector.transfer_write
-// CHECK:   } else {
+// CHECK:   default {
 // CHECK:     scf.for
 // CHECK:       scf.for {{.+}} step %c16
 // CHECK-COUNT-12: vector.transfer_read %[[X]]
@@ -145,12 +145,13 @@ func.func @odd(%x: tensor<1x11x9x64xf32>, %w: tensor<3x3x64x64xf32>, %a: tensor<
 // CHECK: scf.forall (%{{.+}}, %[[R:.+]]) in (2, 4)
 // CHECK:   arith.muli %[[R]], %c4
 // CHECK-NOT: arith.minsi
-// CHECK:   scf.if
+// CHECK:   scf.index_switch
+// CHECK:   case 0 {
 // CHECK-COUNT-30: vector.transfer_read %[[X]]
 // CHECK-NOT: vector.transfer_read
 // CHECK-COUNT-18: vector.transfer_write {{.+}} : vector<16xf32>, tensor<18x4x64xf32>
 // CHECK-NOT: vector.transfer_write
-// CHECK:   } else {
+// CHECK:   default {
 // CHECK-COUNT-30: vector.transfer_read %[[X]]
 // CHECK-NOT: vector.transfer_read
 // CHECK-COUNT-18: vector.transfer_write {{.+}} : vector<16xf32>, tensor<18x4x64xf32>
@@ -251,7 +252,8 @@ func.func @block_size_by_batch(%x: tensor<1x16x15x64xf32>, %a: tensor<1x14x13x64
 // CHECK-COUNT-7: arith.mulf
 // CHECK: bufferization.alloc_tensor() : tensor<8x1x1x153x128xf32>
 // CHECK: scf.forall (%{{.+}}, %[[R:.+]]) in (2, 17)
-// CHECK:   scf.if
+// CHECK:   scf.index_switch
+// CHECK:   case 0 {
 // CHECK:     scf.for {{.+}} = %c0 to %c9
 // CHECK:       scf.for
 // CHECK-COUNT-7: vector.transfer_read %[[X]][%c0, %[[R]], %{{.+}}, %{{.+}}]
@@ -259,7 +261,7 @@ func.func @block_size_by_batch(%x: tensor<1x16x15x64xf32>, %a: tensor<1x14x13x64
 // CHECK:         vector.fma
 // CHECK-COUNT-4: vector.transfer_write {{.+}} : vector<16xf32>, tensor<4x9x128xf32>
 // CHECK-NOT: vector.transfer_write
-// CHECK:   } else {
+// CHECK:   default {
 // CHECK:     scf.for {{.+}} = %c0 to %c9
 // CHECK:       scf.for
 // CHECK-COUNT-6: vector.transfer_read %[[X]][%c0, %[[R]], %{{.+}}, %{{.+}}]
@@ -388,11 +390,12 @@ func.func @winograd_epilogue(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x64xf3
 // CHECK: tensor.expand_shape %[[W00]]
 // CHECK: bufferization.alloc_tensor() : tensor<26x1x1x49x128xf32>
 // CHECK: scf.forall ({{.+}}) in (2, 7)
-// CHECK:   scf.if
+// CHECK:   scf.index_switch
+// CHECK:   case 0 {
 // CHECK:     vector.transfer_read %[[X00]]
 // CHECK-COUNT-13: vector.transfer_write {{.+}} : vector<16xf32>, tensor<13x7x128xf32>
 // CHECK-NOT: vector.transfer_write
-// CHECK:   } else {
+// CHECK:   default {
 // CHECK:     vector.transfer_read %[[X00]]
 // CHECK-COUNT-12: vector.transfer_write {{.+}} : vector<16xf32>, tensor<13x7x128xf32>
 // CHECK-NOT: vector.transfer_write
