@@ -115,7 +115,8 @@ struct TileLevel {
 /// previous one produced. Empty when the op is left alone.
 using TilePlan = SmallVector<TileLevel, 2>;
 
-/// Registers for accumulators: 16 vectors leaves room for operands.
+/// Registers for accumulators with AVX-512: 16 of its 32 vector registers
+/// leaves room for operands.
 constexpr int64_t kAccumulators = 16;
 /// A convolution's register tile takes 28 of the 32 AVX-512 registers:
 /// per input channel it loads the tile's filter vectors once and
@@ -130,19 +131,36 @@ constexpr int64_t kAccumulators = 16;
 /// the larger tile.)
 constexpr int64_t kConvAccumulators = 28;
 
+/// The vector registers of AVX2 (and SSE): 16, where AVX-512 has 32.
+constexpr int64_t kAvx2Registers = 16;
+/// The most accumulators of an AVX2 register tile.
+constexpr int64_t kAvx2Accumulators = 12;
+
 /// The most pixels of a register tile whose rows hold `lanes` channels,
-/// given `accumulators` vector registers for it.
+/// given `accumulators` vector registers for it. With AVX2 the whole tile
+/// must fit in its 16 registers: beside the accumulators, the row's vectors
+/// of filter (or of a depthwise tap's weights) and one more, the broadcast
+/// pixel that AVX2 cannot fold into an FMA. A 1x1 convolution's tile of 7
+/// pixels x 2 vectors (14 accumulators) spilled two accumulators to the
+/// stack in its inner loop and ran at half the FMA peak; 6 x 2 is the tile
+/// of AVX2's GEMM kernels. (Depthwise tiles of 7 x 2, whose input vectors
+/// an FMA can read from memory, took MobileNet-v2's 28x28 layers from 35
+/// to 52 us.)
 int64_t pixelsPerTile(int64_t lanes, int64_t width,
                       int64_t accumulators = kAccumulators) {
   int64_t vectorsPerRow = (lanes + width - 1) / width;
+  if (width < 16)
+    accumulators = std::min(
+        {accumulators, kAvx2Accumulators, kAvx2Registers - vectorsPerRow - 1});
   return std::max<int64_t>(1, accumulators / vectorsPerRow);
 }
 
-/// The accumulator registers for `op`'s register tile.
-int64_t accumulatorsFor(linalg::LinalgOp op, int64_t width) {
-  // AVX2 has 16 vector registers: leave room for operands.
-  return isa<linalg::Conv2DNhwcHwcfOp>(op) && width >= 16 ? kConvAccumulators
-                                                          : kAccumulators;
+/// The most pixels of `op`'s register tile (a convolution's, a depthwise
+/// convolution's or a pool's) whose rows hold `lanes` channels.
+int64_t opPixelsPerTile(linalg::LinalgOp op, int64_t lanes, int64_t width) {
+  bool conv = isa<linalg::Conv2DNhwcHwcfOp>(op);
+  return pixelsPerTile(lanes, width,
+                       conv && width >= 16 ? kConvAccumulators : kAccumulators);
 }
 
 /// Output rows of `op`'s register tile, given `rows` of them: two where
@@ -302,8 +320,8 @@ void splitRaggedWidths(func::FuncOp func, int64_t width) {
   for (linalg::LinalgOp op : ops) {
     // Every op here has (n, oh, ow, channels, ...) loops; channels in lanes.
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-    int64_t pixels = pixelsPerTile(opLaneTile(op, sizes[3], width), width,
-                                   accumulatorsFor(op, width));
+    int64_t pixels =
+        opPixelsPerTile(op, opLaneTile(op, sizes[3], width), width);
     int64_t ow = sizes[2];
     if (ow <= pixels || 2 * divisorAtMost(ow, pixels) > pixels)
       continue;
@@ -329,8 +347,7 @@ void splitOddRows(func::FuncOp func, int64_t width) {
   for (linalg::LinalgOp op : ops) {
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
     int64_t lanes = opLaneTile(op, sizes[3], width);
-    int64_t tw = divisorAtMost(
-        sizes[2], pixelsPerTile(lanes, width, accumulatorsFor(op, width)));
+    int64_t tw = divisorAtMost(sizes[2], opPixelsPerTile(op, lanes, width));
     if (sizes[1] < 3 || sizes[1] % 2 == 0 ||
         tileRows(op, sizes[1] - 1, tw, lanes, width) != 2)
       continue;
@@ -520,8 +537,7 @@ TilePlan fusionGroupPlan(linalg::LinalgOp op, int64_t width,
     return {};
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   int64_t lanes = opLaneTile(op, sizes[3], width);
-  int64_t tw = divisorAtMost(
-      sizes[2], pixelsPerTile(lanes, width, accumulatorsFor(op, width)));
+  int64_t tw = divisorAtMost(sizes[2], opPixelsPerTile(op, lanes, width));
   bool conv = isa<linalg::Conv2DNhwcHwcfOp>(op);
   reduction.assign(sizes.size(), 1);
   std::fill_n(reduction.begin(), 4, 0);
