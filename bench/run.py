@@ -276,8 +276,9 @@ class Bench:
         self.log(f"PyTorch: {self.torch_py} (tcmalloc: {self.tcmalloc}); ORT: {self.ort_py}")
 
     def measure_peaks(self) -> Dict[str, Dict[str, Any]]:
+        isa = ["--isa", self.args.peak_isa] if self.args.peak_isa else []
         return {str(t): run_json([self.peak, "--threads", str(t), "--seconds",
-                                  str(self.args.peak_seconds)], env=clean_env())
+                                  str(self.args.peak_seconds), *isa], env=clean_env())
                 for t in self.args.threads}
 
     def core_round_trip(self) -> Optional[float]:
@@ -354,8 +355,9 @@ class Bench:
         a = self.args
         libdir = os.path.join(bdir, "lib")
         start = time.perf_counter()
-        proc = subprocess.run([a.cnnc, "compile", json_path, "-o", libdir, f"--batch={batch}"],
-                              capture_output=True, text=True)
+        cpu = [f"--cpu={a.cpu}"] if a.cpu else []
+        proc = subprocess.run([a.cnnc, "compile", json_path, "-o", libdir, f"--batch={batch}",
+                               *cpu], capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             self.log("  cnnc compile failed:\n" + proc.stderr[-4000:])
@@ -367,7 +369,7 @@ class Bench:
         sizes = io_sizes(header, name)
         if not sizes["input"] or not sizes["output"]:
             raise BenchError(f"{name}.h: no CNN_{upper}_INPUT0_SIZE/OUTPUT0_SIZE")
-        inspect = subprocess.run([a.cnnc, "inspect", json_path, f"--batch={batch}"],
+        inspect = subprocess.run([a.cnnc, "inspect", json_path, f"--batch={batch}", *cpu],
                                  capture_output=True, text=True)
         m = re.search(r"total: ([\d,]+) parameters, ([\d,]+) MACs", inspect.stdout)
         if inspect.returncode != 0 or not m:
@@ -605,7 +607,8 @@ def render_markdown(meta: Dict[str, Any], results: List[Dict[str, Any]],
                 versions[key] = r[key][field]
     L = [f"# cnnc benchmark, {meta.get('date', '')}", ""]
     L.append(f"- machine: {meta.get('cpu')}, {meta.get('cpus')} CPUs ({meta.get('host')})")
-    L.append(f"- cnnc: {meta.get('cnnc')}, commit {meta.get('commit')}")
+    L.append(f"- cnnc: {meta.get('cnnc')}, commit {meta.get('commit')}"
+             + (f", --cpu={args['cpu']}" if args.get("cpu") else ""))
     L.append(f"- PyTorch {versions.get('pytorch', '?')} "
              f"(tcmalloc: {meta.get('tcmalloc') or 'no'}; best of "
              f"{', '.join(args.get('variants', []))}), "
@@ -797,6 +800,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", help="results folder (default: bench/results/<timestamp>)")
     parser.add_argument("--cnnc", default=os.path.join(ROOT, "build", "bin", "cnnc"),
                         help="the compiler (default: build/bin/cnnc)")
+    parser.add_argument("--cpu", metavar="NAME",
+                        help="cnnc compile's target CPU, e.g. x86-64-v3 for AVX2 "
+                             "(default: cnnc's, the host)")
+    parser.add_argument("--peak-isa", choices=["avx512", "avx2", "sse"],
+                        help="instruction set of the FMA peak that %% of peak divides by "
+                             "(default: the host's widest; avx2 with --cpu=x86-64-v3)")
     parser.add_argument("--cc", default=os.environ.get("CC", "cc"),
                         help="C compiler for driver.c and peak.c ($CC or cc)")
     parser.add_argument("--torch-python", help="Python with torch (default: this one)")
