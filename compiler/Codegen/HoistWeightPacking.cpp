@@ -40,6 +40,21 @@ int64_t numElements(ValueRange values) {
   return n;
 }
 
+/// Whether `op` only spreads its inputs over a larger result, computing
+/// nothing: a fill, or a bias broadcast over a layer's output, which the
+/// layer's register tiles then take as their initial value at no cost. An
+/// op that computes while it expands, such as cnn-winograd's filter
+/// transform (25 positions from a stride-2 layer's 4 taps), is packed: at
+/// run time it was a pass of its own on every call.
+bool onlyBroadcasts(linalg::LinalgOp op) {
+  if (numElements(op->getResults()) <= numElements(op.getDpsInputs()))
+    return false;
+  Operation *yield = op.getBlock()->getTerminator();
+  return &op.getBlock()->front() == yield &&
+         llvm::all_of(yield->getOperands(),
+                      [](Value v) { return isa<BlockArgument>(v); });
+}
+
 struct HoistWeightPackingPass final
     : cnn::impl::HoistWeightPackingPassBase<HoistWeightPackingPass> {
   void runOnOperation() override {
@@ -72,8 +87,7 @@ struct HoistWeightPackingPass final
       // Broadcasts (a bias spread over an output) stay at run time: packed,
       // they would cost more memory than they save work.
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-          linalgOp && numElements(op.getResults()) >
-                          numElements(linalgOp.getDpsInputs()))
+          linalgOp && onlyBroadcasts(linalgOp))
         continue;
       weightOnlyOps.insert(&op);
       bool fromWeights =

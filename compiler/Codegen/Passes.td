@@ -758,7 +758,11 @@ def HoistWeightPackingPass
     once when an instance is created. Every weight value `forward` uses at
     run time becomes a view of `%packed` (16-element aligned), which
     replaces the raw weights as `forward`'s first argument; the module's
-    `cnn.packed_weights_size` records its length.
+    `cnn.packed_weights_size` records its length. Fills, and broadcasts
+    that only copy a weight over a larger tensor (a bias spread over a
+    layer's output, which its register tiles take as their initial value),
+    stay in `forward`; an op that computes while it expands (cnn-winograd's
+    filter transforms) is packed.
 
     ```mlir
     func.func @forward(%w: tensor<600xf32>, %x: ...) {
