@@ -805,7 +805,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                              "(default: cnnc's, the host)")
     parser.add_argument("--peak-isa", choices=["avx512", "avx2", "sse"],
                         help="instruction set of the FMA peak that %% of peak divides by "
-                             "(default: the host's widest; avx2 with --cpu=x86-64-v3)")
+                             "(default: the host's widest)")
     parser.add_argument("--cc", default=os.environ.get("CC", "cc"),
                         help="C compiler for driver.c and peak.c ($CC or cc)")
     parser.add_argument("--torch-python", help="Python with torch (default: this one)")

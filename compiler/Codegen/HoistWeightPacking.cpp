@@ -49,10 +49,15 @@ int64_t numElements(ValueRange values) {
 bool onlyBroadcasts(linalg::LinalgOp op) {
   if (numElements(op->getResults()) <= numElements(op.getDpsInputs()))
     return false;
-  Operation *yield = op.getBlock()->getTerminator();
-  return &op.getBlock()->front() == yield &&
-         llvm::all_of(yield->getOperands(),
-                      [](Value v) { return isa<BlockArgument>(v); });
+  // The body yields its inputs' elements as they are.
+  Block *body = op.getBlock();
+  Operation *yield = body->getTerminator();
+  return &body->front() == yield &&
+         llvm::all_of(yield->getOperands(), [&](Value v) {
+           auto arg = dyn_cast<BlockArgument>(v);
+           return arg && arg.getOwner() == body &&
+                  arg.getArgNumber() < op.getNumDpsInputs();
+         });
 }
 
 struct HoistWeightPackingPass final

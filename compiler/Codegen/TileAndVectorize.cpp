@@ -143,9 +143,10 @@ constexpr int64_t kAvx2Accumulators = 12;
 /// pixel that AVX2 cannot fold into an FMA. A 1x1 convolution's tile of 7
 /// pixels x 2 vectors (14 accumulators) spilled two accumulators to the
 /// stack in its inner loop and ran at half the FMA peak; 6 x 2 is the tile
-/// of AVX2's GEMM kernels. (Depthwise tiles of 7 x 2, whose input vectors
-/// an FMA can read from memory, took MobileNet-v2's 28x28 layers from 35
-/// to 52 us.)
+/// of AVX2's GEMM kernels. (A depthwise tile's FMAs can read its input
+/// vectors from memory, so it needs no broadcast register, but tiles of
+/// 7 x 2 ran slower than 4 x 2: MobileNet-v2's 28x28 layers took 52 us
+/// against 35.)
 int64_t pixelsPerTile(int64_t lanes, int64_t width,
                       int64_t accumulators = kAccumulators) {
   int64_t vectorsPerRow = (lanes + width - 1) / width;

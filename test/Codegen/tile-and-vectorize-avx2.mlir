@@ -34,7 +34,7 @@ func.func @conv_width_14(%x: tensor<1x16x16x16xf32>, %w: tensor<3x3x16x16xf32>, 
 // A depthwise convolution's tiles take the same bound: 4 pixels x 16
 // channels at a width of 28.
 // CHECK-LABEL: func @depthwise
-// CHECK: vector<1x4x16xf32>
+// CHECK: vector.fma {{.*}} : vector<1x4x16xf32>
 // CHECK-NOT: vector<1x7x16xf32>
 func.func @depthwise(%x: tensor<1x30x30x32xf32>, %w: tensor<3x3x32xf32>, %acc: tensor<1x28x28x32xf32>) -> tensor<1x28x28x32xf32> {
   %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
@@ -44,10 +44,11 @@ func.func @depthwise(%x: tensor<1x30x30x32xf32>, %w: tensor<3x3x32xf32>, %acc: t
 
 // -----
 
-// A matmul's tiles: 6 rows x 16 columns (12 accumulators).
+// A matmul's tiles: 6 rows x 16 columns (12 accumulators), not 8 x 16.
 // CHECK-LABEL: func @matmul
 // CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
-func.func @matmul(%a: tensor<12x64xf32>, %b: tensor<64x64xf32>, %acc: tensor<12x64xf32>) -> tensor<12x64xf32> {
-  %0 = linalg.matmul ins(%a, %b : tensor<12x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<12x64xf32>) -> tensor<12x64xf32>
-  return %0 : tensor<12x64xf32>
+// CHECK-NOT: vector<8x16xf32>
+func.func @matmul(%a: tensor<24x64xf32>, %b: tensor<64x64xf32>, %acc: tensor<24x64xf32>) -> tensor<24x64xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<24x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<24x64xf32>) -> tensor<24x64xf32>
+  return %0 : tensor<24x64xf32>
 }

@@ -439,23 +439,12 @@ harness.check("conv_split_batch", split, x_split, expected=1)
 # fit its 16 vector registers, at most 6 pixels x 2 vectors. Widths 28
 # (tiles of 4 pixels), 14 and 7 (split into tiles of 5, 5 and 4, and of 4
 # and 3), a depthwise convolution with its projection, Winograd with a
-# residual add, and a classifier (rows of 6).
-
-
-class Avx2Residual(nn.Module):
-    def __init__(self, channels: int):
-        super().__init__()
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x):
-        return torch.relu(self.conv(x) + x)
-
-
+# residual add, and a classifier.
 avx2 = [
     ("avx2_1x1_w28", nn.Sequential(nn.Conv2d(64, 128, 1), nn.ReLU())),
     ("avx2_3x3_s2_w14", nn.Sequential(nn.Conv2d(64, 96, 3, stride=2, padding=1), nn.ReLU6())),
     ("avx2_dw_pw", DepthwiseProject(64, 48)),
-    ("avx2_winograd_residual", Avx2Residual(64)),
+    ("avx2_winograd_residual", Residual(64)),
     ("avx2_w7_classifier", nn.Sequential(
         nn.Conv2d(64, 32, 3, stride=4, padding=1), nn.ReLU(), nn.Flatten(),
         nn.Linear(32 * 4 * 7, 10))),
