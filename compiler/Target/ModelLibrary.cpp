@@ -1085,6 +1085,40 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu) {
 
 } // namespace
 
+std::string mlir::cnn::checkTargetCpu(StringRef cpu) {
+  if (cpu.empty() || cpu == "host")
+    return "";
+  llvm::InitializeNativeTarget();
+  std::string error;
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return error;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!info || info->isCPUStringValid(cpu))
+    return "";
+  // The known names nearest to `cpu` (a misspelling, a missing dash), at
+  // most two edits away.
+  unsigned limit = std::min<unsigned>(2, cpu.size() / 3), best = limit + 1;
+  SmallVector<StringRef> nearest;
+  for (const llvm::SubtargetSubTypeKV &kv :
+       info->getAllProcessorDescriptions()) {
+    unsigned distance = cpu.edit_distance_insensitive(kv.Key, true, limit);
+    if (distance > limit || distance > best)
+      continue;
+    if (distance < best)
+      nearest.clear(), best = distance;
+    nearest.push_back(kv.Key);
+  }
+  std::string message =
+      llvm::formatv("unknown target CPU '{0}' for {1}", cpu, triple.str());
+  if (!nearest.empty())
+    message += "; did you mean " + llvm::join(nearest, ", ") + "?";
+  return message + " (x86-64-v3 is any AVX2 CPU, x86-64-v4 any AVX-512 one)";
+}
+
 TargetCpu mlir::cnn::describeTargetCpu(StringRef cpu) {
   TargetCpu result;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu);

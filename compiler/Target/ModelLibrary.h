@@ -98,6 +98,11 @@ struct TargetCpu {
 /// machine for it.
 TargetCpu describeTargetCpu(llvm::StringRef cpu);
 
+/// Why `cpu` cannot be a target CPU (a name LLVM does not know for this
+/// machine's target, with the nearest known names), or "" where it can.
+/// "" and "host" always can.
+std::string checkTargetCpu(llvm::StringRef cpu);
+
 /// Reads the layout cnn-outline-weights left on `module` into `interface`.
 void readWeightsLayout(ModuleOp module, ModelInterface &interface);
 

@@ -1267,6 +1267,10 @@ int main(int argc, char **argv) {
                               kOverview);
   if (failed(rejectForeignOptions(command, categories)))
     return 1;
+  if (std::string error = checkTargetCpu(cpuOpt); !error.empty()) {
+    llvm::errs() << toolName << ": --cpu: " << error << "\n";
+    return 1;
+  }
   if (modelPath.empty()) {
     llvm::errs() << toolName << ": missing MODEL (a .json model description)\n";
     return 1;
