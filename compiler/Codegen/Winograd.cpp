@@ -298,7 +298,7 @@ Value rowLoop(
   OpBuilder::InsertionGuard guard(b);
   Block *block = forall.getBody();
   b.setInsertionPointToStart(block);
-  ValueRange ivs = forall.getInductionVars();
+  SmallVector<Value> ivs = forall.getInductionVars();
   Value group = groups > 1
                     ? ivs[0]
                     : arith::ConstantIndexOp::create(b, loc, 0).getResult();
