@@ -1060,13 +1060,19 @@ LogicalResult addSplitApi(llvm::Module &module, const ModelInterface &m,
   return success();
 }
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu) {
+/// This machine's target triple, and LLVM's target for it (null, with
+/// `error` set, where LLVM has none).
+const llvm::Target *nativeTarget(llvm::Triple &triple, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  triple = llvm::Triple(llvm::sys::getDefaultTargetTriple());
+  return llvm::TargetRegistry::lookupTarget(triple, error);
+}
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu) {
   std::string error;
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
+  llvm::Triple triple;
+  const llvm::Target *target = nativeTarget(triple, error);
   if (!target)
     return nullptr;
   std::string cpuName = cpu.str(), features;
@@ -1088,11 +1094,9 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu) {
 std::string mlir::cnn::checkTargetCpu(StringRef cpu) {
   if (cpu.empty() || cpu == "host")
     return "";
-  llvm::InitializeNativeTarget();
   std::string error;
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
+  llvm::Triple triple;
+  const llvm::Target *target = nativeTarget(triple, error);
   if (!target)
     return error;
   std::unique_ptr<llvm::MCSubtargetInfo> info(
