@@ -411,19 +411,19 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     plan.push_back({{rowTile(sizes[0], tn), tn, 1}, {1, 0, 2}});
     return plan;
   }
-  // A layout change between NCHW and NHWC (an input's or an output's at the
-  // model's boundary, or an activation's before a flatten): threads over
-  // rows, tiles of up to a vector of the input's innermost dimension by up
-  // to a vector of the output's, read a vector at a time along the input's
-  // innermost and shuffled (cnn-cpu-lower-vectors). An RGB image takes tiles
-  // of 16 pixels by its 3 channels, written as one contiguous run; YOLO's
-  // heads (255 channels at 26x26) tiles of 15 channels by 13 pixels. Other
-  // transposes (filters, once at load time) stay scalar loops.
+  // A transpose: threads over the dimensions outside its tile, tiles of up
+  // to a vector of the input's innermost dimension by up to a vector of the
+  // output's, read a vector at a time along the input's innermost and
+  // shuffled (cnn-cpu-lower-vectors). Layout changes between NCHW and NHWC
+  // (an input's or an output's at the model's boundary, an activation's
+  // before a flatten): an RGB image takes tiles of 16 pixels by its 3
+  // channels, written as one contiguous run; YOLO's heads (255 channels at
+  // 26x26) tiles of 15 channels by 13 pixels. A filter's (FCHW -> HWCF at
+  // load time, and on every training step) 3 columns by 16 filters. A
+  // transpose that keeps the innermost dimension (a filter's blocking)
+  // copies vectors of it.
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
     ArrayRef<int64_t> perm = transpose.getPermutation();
-    if (perm != ArrayRef<int64_t>{0, 2, 3, 1} &&
-        perm != ArrayRef<int64_t>{0, 3, 1, 2})
-      return {};
     int64_t rank = perm.size();
     // The output dimension that is the input's innermost.
     int64_t k = llvm::find(perm, rank - 1) - perm.begin();

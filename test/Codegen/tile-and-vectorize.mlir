@@ -440,15 +440,36 @@ func.func @to_nchw(%x: tensor<1x8x32x48xf32>) -> tensor<1x48x8x32xf32> {
 
 // -----
 
-// Other transposes (here an OIHW -> HWCF filter, at load time) stay as they
-// are.
+// Any other transpose is tiled the same way. An OIHW -> HWCF filter (at load
+// time, and on every training step): threads over (h, c), tiles of 16
+// filters x 3 columns, one transposing read each.
+// CHECK: #[[$HWCF:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1, d0)>
 // CHECK-LABEL: func @filter_to_hwcf
-// CHECK-NOT: scf.forall
-// CHECK: linalg.transpose
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (3, 16)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}}
+// CHECK: vector.transfer_read {{.*}} permutation_map = #[[$HWCF]]} : tensor<16x1x1x3xf32>, vector<1x3x1x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x3x1x16xf32>, tensor<1x3x1x16xf32>
+// CHECK-NOT: linalg.transpose
 func.func @filter_to_hwcf(%w: tensor<32x16x3x3xf32>) -> tensor<3x3x16x32xf32> {
   %e = tensor.empty() : tensor<3x3x16x32xf32>
   %t = linalg.transpose ins(%w : tensor<32x16x3x3xf32>) outs(%e : tensor<3x3x16x32xf32>) permutation = [2, 3, 1, 0]
   return %t : tensor<3x3x16x32xf32>
+}
+
+// -----
+
+// A transpose that keeps the innermost dimension (cnn-block-weights' HWCF ->
+// blocks of 32 filters): threads over every other dimension, vector copies
+// of 16 floats.
+// CHECK-LABEL: func @filter_blocks
+// CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) in (2, 3, 3, 16)
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x1x1x16xf32>, vector<1x1x1x1x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x1x1x1x16xf32>, tensor<1x1x1x1x16xf32>
+// CHECK-NOT: linalg.transpose
+func.func @filter_blocks(%w: tensor<3x3x16x2x32xf32>) -> tensor<2x3x3x16x32xf32> {
+  %e = tensor.empty() : tensor<2x3x3x16x32xf32>
+  %t = linalg.transpose ins(%w : tensor<3x3x16x2x32xf32>) outs(%e : tensor<2x3x3x16x32xf32>) permutation = [3, 0, 1, 2, 4]
+  return %t : tensor<2x3x3x16x32xf32>
 }
 
 // -----
