@@ -1,7 +1,8 @@
 //===- FuseElementwise.cpp - fuse elementwise chains, keep contractions ---===//
 //
 // Upstream's elementwise fusion, with two differences:
-//  * a reshape folds into (or out of) an elementwise generic only. Folding
+//  * a reshape folds into (or out of) an elementwise generic of more than
+//    one dimension only. Folding
 //    the flatten before a dense layer into its matmul turns the matmul into
 //    a generic contraction over the flattened dimensions, which the tiling
 //    and blocking passes do not recognise, so it would run as scalar loops;
@@ -38,8 +39,12 @@ struct FuseElementwisePass final
       return producer && producer->hasOneUse();
     };
     // A reshape folds only where the linalg op on the other side is
-    // elementwise: `fused` is either a linalg op's operand produced by a
-    // reshape, or a reshape's operand produced by a linalg op.
+    // elementwise, and not over one dimension: `fused` is either a linalg
+    // op's operand produced by a reshape, or a reshape's operand produced by
+    // a linalg op. An optimizer's update is lowered over the parameter's
+    // elements in one dimension, for whole vectors; folding the reshapes
+    // would give it the filter's shape back, whose innermost dimension is
+    // 3 for a 3x3 filter.
     linalg::ControlFusionFn reshapeIntoElementwise =
         [singleUse](OpOperand *fused) {
           auto linalgSide = dyn_cast_if_present<linalg::LinalgOp>(
@@ -47,7 +52,7 @@ struct FuseElementwisePass final
                   ? fused->getOwner()
                   : fused->get().getDefiningOp());
           return linalgSide && linalg::isElementwise(linalgSide) &&
-                 singleUse(fused);
+                 linalgSide.getNumLoops() != 1 && singleUse(fused);
         };
     // A producer does not fuse into a consumer that broadcasts it: the
     // fused op would recompute the producer once per broadcast element.

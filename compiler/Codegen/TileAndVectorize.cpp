@@ -437,9 +437,12 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     return plan;
   }
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || generic.getNumResults() != 1 ||
+  if (!generic || generic.getNumResults() == 0 ||
       generic.hasIndexSemantics() || sizes.empty())
     return {};
+  // Several results (an optimizer's update: the parameter and its state)
+  // only for elementwise ops.
+  bool oneResult = generic.getNumResults() == 1;
   if (llvm::any_of(generic.getIndexingMapsArray(), [](AffineMap map) {
         return !map.isProjectedPermutation(/*allowZeroInResults=*/true);
       })) {
@@ -460,7 +463,7 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
       }
       return true;
     };
-    if (!threads || generic.getNumReductionLoops() != 0 ||
+    if (!oneResult || !threads || generic.getNumReductionLoops() != 0 ||
         !llvm::all_of(generic.getIndexingMapsArray(), dimsOrConstants))
       return {};
     SmallVector<int64_t> outer(sizes.size(), 1);
@@ -468,7 +471,8 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
     return {{outer, {}, true}};
   }
   if (generic.getNumReductionLoops() != 0)
-    return reductionPlan(generic, sizes, width, threads);
+    return oneResult ? reductionPlan(generic, sizes, width, threads)
+                     : TilePlan();
   // Threads over all but the innermost dimension (or over vectors of a 1-D
   // op), then one vector along the innermost.
   int64_t vector = divisorAtMost(sizes.back(), 4 * width);

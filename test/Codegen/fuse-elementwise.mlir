@@ -111,3 +111,24 @@ func.func @bias_broadcast(%var: tensor<16xf32>, %beta: tensor<16xf32>)
   } -> tensor<1x8x8x16xf32>
   return %r : tensor<1x8x8x16xf32>
 }
+
+// -----
+
+// An elementwise generic over one dimension (an optimizer's update over a
+// filter's elements) stays in one dimension: the reshapes around it do not
+// fold into it, which would give it the filter's innermost dimension of 3.
+// CHECK-LABEL: func.func @flat_update
+// CHECK: %[[FLAT:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<108xf32>
+// CHECK: %[[R:.+]] = linalg.generic {{.+}} iterator_types = ["parallel"]} ins(%[[FLAT]], %{{.+}} : tensor<108xf32>, tensor<108xf32>)
+// CHECK: tensor.expand_shape %[[R]] {{\[\[}}0, 1, 2, 3]] output_shape [4, 3, 3, 3]
+func.func @flat_update(%g: tensor<4x3x3x3xf32>, %p: tensor<108xf32>) -> tensor<4x3x3x3xf32> {
+  %flat = tensor.collapse_shape %g [[0, 1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<108xf32>
+  %e = tensor.empty() : tensor<108xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%flat, %p : tensor<108xf32>, tensor<108xf32>) outs(%e : tensor<108xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %0 = arith.subf %b, %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<108xf32>
+  %back = tensor.expand_shape %r [[0, 1, 2, 3]] output_shape [4, 3, 3, 3] : tensor<108xf32> into tensor<4x3x3x3xf32>
+  return %back : tensor<4x3x3x3xf32>
+}

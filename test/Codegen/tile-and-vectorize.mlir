@@ -474,6 +474,32 @@ func.func @filter_blocks(%w: tensor<3x3x16x2x32xf32>) -> tensor<2x3x3x16x32xf32>
 
 // -----
 
+// An elementwise op with two results (an optimizer's update of a parameter
+// and its momentum, in one dimension): threads over blocks of 64, one
+// vector<64xf32> per result.
+// CHECK-LABEL: func @two_results
+// CHECK: scf.forall (%{{.+}}) = (0) to (4608) step (64)
+// CHECK: %[[M:.+]] = arith.addf {{.*}} : vector<64xf32>
+// CHECK: %[[P:.+]] = arith.subf {{.*}} : vector<64xf32>
+// CHECK: vector.transfer_write %[[P]]
+// CHECK: vector.transfer_write %[[M]]
+// CHECK-NOT: linalg.generic
+func.func @two_results(%p: tensor<4608xf32>, %g: tensor<4608xf32>, %m: tensor<4608xf32>, %lr: tensor<f32>) -> (tensor<4608xf32>, tensor<4608xf32>) {
+  %e0 = tensor.empty() : tensor<4608xf32>
+  %e1 = tensor.empty() : tensor<4608xf32>
+  %r:2 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%p, %g, %m, %lr : tensor<4608xf32>, tensor<4608xf32>, tensor<4608xf32>, tensor<f32>) outs(%e0, %e1 : tensor<4608xf32>, tensor<4608xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %l: f32, %o0: f32, %o1: f32):
+    %0 = arith.mulf %c, %l : f32
+    %1 = arith.addf %0, %b : f32
+    %2 = arith.mulf %l, %1 : f32
+    %3 = arith.subf %a, %2 : f32
+    linalg.yield %3, %1 : f32, f32
+  } -> (tensor<4608xf32>, tensor<4608xf32>)
+  return %r#0, %r#1 : tensor<4608xf32>, tensor<4608xf32>
+}
+
+// -----
+
 // A parallel generic that reads an operand at a fixed index (Winograd's
 // filter transform reads its coefficients so) gets no vector tile, but
 // threads over all but its innermost dimension: its loop body is then

@@ -661,6 +661,26 @@ ValueRange updateGeneric(
       .getResults();
 }
 
+/// updateGeneric over the tensors collapsed to one dimension, its results
+/// reshaped back: an optimizer's update is elementwise, and in one dimension
+/// cnn-cpu-tile-and-vectorize gives it threads and whole vectors, where a
+/// filter's innermost dimension (3) would make vectors of 3.
+SmallVector<Value> flatUpdateGeneric(
+    OpBuilder &b, Location loc, ValueRange tensors, ValueRange scalars,
+    unsigned numResults,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> fn) {
+  RankedTensorType type = tensorType(tensors[0]);
+  auto flatType =
+      RankedTensorType::get({type.getNumElements()}, type.getElementType());
+  SmallVector<Value> flat;
+  for (Value t : tensors)
+    flat.push_back(reshapeTo(b, loc, t, flatType));
+  SmallVector<Value> results;
+  for (Value r : updateGeneric(b, loc, flat, scalars, numResults, fn))
+    results.push_back(reshapeTo(b, loc, r, type));
+  return results;
+}
+
 
 /// The first word of Philox-4x32-10 (Salmon et al., SC'11) for counter
 /// (c0, c1, c2, c3) and a constant key, built from i32/i64 arithmetic.
@@ -963,7 +983,7 @@ struct SgdUpdatePattern final : OpConversionPattern<SgdUpdateOp> {
     double momentum = op.getMomentum().convertToDouble();
     double decay = op.getWeightDecay().convertToDouble();
     bool nesterov = op.getNesterov();
-    ValueRange results = updateGeneric(
+    SmallVector<Value> results = flatUpdateGeneric(
         rewriter, op.getLoc(),
         {adaptor.getParam(), adaptor.getGrad(), adaptor.getMomentumBuffer()},
         {adaptor.getLr()}, 2,
@@ -1023,7 +1043,7 @@ struct AdamUpdatePattern final : OpConversionPattern<AdamUpdateOp> {
       return tensor::FromElementsOp::create(rewriter, loc, scalarType,
                                             ValueRange{v});
     };
-    ValueRange results = updateGeneric(
+    SmallVector<Value> results = flatUpdateGeneric(
         rewriter, loc,
         {adaptor.getParam(), adaptor.getGrad(), adaptor.getExpAvg(),
          adaptor.getExpAvgSq()},

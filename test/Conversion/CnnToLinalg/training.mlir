@@ -1,7 +1,8 @@
 // The training ops lower to linalg on tensors: the filter gradient is one
 // generic over [groups, F/groups, C/groups, kh, kw] reducing batch and output
 // pixels; max-pool gradients find each window's first maximum, then gather;
-// optimizer updates are one parallel generic with a result per output.
+// optimizer updates are one parallel generic with a result per output, over
+// the tensors collapsed to one dimension.
 // RUN: cnn-opt %s -convert-cnn-to-linalg | FileCheck %s
 
 // CHECK-DAG: #[[XMAP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d0, d2, d6 * 2 + d3, d7 * 2 + d4)>
@@ -54,6 +55,18 @@ func.func @reduce_sum(%x: tensor<2x4x3x3xf32>) -> tensor<4xf32> {
 func.func @sgd(%p: tensor<8xf32>, %lr: tensor<f32>) -> (tensor<8xf32>, tensor<8xf32>) {
   %0:2 = cnn.sgd_update %p, %p, %p, %lr momentum 0.9 : tensor<8xf32>, tensor<f32>
   return %0#0, %0#1 : tensor<8xf32>, tensor<8xf32>
+}
+
+// A filter's update runs over its elements in one dimension.
+// CHECK-LABEL: func.func @sgd_filter
+// CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<108xf32>
+// CHECK: %[[U:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel"]} ins({{.+}} : tensor<108xf32>, tensor<108xf32>, tensor<108xf32>, tensor<f32>)
+// CHECK: %[[P:.+]] = tensor.expand_shape %[[U]]#0 {{\[\[}}0, 1, 2, 3]] output_shape [4, 3, 3, 3]
+// CHECK: %[[M:.+]] = tensor.expand_shape %[[U]]#1 {{\[\[}}0, 1, 2, 3]] output_shape [4, 3, 3, 3]
+// CHECK: return %[[P]], %[[M]]
+func.func @sgd_filter(%p: tensor<4x3x3x3xf32>, %lr: tensor<f32>) -> (tensor<4x3x3x3xf32>, tensor<4x3x3x3xf32>) {
+  %0:2 = cnn.sgd_update %p, %p, %p, %lr momentum 0.9 : tensor<4x3x3x3xf32>, tensor<f32>
+  return %0#0, %0#1 : tensor<4x3x3x3xf32>, tensor<4x3x3x3xf32>
 }
 
 // CHECK-LABEL: func.func @adam
