@@ -140,6 +140,15 @@ def cases():
         nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1),
         nn.BatchNorm2d(3), nn.Sigmoid()),
         (2, 2, 8, 8), "mse", {"name": "sgd-momentum", "lr": 0.3, "momentum": 0.5})
+    # 1x1 filter gradients whose stride never reaches the last rows (8 rows
+    # at stride 2, 2x2 at stride 3): those rows are cut off before the
+    # gradient runs as a convolution; 7 columns at stride 2 are all reached.
+    yield ("sgd_momentum_strided_1x1", nn.Sequential(
+        nn.Conv2d(3, 8, 1, stride=2, bias=False), nn.ReLU(),
+        nn.Conv2d(8, 6, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(6, 4, 1, stride=3), nn.Flatten(), nn.Linear(4, 5)),
+        (2, 3, 8, 7), "cross_entropy",
+        {"name": "sgd-momentum", "lr": 0.2, "momentum": 0.9})
     # U-Net's upsampling: a kernel the size of its stride, computed by phases.
     yield ("adam_conv_transpose_k2_s2_mse", nn.Sequential(
         nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(),

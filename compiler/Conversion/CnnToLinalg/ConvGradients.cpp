@@ -121,13 +121,27 @@ struct FilterGradAsConvPattern final : OpConversionPattern<Conv2DFilterGradOp> {
     ArrayRef<int64_t> s = op.getStride(), p = op.getPadding(),
                       d = op.getDilation(), k = op.getKernel();
     // Trailing padding so that the output is exactly the kernel: the
-    // forward's, less the rows and columns its stride never reached.
+    // forward's, less the rows and columns its stride never reached. Where
+    // that is negative (a 1x1 convolution of stride 2 over an even size
+    // never reads the last row), those rows of the input are cut off.
     SmallVector<int64_t, 4> padding = {p[0], p[1], 0, 0};
+    SmallVector<int64_t, 4> kept(xt.getShape());
     for (int i = 0; i < 2; ++i) {
       padding[i + 2] = (k[i] - 1) * d[i] + s[i] * (dyt.getDimSize(2 + i) - 1) +
                        1 - xt.getDimSize(2 + i) - p[i];
-      if (padding[i + 2] < 0)
+      if (padding[i + 2] < 0) {
+        kept[2 + i] += padding[i + 2];
+        padding[i + 2] = 0;
+      }
+      if (kept[2 + i] <= 0)
         return failure();
+    }
+    if (ArrayRef<int64_t>(kept) != xt.getShape()) {
+      SmallVector<OpFoldResult> zeros(4, rewriter.getIndexAttr(0)),
+          ones(4, rewriter.getIndexAttr(1));
+      x = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get(kept, xt.getElementType()), x,
+          zeros, getAsIndexOpFoldResult(rewriter.getContext(), kept), ones);
     }
     // x^T [C, N, H, W] convolved with dy^T [F, N, Y, X]: [C, F, kh, kw].
     Value conv = Conv2DOp::create(

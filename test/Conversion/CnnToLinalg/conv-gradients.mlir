@@ -35,6 +35,23 @@ func.func @filter_grad(%x: tensor<2x3x8x8xf32>, %dy: tensor<2x4x4x4xf32>) -> ten
   return %0 : tensor<4x3x3x3xf32>
 }
 
+// A 1x1 filter gradient of stride 2 over an even size (ResNet's
+// downsampling shortcut): the stride never reaches the last row and column,
+// which are cut off (a trailing padding of -1), and it too runs as a
+// convolution.
+// CHECK-LABEL: func.func @filter_grad_1x1_stride2
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x8x8xf32>, %[[DY:.+]]: tensor<2x4x4x4xf32>)
+// CHECK: %[[CUT:.+]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [2, 3, 7, 7] [1, 1, 1, 1] : tensor<2x3x8x8xf32> to tensor<2x3x7x7xf32>
+// CHECK: linalg.transpose ins(%[[CUT]] : tensor<2x3x7x7xf32>)
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.conv_2d_nhwc_hwcf {dilations = dense<2> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%{{.+}}, %{{.+}} : tensor<3x7x7x2xf32>, tensor<4x4x2x4xf32>) outs(%{{.+}} : tensor<3x1x1x4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @filter_grad_1x1_stride2(%x: tensor<2x3x8x8xf32>, %dy: tensor<2x4x4x4xf32>) -> tensor<4x3x1x1xf32> {
+  %0 = cnn.conv2d_filter_grad %x, %dy kernel [1, 1] stride [2, 2] : tensor<2x3x8x8xf32>, tensor<2x4x4x4xf32> -> tensor<4x3x1x1xf32>
+  return %0 : tensor<4x3x1x1xf32>
+}
+
 // CHECK-LABEL: func.func @filter_grad_grouped
 // CHECK-NOT: linalg.conv_2d
 // CHECK: linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
