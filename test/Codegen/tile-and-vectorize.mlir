@@ -440,20 +440,67 @@ func.func @to_nchw(%x: tensor<1x8x32x48xf32>) -> tensor<1x48x8x32xf32> {
 
 // -----
 
-// Any other transpose is tiled the same way. An OIHW -> HWCF filter (at load
-// time, and on every training step): threads over (h, c), tiles of 16
-// filters x 3 columns, one transposing read each.
-// CHECK: #[[$HWCF:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1, d0)>
+// Any other transpose is tiled the same way, over runs of dimensions that
+// stay together. An OIHW -> HWCF filter (at load time, and on every training
+// step) is (O, I, HW) -> (HW, I, O): threads over I, tiles of 16 filters x
+// all 9 taps, one transposing read each, then the HWCF view.
+// CHECK: #[[$HWCF:.+]] = affine_map<(d0, d1, d2) -> (d2, d1, d0)>
 // CHECK-LABEL: func @filter_to_hwcf
-// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (3, 16)
+// CHECK: %[[IN:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0], [1], [2, 3]] : tensor<32x16x3x3xf32> into tensor<32x16x9xf32>
+// CHECK: %[[R:.+]] = scf.forall (%{{.+}}) in (16)
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}}
-// CHECK: vector.transfer_read {{.*}} permutation_map = #[[$HWCF]]} : tensor<16x1x1x3xf32>, vector<1x3x1x16xf32>
-// CHECK: vector.transfer_write {{.*}} : vector<1x3x1x16xf32>, tensor<1x3x1x16xf32>
+// CHECK: vector.transfer_read {{.*}} permutation_map = #[[$HWCF]]} : tensor<16x1x9xf32>, vector<9x1x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<9x1x16xf32>, tensor<9x1x16xf32>
+// CHECK: tensor.expand_shape %[[R]] {{\[\[}}0, 1], [2], [3]] output_shape [3, 3, 16, 32]
 // CHECK-NOT: linalg.transpose
 func.func @filter_to_hwcf(%w: tensor<32x16x3x3xf32>) -> tensor<3x3x16x32xf32> {
   %e = tensor.empty() : tensor<3x3x16x32xf32>
   %t = linalg.transpose ins(%w : tensor<32x16x3x3xf32>) outs(%e : tensor<3x3x16x32xf32>) permutation = [2, 3, 1, 0]
   return %t : tensor<3x3x16x32xf32>
+}
+
+// -----
+
+// A filter gradient's (I, H, W, O) -> OIHW is a transpose of two dimensions,
+// (IHW, O) -> (O, IHW): threads over blocks of 16 filters, 16 x 16 tiles.
+// CHECK-LABEL: func @gradient_to_oihw
+// CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2], [3]] : tensor<64x3x3x32xf32> into tensor<576x32xf32>
+// CHECK: scf.forall (%{{.+}}) = (0) to (32) step (16)
+// CHECK: vector.transfer_read {{.*}} : tensor<16x16xf32>, vector<16x16xf32>
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2, 3]] output_shape [32, 64, 3, 3]
+func.func @gradient_to_oihw(%g: tensor<64x3x3x32xf32>) -> tensor<32x64x3x3xf32> {
+  %e = tensor.empty() : tensor<32x64x3x3xf32>
+  %t = linalg.transpose ins(%g : tensor<64x3x3x32xf32>) outs(%e : tensor<32x64x3x3xf32>) permutation = [3, 0, 1, 2]
+  return %t : tensor<32x64x3x3xf32>
+}
+
+// -----
+
+// A filter gradient's input, (N, C, H, W) -> (C, H, W, N) (the batch as its
+// channels), keeps its dimensions where it is padded next, so that it can
+// write into the padded tensor (cnn-decompose-pads); without the pad it is
+// (N, CHW) -> (CHW, N).
+// CHECK-LABEL: func @padded_next
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (32, 4)
+// CHECK: tensor.pad
+// CHECK-LABEL: func @not_padded
+// CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0], [1, 2, 3]] : tensor<8x32x4x4xf32> into tensor<8x512xf32>
+// CHECK: scf.forall (%{{.+}}) = (0) to (512) step (16)
+func.func @padded_next(%x: tensor<8x32x4x4xf32>) -> tensor<32x6x6x8xf32> {
+  %e = tensor.empty() : tensor<32x4x4x8xf32>
+  %t = linalg.transpose ins(%x : tensor<8x32x4x4xf32>) outs(%e : tensor<32x4x4x8xf32>) permutation = [1, 2, 3, 0]
+  %c = arith.constant 0.0 : f32
+  %p = tensor.pad %t low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %c : f32
+  } : tensor<32x4x4x8xf32> to tensor<32x6x6x8xf32>
+  return %p : tensor<32x6x6x8xf32>
+}
+func.func @not_padded(%x: tensor<8x32x4x4xf32>) -> tensor<32x4x4x8xf32> {
+  %e = tensor.empty() : tensor<32x4x4x8xf32>
+  %t = linalg.transpose ins(%x : tensor<8x32x4x4xf32>) outs(%e : tensor<32x4x4x8xf32>) permutation = [1, 2, 3, 0]
+  return %t : tensor<32x4x4x8xf32>
 }
 
 // -----
