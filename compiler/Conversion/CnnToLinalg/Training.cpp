@@ -238,13 +238,15 @@ int64_t trailingPad(int64_t in, int64_t out, int64_t kernel, int64_t stride,
 
 /// dx[n, c, h, w] = sum over window offsets (i, j) of the window (y, x) with
 /// y * sh - top + i * dh = h (when such a window exists) of
-/// `contribution(n, c, y, x, h, w)`.
+/// `contribution(n, c, y, x, i * kw + j)`: a gather per input cell, for
+/// windows of many cells (global pools), where scatterWindows would take a
+/// generic per cell.
 Value gatherWindows(
     OpBuilder &b, Location loc, RankedTensorType inputType,
     ArrayRef<int64_t> outShape, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
     ArrayRef<int64_t> p, ArrayRef<int64_t> d,
     function_ref<Value(OpBuilder &, Location, ValueRange nc, Value y, Value x,
-                       Value h, Value w)>
+                       Value offset)>
         contribution) {
   MLIRContext *context = b.getContext();
   Type elt = inputType.getElementType();
@@ -299,8 +301,10 @@ Value gatherWindows(
                for (Value &cell : cells)
                  cell = arith::SelectOp::create(nb, l, valid, cell,
                                                 idx(nb, l, 0));
+               Value offset = arith::AddIOp::create(
+                   nb, l, arith::MulIOp::create(nb, l, i, idx(nb, l, k[1])), j);
                Value value = contribution(nb, l, ValueRange{n, c}, cells[0],
-                                          cells[1], h, w);
+                                          cells[1], offset);
                Value added = arith::AddFOp::create(nb, l, a[1], value);
                linalg::YieldOp::create(
                    nb, l,
@@ -308,6 +312,71 @@ Value gatherWindows(
              })
       .getResult(0);
 }
+
+/// dx[n, c, h, w] = the sum over window offsets (i, j) and windows (y, x)
+/// with y * sh - top + i * dh = h (and likewise for w) of
+/// `contribution(operands at (n, c, y, x), i * kw + j)`. Each offset's
+/// windows reach a strided slice of dx, padded to hold every window: one
+/// elementwise generic over the windows per offset adds into it, in the
+/// order of the offsets, and dx is the padded tensor's interior. (A gather
+/// per input cell over every offset instead tests each offset with
+/// divisions, and runs as scalar loops on the calling thread.)
+Value scatterWindows(
+    OpBuilder &b, Location loc, RankedTensorType inputType,
+    ArrayRef<int64_t> outShape, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+    ArrayRef<int64_t> p, ArrayRef<int64_t> d, ValueRange operands,
+    function_ref<Value(OpBuilder &, Location, ValueRange, int64_t offset)>
+        contribution) {
+  SmallVector<int64_t> padded(inputType.getShape());
+  for (int e = 0; e < 2; ++e)
+    padded[2 + e] = std::max((outShape[2 + e] - 1) * s[e] +
+                                 (k[e] - 1) * d[e] + 1,
+                             p[e] + inputType.getDimSize(2 + e));
+  Type elt = inputType.getElementType();
+  auto windowsType = RankedTensorType::get(outShape, elt);
+  Value sum = filled(b, loc, RankedTensorType::get(padded, elt), 0.0);
+  SmallVector<OpFoldResult> sizes, strides = {b.getIndexAttr(1),
+                                              b.getIndexAttr(1),
+                                              b.getIndexAttr(s[0]),
+                                              b.getIndexAttr(s[1])};
+  for (int64_t size : outShape)
+    sizes.push_back(b.getIndexAttr(size));
+  SmallVector<AffineMap> maps(operands.size() + 1,
+                              b.getMultiDimIdentityMap(4));
+  for (int64_t i = 0; i < k[0]; ++i) {
+    for (int64_t j = 0; j < k[1]; ++j) {
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                           b.getIndexAttr(i * d[0]),
+                                           b.getIndexAttr(j * d[1])};
+      Value cells = tensor::ExtractSliceOp::create(b, loc, windowsType, sum,
+                                                   offsets, sizes, strides);
+      Value added =
+          linalg::GenericOp::create(
+              b, loc, TypeRange{windowsType}, operands, ValueRange{cells},
+              maps, SmallVector<IteratorType>(4, IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value value =
+                    contribution(nb, l, a.drop_back(), i * k[1] + j);
+                linalg::YieldOp::create(
+                    nb, l, Value(arith::AddFOp::create(nb, l, a.back(), value)));
+              })
+              .getResult(0);
+      sum = tensor::InsertSliceOp::create(b, loc, added, sum, offsets, sizes,
+                                          strides);
+    }
+  }
+  SmallVector<OpFoldResult> corner = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(p[0]),
+                                      b.getIndexAttr(p[1])},
+                            whole, ones(4, b.getIndexAttr(1));
+  for (int64_t size : inputType.getShape())
+    whole.push_back(b.getIndexAttr(size));
+  return tensor::ExtractSliceOp::create(b, loc, inputType, sum, corner, whole,
+                                       ones);
+}
+
+/// Windows of at most this many cells take scatterWindows.
+constexpr int64_t kMaxScatterWindowCells = 16;
 
 struct MaxPoolGradPattern final : OpConversionPattern<MaxPool2DGradOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -328,7 +397,7 @@ struct MaxPoolGradPattern final : OpConversionPattern<MaxPool2DGradOp> {
          trailingPad(w, dyt.getDimSize(3), k[1], s[1], d[1], p[1])},
         -INFINITY);
 
-    // The first maximum of each window, as a flat index h * W + w.
+    // The first maximum of each window, as its offset i * kw + j.
     auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
     auto indexType = RankedTensorType::get(dyt.getShape(), rewriter.getI64Type());
     Value initIndex = linalg::FillOp::create(
@@ -355,22 +424,13 @@ struct MaxPoolGradPattern final : OpConversionPattern<MaxPool2DGradOp> {
             ValueRange{filled(rewriter, loc, dyt, -INFINITY), initIndex},
             ArrayRef<AffineMap>{xMap, windowMap, outMap, outMap}, iterators,
             [&](OpBuilder &b, Location l, ValueRange a) {
-              // The input position of window offset dims (out, off) along
-              // spatial dimension e: out * stride + off * dilation - pad.
-              auto position = [&](int e, unsigned out, unsigned off) -> Value {
-                Value at = arith::AddIOp::create(
-                    b, l,
-                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, out),
-                                          idx(b, l, s[e])),
-                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, off),
-                                          idx(b, l, d[e])));
-                return arith::SubIOp::create(b, l, at, idx(b, l, p[e]));
-              };
-              Value row = position(0, 2, 4), col = position(1, 3, 5);
-              Value flat = arith::IndexCastOp::create(
+              Value offset = arith::IndexCastOp::create(
                   b, l, b.getI64Type(),
                   arith::AddIOp::create(
-                      b, l, arith::MulIOp::create(b, l, row, idx(b, l, w)), col));
+                      b, l,
+                      arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 4),
+                                            idx(b, l, k[1])),
+                      linalg::IndexOp::create(b, l, 5)));
               // Strictly greater (or NaN): the first maximum wins, as in
               // PyTorch.
               Value better = arith::CmpFOp::create(
@@ -378,27 +438,39 @@ struct MaxPoolGradPattern final : OpConversionPattern<MaxPool2DGradOp> {
               linalg::YieldOp::create(
                   b, l,
                   ValueRange{arith::SelectOp::create(b, l, better, a[0], a[2]),
-                             arith::SelectOp::create(b, l, better, flat, a[3])});
+                             arith::SelectOp::create(b, l, better, offset, a[3])});
             })
             .getResult(1);
 
+    // Each window's gradient goes to the cell of its first maximum.
     Value dy = adaptor.getOutputGrad();
-    Value result = gatherWindows(
-        rewriter, loc, xt, dyt.getShape(), k, s, p, d,
-        [&](OpBuilder &b, Location l, ValueRange nc, Value y, Value xcell,
-            Value hh, Value ww) -> Value {
-          SmallVector<Value> pos = {nc[0], nc[1], y, xcell};
-          Value winner = tensor::ExtractOp::create(b, l, argmax, pos);
-          Value self = arith::IndexCastOp::create(
-              b, l, b.getI64Type(),
-              arith::AddIOp::create(
-                  b, l, arith::MulIOp::create(b, l, hh, idx(b, l, w)), ww));
-          Value mine = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
-                                             winner, self);
-          Value g = tensor::ExtractOp::create(b, l, dy, pos);
-          return arith::SelectOp::create(b, l, mine, g,
-                                         cst(b, l, g, 0.0));
-        });
+    auto mine = [](OpBuilder &b, Location l, Value winner, Value offset,
+                   Value g) -> Value {
+      Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                        winner, offset);
+      return arith::SelectOp::create(b, l, hit, g, cst(b, l, g, 0.0));
+    };
+    Value result =
+        k[0] * k[1] <= kMaxScatterWindowCells
+            ? scatterWindows(
+                  rewriter, loc, xt, dyt.getShape(), k, s, p, d, {dy, argmax},
+                  [&](OpBuilder &b, Location l, ValueRange a,
+                      int64_t offset) -> Value {
+                    return mine(b, l, a[1],
+                                arith::ConstantIntOp::create(
+                                    b, l, b.getI64Type(), offset),
+                                a[0]);
+                  })
+            : gatherWindows(
+                  rewriter, loc, xt, dyt.getShape(), k, s, p, d,
+                  [&](OpBuilder &b, Location l, ValueRange nc, Value y,
+                      Value xcell, Value offset) -> Value {
+                    SmallVector<Value> pos = {nc[0], nc[1], y, xcell};
+                    return mine(
+                        b, l, tensor::ExtractOp::create(b, l, argmax, pos),
+                        arith::IndexCastOp::create(b, l, b.getI64Type(), offset),
+                        tensor::ExtractOp::create(b, l, dy, pos));
+                  });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -434,13 +506,20 @@ struct AvgPoolGradPattern final : OpConversionPattern<AvgPool2DGradOp> {
         [](OpBuilder &b, Location l, ValueRange a) -> Value {
           return arith::MulFOp::create(b, l, a[0], a[1]);
         });
-    Value result = gatherWindows(
-        rewriter, loc, xt, dyt.getShape(), k, s, p, one,
-        [&](OpBuilder &b, Location l, ValueRange nc, Value y, Value x, Value,
-            Value) -> Value {
-          return tensor::ExtractOp::create(b, l, scaled,
-                                           ValueRange{nc[0], nc[1], y, x});
-        });
+    Value result =
+        k[0] * k[1] <= kMaxScatterWindowCells
+            ? scatterWindows(
+                  rewriter, loc, xt, dyt.getShape(), k, s, p, one, {scaled},
+                  [](OpBuilder &, Location, ValueRange a, int64_t) {
+                    return a[0];
+                  })
+            : gatherWindows(
+                  rewriter, loc, xt, dyt.getShape(), k, s, p, one,
+                  [&](OpBuilder &b, Location l, ValueRange nc, Value y,
+                      Value x, Value) -> Value {
+                    return tensor::ExtractOp::create(
+                        b, l, scaled, ValueRange{nc[0], nc[1], y, x});
+                  });
     rewriter.replaceOp(op, result);
     return success();
   }

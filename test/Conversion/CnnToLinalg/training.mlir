@@ -1,6 +1,7 @@
 // The training ops lower to linalg on tensors: the filter gradient is one
 // generic over [groups, F/groups, C/groups, kh, kw] reducing batch and output
-// pixels; max-pool gradients find each window's first maximum, then gather;
+// pixels; max-pool gradients find each window's first maximum, then add
+// each window offset's gradients into a strided slice;
 // optimizer updates are one parallel generic with a result per output, over
 // the tensors collapsed to one dimension.
 // RUN: cnn-opt %s -convert-cnn-to-linalg | FileCheck %s
@@ -21,19 +22,38 @@ func.func @filter_grad(%x: tensor<2x4x6x6xf32>, %dy: tensor<2x6x3x3xf32>) -> ten
 }
 
 // CHECK-LABEL: func.func @max_pool_grad
-// The first maximum per window as a flat index, -1 until found.
+// The first maximum per window as its offset i * kw + j, -1 until found.
 // CHECK: %[[ARG:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
 // CHECK: arith.cmpf ugt
 // CHECK: -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
-// The gather: each input position takes the output gradients of the windows
-// whose maximum it is.
-// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x4x4xf32>)
-// CHECK: tensor.extract %[[ARG]]#1
-// CHECK: arith.cmpi eq
-// CHECK: tensor.extract %{{.+}}[
+// Then per window offset, an elementwise generic over the windows adds the
+// gradient of the windows whose maximum it is into a strided slice of the
+// input gradient: offset (0, 1) is the slice from column 1, of stride 2.
+// CHECK: %[[ZERO:.+]] = linalg.fill
+// CHECK: %[[S0:.+]] = tensor.extract_slice %[[ZERO]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: %[[G0:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.+}}, %[[ARG]]#1 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>) outs(%[[S0]] : tensor<1x2x2x2xf32>)
+// CHECK: arith.cmpi eq, %{{.+}}, %{{.+}} : i64
+// CHECK: %[[D0:.+]] = tensor.insert_slice %[[G0]] into %[[ZERO]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[D0]][0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK-NOT: tensor.extract %
+// CHECK: return
 func.func @max_pool_grad(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x2x2x2xf32>) -> tensor<1x2x4x4xf32> {
   %0 = cnn.max_pool2d_grad %x, %dy kernel [2, 2] stride [2, 2] : tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>
   return %0 : tensor<1x2x4x4xf32>
+}
+
+// A window of more cells than 16 (a global pool's) gathers instead: one
+// generic over the input, reading the window's maximum offset.
+// CHECK-LABEL: func.func @global_max_pool_grad
+// CHECK: %[[ARG:.+]]:2 = linalg.generic
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x5x5xf32>)
+// CHECK: tensor.extract %[[ARG]]#1
+// CHECK: arith.cmpi eq
+// CHECK-NOT: tensor.insert_slice
+// CHECK: return
+func.func @global_max_pool_grad(%x: tensor<1x2x5x5xf32>, %dy: tensor<1x2x1x1xf32>) -> tensor<1x2x5x5xf32> {
+  %0 = cnn.max_pool2d_grad %x, %dy kernel [5, 5] stride [5, 5] : tensor<1x2x5x5xf32>, tensor<1x2x1x1xf32>
+  return %0 : tensor<1x2x5x5xf32>
 }
 
 // CHECK-LABEL: func.func @reduce_sum
