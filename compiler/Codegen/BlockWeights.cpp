@@ -174,6 +174,9 @@ struct BlockWeightsPass final
     if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation()))
       if (linalg::LinalgOp padded = padFilters(b, conv))
         op = padded;
+    // A zero fill that CSE shared between convolutions of one shape
+    // (training's, which have no bias) is fused into each one's blocks.
+    cnn::unshareFill(b, op);
     Value weight = op.getDpsInputs()[1];
     Value init = op.getDpsInits()[0];
     auto weightType = cast<RankedTensorType>(weight.getType());

@@ -697,7 +697,9 @@ def BlockWeightsPass
     initialized, accumulated and finished while it is in cache. The tiled
     epilogue takes the block's result as its init and reads it through its
     output argument, so it updates the result in place and the forall
-    yields the epilogue's result instead of the op's. A bias broadcast
+    yields the epilogue's result instead of the op's. A fill that CSE
+    shared between ops of one shape (the zero of training's convolutions,
+    which have no bias) is cloned for each op first. A bias broadcast
     built in a grouped shape (`[..., 1, F]`, collapsed) is first rebuilt in
     the op's shape, also for ops left unblocked and for depthwise
     convolutions, so that it can be fused (here, or into the register tiles

@@ -690,25 +690,6 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   return loopUnrollFull(cast<scf::ForOp>(split->loops.front().getOperation()));
 }
 
-/// Makes the fill that initializes `op` (a pool's -inf or 0, a convolution's
-/// 0) `op`'s alone, cloned with its empty tensor where CSE merged the fills
-/// of two ops of one shape, so that `op`'s fusion group can take it into its
-/// tiles (a pool's tiles then start from the constant in registers, instead
-/// of reading a whole filled buffer, written in a pass of its own and copied
-/// where two pools shared it).
-void unshareFill(RewriterBase &rewriter, linalg::LinalgOp op) {
-  OpOperand &init = op.getDpsInitsMutable()[0];
-  auto fill = init.get().getDefiningOp<linalg::FillOp>();
-  if (!fill || fill->hasOneUse())
-    return;
-  rewriter.setInsertionPoint(op);
-  IRMapping mapping;
-  if (Operation *empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
-    mapping.map(empty->getResult(0), rewriter.clone(*empty)->getResult(0));
-  Operation *clone = rewriter.clone(*fill, mapping);
-  rewriter.modifyOpInPlace(op, [&] { init.set(clone->getResult(0)); });
-}
-
 /// Rewrites each transpose that keeps runs of adjacent dimensions together,
 /// in order, as a transpose of the runs between reshapes: OIHW -> HWCF is
 /// (O, I, HW) -> (HW, I, O), and a filter gradient's (I, H, W, O) -> OIHW is
@@ -853,7 +834,7 @@ struct TileAndVectorizePass final
         groups.emplace_back(op, std::move(plan), std::move(reduction));
     });
     for (auto &[op, plan, reduction] : groups) {
-      unshareFill(rewriter, op);
+      cnn::unshareFill(rewriter, op);
       if (failed(tileFusionGroup(rewriter, op, plan, reduction))) {
         op->emitError("cnn-cpu-tile-and-vectorize: tiling failed");
         return signalPassFailure();

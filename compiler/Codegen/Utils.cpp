@@ -181,3 +181,16 @@ Value mlir::cnn::affineIndex(OpBuilder &b, Location loc, Value index,
                               arith::ConstantIndexOp::create(b, loc, offset));
   return v;
 }
+
+void mlir::cnn::unshareFill(RewriterBase &rewriter, linalg::LinalgOp op) {
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  auto fill = init.get().getDefiningOp<linalg::FillOp>();
+  if (!fill || fill->hasOneUse())
+    return;
+  rewriter.setInsertionPoint(op);
+  IRMapping mapping;
+  if (Operation *empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    mapping.map(empty->getResult(0), rewriter.clone(*empty)->getResult(0));
+  Operation *clone = rewriter.clone(*fill, mapping);
+  rewriter.modifyOpInPlace(op, [&] { init.set(clone->getResult(0)); });
+}

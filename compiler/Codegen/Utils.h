@@ -31,6 +31,14 @@ linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp op,
 /// tile by tile with the op it initializes.
 bool isElementwiseInit(Operation *op);
 
+/// Makes the fill that initializes `op` (a pool's -inf or 0, a convolution's
+/// 0) `op`'s alone, cloned with its empty tensor where CSE merged the fills
+/// of two ops of one shape, so that `op`'s tiles can compute it (a pool's
+/// tiles then start from the constant in registers, instead of reading a
+/// whole filled buffer, written in a pass of its own and copied where two
+/// ops shared it).
+void unshareFill(RewriterBase &rewriter, linalg::LinalgOp op);
+
 /// Whether `op` can finish `value` in place, tile by tile: all-parallel,
 /// one result of `value`'s type, projected-permutation maps, and identity
 /// maps for `value` and for its init.

@@ -459,3 +459,24 @@ func.func @pad_filters_init(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x120xf32>, 
          ins(%x, %w40 : tensor<1x5x5x8xf32>, tensor<1x1x8x40xf32>) outs(%init40 : tensor<1x5x5x40xf32>) -> tensor<1x5x5x40xf32>
   return %conv, %conv2, %conv40 : tensor<1x5x5x120xf32>, tensor<1x5x5x120xf32>, tensor<1x5x5x40xf32>
 }
+
+// -----
+
+// Two convolutions of one shape whose zero fill CSE shared (training's have
+// no bias): each takes its own fill into its blocks, instead of both
+// reading and copying one filled buffer.
+// CHECK-LABEL: func.func @shared_zero
+// CHECK: scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %[[E1:.+]]) ->
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x8x32xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK: scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %[[E2:.+]]) ->
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<1x8x8x32xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @shared_zero(%x: tensor<1x10x10x64xf32>, %w1: tensor<3x3x64x64xf32>, %w2: tensor<3x3x64x64xf32>) -> (tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x64xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %a = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w1 : tensor<1x10x10x64xf32>, tensor<3x3x64x64xf32>) outs(%f : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %b = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w2 : tensor<1x10x10x64xf32>, tensor<3x3x64x64xf32>) outs(%f : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  return %a, %b : tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>
+}
