@@ -2,10 +2,11 @@
 //
 // Upstream's elementwise fusion, with two differences:
 //  * a reshape folds into (or out of) an elementwise generic of more than
-//    one dimension only. Folding
-//    the flatten before a dense layer into its matmul turns the matmul into
-//    a generic contraction over the flattened dimensions, which the tiling
-//    and blocking passes do not recognise, so it would run as scalar loops;
+//    one dimension only. Folding the flatten before a dense layer into its
+//    matmul turns the matmul into a generic contraction over the flattened
+//    dimensions, which the tiling and blocking passes do not recognise, so
+//    it would run as scalar loops; an optimizer's update over one dimension
+//    would take its parameter's shape back;
 //  * a producer never fuses into a consumer that broadcasts it, which would
 //    recompute it once per broadcast element.
 //

@@ -421,9 +421,9 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   // before a flatten): an RGB image takes tiles of 16 pixels by its 3
   // channels, written as one contiguous run; YOLO's heads (255 channels at
   // 26x26) tiles of 15 channels by 13 pixels. A filter's (FCHW -> HWCF at
-  // load time, and on every training step) 3 columns by 16 filters. A
-  // transpose that keeps the innermost dimension (a filter's blocking)
-  // copies vectors of it.
+  // load time, and on every training step, collapsed to (F, C, HW) by
+  // collapseTransposes) 9 taps by 16 filters. A transpose that keeps the
+  // innermost dimension (a filter's blocking) copies vectors of it.
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
     ArrayRef<int64_t> perm = transpose.getPermutation();
     int64_t rank = perm.size();
@@ -690,11 +690,6 @@ LogicalResult tileFusionGroup(RewriterBase &rewriter, linalg::LinalgOp op,
   return loopUnrollFull(cast<scf::ForOp>(split->loops.front().getOperation()));
 }
 
-/// Rewrites each transpose that keeps runs of adjacent dimensions together,
-/// in order, as a transpose of the runs between reshapes: OIHW -> HWCF is
-/// (O, I, HW) -> (HW, I, O), and a filter gradient's (I, H, W, O) -> OIHW is
-/// (IHW, O) -> (O, IHW). Its tiles then read and write contiguous runs of
-/// a vector, where 3-float rows (a 3x3 filter's) went to 16 cache lines.
 /// Whether `value` is contiguous in the buffer it bufferizes to, as far as
 /// its producers show: not a slice of a larger tensor's interior (a padded
 /// activation's), whose runs of dimensions a reshape could only collapse
@@ -725,6 +720,11 @@ bool contiguousSource(Value value) {
   return true;
 }
 
+/// Rewrites each transpose that keeps runs of adjacent dimensions together,
+/// in order, as a transpose of the runs between reshapes: OIHW -> HWCF is
+/// (O, I, HW) -> (HW, I, O), and a filter gradient's (I, H, W, O) -> OIHW is
+/// (IHW, O) -> (O, IHW). Its tiles then read and write contiguous runs of
+/// a vector, where 3-float rows (a 3x3 filter's) went to 16 cache lines.
 void collapseTransposes(RewriterBase &rewriter, func::FuncOp func,
                         int64_t width) {
   SmallVector<linalg::TransposeOp> transposes;
