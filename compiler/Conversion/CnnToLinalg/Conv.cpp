@@ -243,12 +243,12 @@ Value convolvePhases(OpBuilder &b, Location loc, Value input, Value filter,
 }
 
 /// Transposed convolutions whose kernel is their stride, by phases; this
-/// outranks ConvTransposeAsConvPattern (ConvGradients.cpp) and
-/// ConvTranspose2DPattern.
+/// outranks ConvTransposeByOutputPhasesPattern and ConvTransposeAsConvPattern
+/// (ConvGradients.cpp) and ConvTranspose2DPattern.
 struct ConvTransposeByPhasesPattern final
     : OpConversionPattern<ConvTranspose2DOp> {
   ConvTransposeByPhasesPattern(MLIRContext *context)
-      : OpConversionPattern(context, /*benefit=*/3) {}
+      : OpConversionPattern(context, /*benefit=*/4) {}
 
   LogicalResult
   matchAndRewrite(ConvTranspose2DOp op, OpAdaptor adaptor,

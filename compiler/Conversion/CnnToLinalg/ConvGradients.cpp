@@ -5,9 +5,11 @@
 // convolution path instead of a scalar generic:
 //
 // - cnn.conv_transpose2d (the input gradient of a convolution, and U-Net's
-//   learned upsampling): the output gradient, spread out by the stride (zeros
-//   in between), convolved with the filter flipped in space and with its
-//   channel roles exchanged, padded by dilation * (k - 1) - padding.
+//   learned upsampling): the output gradient convolved with the filter
+//   flipped in space and with its channel roles exchanged, padded by
+//   dilation * (k - 1) - padding. With a stride, one such convolution per
+//   output phase, with the taps that phase takes; with a dilation too, of
+//   the output gradient spread out by the stride (zeros in between).
 // - cnn.conv2d_filter_grad: a convolution whose batch is the input channels
 //   and whose channels are the batch; the output gradient is its filter, the
 //   forward stride its dilation and the forward dilation its stride.
@@ -15,7 +17,8 @@
 // Both need groups == 1; other configurations keep their direct lowering
 // (Conv.cpp, Training.cpp), which these patterns outrank. A transposed
 // convolution whose kernel is its stride is computed by phases instead
-// (ConvTransposeByPhasesPattern in Conv.cpp, which outranks this one).
+// (ConvTransposeByPhasesPattern in Conv.cpp, which outranks this one), and
+// one of a larger kernel by output phases (ConvTransposeByOutputPhasesPattern).
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,6 +109,124 @@ struct ConvTransposeAsConvPattern final
   }
 };
 
+/// A strided transposed convolution (the input gradient of a strided
+/// convolution) by output phases: the output rows a, a + s, a + 2s, ... take
+/// only the taps i with i = (a + top) mod s, so each phase is a stride-1
+/// convolution of the input with those taps, flipped, and is written into a
+/// strided slice of the output. ConvTransposeAsConvPattern's spread input
+/// instead multiplies s0 * s1 - 1 of every s0 * s1 terms by zeros. Dilation
+/// 1 only; a phase that no tap reaches (a 1x1 kernel of stride 2) is zero,
+/// so with a bias the spread version applies. It outranks
+/// ConvTransposeAsConvPattern; ConvTransposeByPhasesPattern (a kernel that
+/// is its stride, Conv.cpp) outranks it.
+struct ConvTransposeByOutputPhasesPattern final
+    : OpConversionPattern<ConvTranspose2DOp> {
+  ConvTransposeByOutputPhasesPattern(MLIRContext *context)
+      : OpConversionPattern(context, /*benefit=*/3) {}
+
+  LogicalResult
+  matchAndRewrite(ConvTranspose2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> s = op.getStride(), p = op.getPadding(),
+                      d = op.getDilation();
+    if (op.getGroups() != 1 || d[0] != 1 || d[1] != 1 ||
+        (s[0] == 1 && s[1] == 1))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *context = getContext();
+    Value x = adaptor.getInput(), w = adaptor.getFilter(),
+          bias = adaptor.getBias();
+    RankedTensorType xt = tensorType(x), wt = tensorType(w);
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elt = xt.getElementType();
+    int64_t k[2] = {wt.getDimSize(2), wt.getDimSize(3)};
+    // Per spatial dimension e and phase a: the first tap r, the number of
+    // taps m, the output rows t, and the input row of tap 0 for output row
+    // 0 of the phase, q (input row t + q - j feeds tap r + s * j).
+    struct Phase {
+      int64_t r, m, t, q;
+    };
+    auto phaseOf = [&](int e, int64_t a) {
+      Phase ph;
+      ph.r = (a + p[e]) % s[e];
+      ph.q = (a + p[e]) / s[e];
+      ph.m = ph.r < k[e] ? (k[e] - ph.r + s[e] - 1) / s[e] : 0;
+      ph.t = (type.getDimSize(2 + e) - a + s[e] - 1) / s[e];
+      return ph;
+    };
+    auto indices = [&](ArrayRef<int64_t> v) {
+      return getAsIndexOpFoldResult(context, v);
+    };
+    int64_t n = xt.getDimSize(0), f = type.getDimSize(1);
+    Value out = emptyLike(rewriter, loc, type);
+    auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
+    for (int64_t a = 0; a < s[0]; ++a) {
+      for (int64_t b = 0; b < s[1]; ++b) {
+        Phase ph[2] = {phaseOf(0, a), phaseOf(1, b)};
+        if (ph[0].t <= 0 || ph[1].t <= 0)
+          continue;
+        auto phaseType = RankedTensorType::get({n, f, ph[0].t, ph[1].t}, elt);
+        Value phase;
+        if (ph[0].m == 0 || ph[1].m == 0) {
+          if (bias)
+            return failure();
+          phase = filled(rewriter, loc, phaseType, 0.0);
+        } else {
+          // The input rows the phase reads, padded or cut to them.
+          SmallVector<int64_t, 4> padding(4);
+          int64_t start[2], size[2];
+          for (int e = 0; e < 2; ++e) {
+            int64_t first = ph[e].q - (ph[e].m - 1);
+            int64_t last = ph[e].t - 1 + ph[e].q;
+            int64_t rows = xt.getDimSize(2 + e);
+            start[e] = std::max<int64_t>(first, 0);
+            size[e] = std::min<int64_t>(last, rows - 1) - start[e] + 1;
+            if (size[e] <= 0)
+              return failure();
+            padding[e] = start[e] - first;
+            padding[e + 2] = last - (start[e] + size[e] - 1);
+          }
+          Value input = x;
+          if (start[0] != 0 || start[1] != 0 || size[0] != xt.getDimSize(2) ||
+              size[1] != xt.getDimSize(3))
+            input = tensor::ExtractSliceOp::create(
+                rewriter, loc,
+                RankedTensorType::get({n, xt.getDimSize(1), size[0], size[1]},
+                                      elt),
+                x, indices({0, 0, start[0], start[1]}),
+                indices({n, xt.getDimSize(1), size[0], size[1]}),
+                indices({1, 1, 1, 1}));
+          // [Cin, Cout, kh, kw] -> the phase's taps [Cout, Cin, m0, m1],
+          // flipped: tap j of the phase is r + s * (m - 1 - j).
+          auto tapsType = RankedTensorType::get(
+              {wt.getDimSize(1), wt.getDimSize(0), ph[0].m, ph[1].m}, elt);
+          AffineMap read = AffineMap::get(
+              4, 0,
+              {dim(1), dim(0),
+               ph[0].r + s[0] * (ph[0].m - 1) - s[0] * dim(2),
+               ph[1].r + s[1] * (ph[1].m - 1) - s[1] * dim(3)},
+              context);
+          Value taps = elementwise(
+              rewriter, loc, tapsType, {w}, {read},
+              [](OpBuilder &, Location, ValueRange v) -> Value { return v[0]; });
+          SmallVector<Value> operands = {input, taps};
+          if (bias)
+            operands.push_back(bias);
+          phase = Conv2DOp::create(rewriter, loc, operands,
+                                   {i64s(rewriter, "padding", padding)});
+          if (tensorType(phase) != phaseType)
+            return failure();
+        }
+        out = tensor::InsertSliceOp::create(
+            rewriter, loc, phase, out, indices({0, 0, a, b}),
+            indices({n, f, ph[0].t, ph[1].t}), indices({1, 1, s[0], s[1]}));
+      }
+    }
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
 struct FilterGradAsConvPattern final : OpConversionPattern<Conv2DFilterGradOp> {
   FilterGradAsConvPattern(MLIRContext *context)
       : OpConversionPattern(context, /*benefit=*/2) {}
@@ -161,6 +282,7 @@ struct FilterGradAsConvPattern final : OpConversionPattern<Conv2DFilterGradOp> {
 } // namespace
 
 void mlir::cnn::populateConvGradientAsConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvTransposeAsConvPattern, FilterGradAsConvPattern>(
+  patterns.add<ConvTransposeByOutputPhasesPattern, ConvTransposeAsConvPattern,
+               FilterGradAsConvPattern>(
       patterns.getContext());
 }

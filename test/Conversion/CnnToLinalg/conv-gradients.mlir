@@ -1,21 +1,29 @@
 // Convolution gradients with groups 1 lower to forward convolutions (the
-// NHWC, vectorized path): a transposed convolution to the output gradient
-// spread out by the stride, convolved with the filter flipped in space and
-// with its channel roles exchanged; a filter gradient to a convolution of
-// x^T by dy^T with stride and dilation exchanged. Grouped ones keep their
-// direct lowering.
+// NHWC, vectorized path): a strided transposed convolution to one
+// convolution per output phase, of the input with that phase's taps of the
+// filter, flipped in space and with its channel roles exchanged, written into
+// a strided slice of the output; a filter gradient to a convolution of x^T
+// by dy^T with stride and dilation exchanged. Grouped ones keep their direct
+// lowering.
 // RUN: cnn-opt %s -convert-cnn-to-linalg | FileCheck %s
 
-// CHECK-DAG: #[[FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, -d2 + 2, -d3 + 2)>
+// A 3x3 kernel of stride 2, padding 1: output rows 0, 2, 4 take tap 1 (a
+// 1x1 phase), rows 1, 3, 5 taps 2 and 0 (flipped: 0 then 2). Nothing is
+// spread out with zeros.
+// CHECK-DAG: #[[TAP11:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d2 * -2 + 1, d3 * -2 + 1)>
+// CHECK-DAG: #[[TAPS22:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d2 * -2 + 2, d3 * -2 + 2)>
 // CHECK-LABEL: func.func @conv_transpose_stride2
 // CHECK-SAME: (%[[X:.+]]: tensor<1x4x3x3xf32>, %[[W:.+]]: tensor<4x2x3x3xf32>)
-// CHECK: %[[Z:.+]] = linalg.fill {{.+}} -> tensor<1x4x5x5xf32>
-// CHECK: %[[S:.+]] = tensor.insert_slice %[[X]] into %[[Z]][0, 0, 0, 0] [1, 4, 3, 3] [1, 1, 2, 2]
-// CHECK: %[[F:.+]] = linalg.generic {indexing_maps = [#[[FLIP]], #{{.+}}], {{.+}} ins(%[[W]] : tensor<4x2x3x3xf32>) outs(%{{.+}} : tensor<2x4x3x3xf32>)
-// CHECK: linalg.transpose ins(%[[S]] : tensor<1x4x5x5xf32>)
-// CHECK: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 2, 2, 0]
-// CHECK: linalg.transpose ins(%[[F]] : tensor<2x4x3x3xf32>)
-// CHECK: linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%{{.+}}, %{{.+}} : tensor<1x8x8x4xf32>, tensor<3x3x4x2xf32>)
+// CHECK-NOT: tensor.insert_slice %[[X]]
+// CHECK: linalg.generic {indexing_maps = [#[[TAP11]], #{{.+}}], {{.+}} ins(%[[W]] : tensor<4x2x3x3xf32>) outs(%{{.+}} : tensor<2x4x1x1xf32>)
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.+}} ins(%{{.+}}, %{{.+}} : tensor<1x3x3x4xf32>, tensor<1x1x4x2xf32>)
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 0, 0] [1, 2, 3, 3] [1, 1, 2, 2]
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 0, 1] [1, 2, 3, 3] [1, 1, 2, 2]
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 0] [1, 2, 3, 3] [1, 1, 2, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[TAPS22]], #{{.+}}], {{.+}} ins(%[[W]] : tensor<4x2x3x3xf32>) outs(%{{.+}} : tensor<2x4x2x2xf32>)
+// CHECK: tensor.pad %{{.+}} low[0, 0, 0, 0] high[0, 1, 1, 0]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.+}} ins(%{{.+}}, %{{.+}} : tensor<1x4x4x4xf32>, tensor<2x2x4x2xf32>) outs(%{{.+}} : tensor<1x3x3x2xf32>)
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 1] [1, 2, 3, 3] [1, 1, 2, 2]
 func.func @conv_transpose_stride2(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x2x6x6xf32> {
   %0 = cnn.conv_transpose2d %x, %w stride [2, 2] padding [1, 1, 1, 1] output_padding [1, 1] : (tensor<1x4x3x3xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x6x6xf32>
   return %0 : tensor<1x2x6x6xf32>
