@@ -427,6 +427,8 @@ TilePlan tilePlanFor(linalg::LinalgOp op, int64_t width) {
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
     ArrayRef<int64_t> perm = transpose.getPermutation();
     int64_t rank = perm.size();
+    if (rank == 0)
+      return {};
     // The output dimension that is the input's innermost.
     int64_t k = llvm::find(perm, rank - 1) - perm.begin();
     SmallVector<int64_t> outer(rank, 1), inner(rank, threads ? 0 : 1);
@@ -737,7 +739,7 @@ void collapseTransposes(RewriterBase &rewriter, func::FuncOp func,
     // over rows, and an activation that is padded next keeps the transpose
     // that writes into the padded tensor (cnn-decompose-pads).
     if (op.hasPureTensorSemantics() && in.hasStaticShape() &&
-        op.getPermutation().front() != 0 &&
+        in.getRank() > 1 && op.getPermutation().front() != 0 &&
         (in.getShape().back() < width || out.getShape().back() < width) &&
         llvm::none_of(op->getUsers(),
                       [](Operation *user) { return isa<tensor::PadOp>(user); }) &&

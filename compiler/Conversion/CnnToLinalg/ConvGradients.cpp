@@ -157,6 +157,13 @@ struct ConvTransposeByOutputPhasesPattern final
     auto indices = [&](ArrayRef<int64_t> v) {
       return getAsIndexOpFoldResult(context, v);
     };
+    // A phase that no tap reaches is only the bias: left to the spread
+    // version, before any IR is built.
+    if (bias)
+      for (int64_t a = 0; a < s[0]; ++a)
+        for (int64_t b = 0; b < s[1]; ++b)
+          if (phaseOf(0, a).m == 0 || phaseOf(1, b).m == 0)
+            return failure();
     int64_t n = xt.getDimSize(0), f = type.getDimSize(1);
     Value out = emptyLike(rewriter, loc, type);
     auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
@@ -168,8 +175,6 @@ struct ConvTransposeByOutputPhasesPattern final
         auto phaseType = RankedTensorType::get({n, f, ph[0].t, ph[1].t}, elt);
         Value phase;
         if (ph[0].m == 0 || ph[1].m == 0) {
-          if (bias)
-            return failure();
           phase = filled(rewriter, loc, phaseType, 0.0);
         } else {
           // The input rows the phase reads, padded or cut to them.
