@@ -46,6 +46,27 @@ Value cnnTranspose(OpBuilder &b, Location loc, Value v,
   return TransposeOp::create(b, loc, ValueRange{v}, {i64s(b, "perm", perm)});
 }
 
+/// The taps r, r + s, ..., r + s * (m - 1) of filter `w` [Cin, Cout, kh, kw]
+/// along each spatial dimension, flipped in space and with the channel roles
+/// exchanged: [Cout, Cin, m0, m1], tap j being r + s * (m - 1 - j). With
+/// r = 0, s = 1 and m = k, the whole filter flipped.
+Value flippedTaps(OpBuilder &b, Location loc, Value w, ArrayRef<int64_t> r,
+                  ArrayRef<int64_t> s, ArrayRef<int64_t> m) {
+  RankedTensorType wt = tensorType(w);
+  MLIRContext *context = b.getContext();
+  auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
+  auto tapsType = RankedTensorType::get(
+      {wt.getDimSize(1), wt.getDimSize(0), m[0], m[1]}, wt.getElementType());
+  AffineMap read = AffineMap::get(
+      4, 0,
+      {dim(1), dim(0), r[0] + s[0] * (m[0] - 1) - s[0] * dim(2),
+       r[1] + s[1] * (m[1] - 1) - s[1] * dim(3)},
+      context);
+  return elementwise(
+      b, loc, tapsType, {w}, {read},
+      [](OpBuilder &, Location, ValueRange v) -> Value { return v[0]; });
+}
+
 struct ConvTransposeAsConvPattern final
     : OpConversionPattern<ConvTranspose2DOp> {
   ConvTransposeAsConvPattern(MLIRContext *context)
@@ -87,15 +108,7 @@ struct ConvTransposeAsConvPattern final
                                         offsets, sizes, strides);
     }
     // [Cin, Cout, kh, kw] -> [Cout, Cin, kh, kw], flipped in space.
-    MLIRContext *context = getContext();
-    auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
-    auto flippedType = RankedTensorType::get(
-        {wt.getDimSize(1), wt.getDimSize(0), k[0], k[1]}, elt);
-    AffineMap read = AffineMap::get(
-        4, 0, {dim(1), dim(0), k[0] - 1 - dim(2), k[1] - 1 - dim(3)}, context);
-    Value flipped = elementwise(
-        rewriter, loc, flippedType, {w}, {read},
-        [](OpBuilder &, Location, ValueRange a) -> Value { return a[0]; });
+    Value flipped = flippedTaps(rewriter, loc, w, {0, 0}, {1, 1}, k);
     SmallVector<Value> operands = {x, flipped};
     if (adaptor.getBias())
       operands.push_back(adaptor.getBias());
@@ -166,7 +179,6 @@ struct ConvTransposeByOutputPhasesPattern final
             return failure();
     int64_t n = xt.getDimSize(0), f = type.getDimSize(1);
     Value out = emptyLike(rewriter, loc, type);
-    auto dim = [&](unsigned i) { return getAffineDimExpr(i, context); };
     for (int64_t a = 0; a < s[0]; ++a) {
       for (int64_t b = 0; b < s[1]; ++b) {
         Phase ph[2] = {phaseOf(0, a), phaseOf(1, b)};
@@ -201,19 +213,9 @@ struct ConvTransposeByOutputPhasesPattern final
                 x, indices({0, 0, start[0], start[1]}),
                 indices({n, xt.getDimSize(1), size[0], size[1]}),
                 indices({1, 1, 1, 1}));
-          // [Cin, Cout, kh, kw] -> the phase's taps [Cout, Cin, m0, m1],
-          // flipped: tap j of the phase is r + s * (m - 1 - j).
-          auto tapsType = RankedTensorType::get(
-              {wt.getDimSize(1), wt.getDimSize(0), ph[0].m, ph[1].m}, elt);
-          AffineMap read = AffineMap::get(
-              4, 0,
-              {dim(1), dim(0),
-               ph[0].r + s[0] * (ph[0].m - 1) - s[0] * dim(2),
-               ph[1].r + s[1] * (ph[1].m - 1) - s[1] * dim(3)},
-              context);
-          Value taps = elementwise(
-              rewriter, loc, tapsType, {w}, {read},
-              [](OpBuilder &, Location, ValueRange v) -> Value { return v[0]; });
+          // [Cin, Cout, kh, kw] -> the phase's taps [Cout, Cin, m0, m1].
+          Value taps = flippedTaps(rewriter, loc, w, {ph[0].r, ph[1].r}, s,
+                                   {ph[0].m, ph[1].m});
           SmallVector<Value> operands = {input, taps};
           if (bias)
             operands.push_back(bias);
